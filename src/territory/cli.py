@@ -1,0 +1,189 @@
+"""The command line: ``python -m territory build | layers | export | stats | check``.
+
+Errors a user can fix (unknown layer, bad date, bad depths, seed problems, missing data) exit with
+status 2 and a one-line message (seed problems: one line each), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from territory import buffers, settings
+from territory._errors import SeedValidationError, TerritoryError, UsageError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line with exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m territory", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    b = sub.add_parser("build", help="regenerate geodata/ from seeds/ and the open-data packages")
+    b.add_argument("--out", type=Path, help="write into this directory instead of geodata/")
+    b.add_argument("--seeds", type=Path, help="read seeds from this directory instead of seeds/")
+    b.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    c = sub.add_parser("check", help="validate seeds/ and report every problem (writes nothing)")
+    c.add_argument("--seeds", type=Path, help="seeds directory (default seeds/)")
+
+    sub.add_parser("layers", help="list layer names")
+
+    for name, helptext in (
+        ("export", "write one layer as RFC 7946 GeoJSON (or all layers as a zip)"),
+        ("stats", "print statistics for a date and buffer depths as JSON"),
+    ):
+        e = sub.add_parser(name, help=helptext)
+        if name == "export":
+            e.add_argument("layer", help="layer name (see `layers`), or 'all' for a zip of every layer")
+            e.add_argument("--since", help="start date for `changes` and `events` (YYYY-MM-DD)")
+            e.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
+        else:
+            e.add_argument("--format", choices=("json", "csv"), default="json")
+        e.add_argument("--date", help="date YYYY-MM-DD (default: the last date of the timeline)")
+        e.add_argument(
+            "--depths",
+            help="buffer depths in miles, comma-separated (default 3,6,10,22,30; 0.5 to 60)",
+        )
+        e.add_argument("--geodata", type=Path, help="read layers from this directory")
+    return p
+
+
+def _write_output(target: str, data: str | bytes) -> None:
+    if target == "-":
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data)
+            sys.stdout.flush()
+        return
+    from territory.export import write_atomic  # noqa: PLC0415
+
+    path = Path(target)
+    if path.is_dir():
+        msg = f"-o {target!r} is a directory; expected a file path"
+        raise UsageError(msg)
+    if not path.parent.exists():
+        msg = f"-o {target!r}: directory {str(path.parent)!r} does not exist"
+        raise UsageError(msg)
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        msg = f"-o {target!r} cannot be written ({exc.strerror or exc})"
+        raise UsageError(msg) from None
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from territory import build  # noqa: PLC0415
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    report = build.build(out_dir=args.out, seeds_root=args.seeds, progress=progress)
+    if not args.quiet:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.layers.items()))
+        print(f"layers: {counts}", file=sys.stderr)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from territory import basedata  # noqa: PLC0415
+    from territory.seeds import load_seeds  # noqa: PLC0415
+
+    base = basedata.load_base()
+    seeds = load_seeds(args.seeds, {g["id"] for g in base.geonames}, syria=base.syria)
+    from territory.build import assemble_places  # noqa: PLC0415
+
+    _, problems = assemble_places(base, seeds)
+    if problems:
+        raise SeedValidationError(problems)
+    print(
+        f"seeds/ OK: {len(seeds.sources)} sources, {len(seeds.places)} places, "
+        f"{len(seeds.baseline)} baseline zones, {len(seeds.events)} events, "
+        f"{len(seeds.proposals)} proposals"
+    )
+    return 0
+
+
+def _dated_args(args: argparse.Namespace):  # noqa: ANN202
+    from territory.data import default_dataset  # noqa: PLC0415
+
+    ds = default_dataset(args.geodata)
+    date = ds.parse_date(args.date)
+    depths = buffers.parse_depths(args.depths)
+    return ds, date, depths
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from territory import layers  # noqa: PLC0415
+
+    if args.layer != "all":
+        layers.check_layer(args.layer)
+    ds, date, depths = _dated_args(args)
+    since: dt.date | None = None
+    if args.since is not None:
+        since = ds.parse_date(args.since)
+    if args.layer == "all":
+        if args.output == "-" and sys.stdout.isatty():
+            msg = "export all writes a zip; give -o FILE.zip"
+            raise UsageError(msg)
+        _write_output(args.output, layers.all_layers_zip(ds, date, depths, since))
+    else:
+        _write_output(args.output, layers.layer_geojson(ds, args.layer, date, depths, since))
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from territory import stats  # noqa: PLC0415
+
+    ds, date, depths = _dated_args(args)
+    result = stats.stats(ds, date, depths)
+    if args.format == "csv":
+        sys.stdout.write(stats.stats_rows(result).to_csv(index=False))
+    else:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "layers":
+            print("\n".join(settings.LAYERS))
+            return 0
+        handler = {
+            "build": _cmd_build,
+            "check": _cmd_check,
+            "export": _cmd_export,
+            "stats": _cmd_stats,
+        }[args.command]
+        return handler(args)
+    except SeedValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        print("nothing was written; fix the rows above and run again", file=sys.stderr)
+        return EXIT_USAGE
+    except TerritoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,178 @@
+"""Who controls what on a date: control points, control zones and the changes between dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import Point
+
+from territory import geometry, settings
+from territory.data import Dataset
+
+
+@dataclass(frozen=True)
+class PlaceState:
+    """A place's state on a date."""
+
+    controller: str  # shown controller ("contested" while entered/contested)
+    since: dt.date
+    source: str
+    kind: str  # "baseline" or the event kind that set it
+    by: str  # the event's controller (who entered / took it), or the baseline holder
+    note: str
+
+
+def place_states(ds: Dataset, date: dt.date) -> dict[str, PlaceState]:
+    """Every place's state on ``date``: its latest event on or before the date, else its baseline."""
+
+    def make() -> dict[str, PlaceState]:
+        states = {
+            pid: PlaceState(ctl, ds.baseline_date, ds.baseline_sources.get(pid, ""), "baseline", ctl, "")
+            for pid, ctl in ds.baseline_controllers.items()
+        }
+        for e in ds.events:
+            if e.date > date:
+                break
+            shown = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
+            states[e.place_id] = PlaceState(shown, e.date, e.source, e.kind, e.controller, e.note)
+        return states
+
+    return ds.cached(("states", date), make)
+
+
+def controllers_on(ds: Dataset, date: dt.date) -> dict[str, str]:
+    """Controller of every place on ``date``."""
+    return {pid: s.controller for pid, s in place_states(ds, date).items()}
+
+
+def cell_controllers(ds: Dataset, date: dt.date) -> np.ndarray:
+    """Controller of every control cell on ``date`` (cells without a place keep their baseline)."""
+
+    def make() -> np.ndarray:
+        ctl = controllers_on(ds, date)
+        return np.asarray(
+            [
+                ctl[pid] if isinstance(pid, str) else base
+                for pid, base in zip(ds.cells["place_id"], ds.cells["baseline"], strict=True)
+            ],
+            dtype=object,
+        )
+
+    return ds.cached(("cell-controllers", date), make)
+
+
+def control_points(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
+    """Layer ``control-points``: every place with its controller on ``date``."""
+
+    def make() -> gpd.GeoDataFrame:
+        states = place_states(ds, date)
+        places = ds.places
+        rows = {
+            "id": list(places["id"]),
+            "name": list(places["name"]),
+            "kind": list(places["kind"]),
+            "population": list(places["population"]),
+            "controller": [states[p].controller for p in places["id"]],
+            "since": [states[p].since for p in places["id"]],
+            "source": [states[p].source for p in places["id"]],
+            "event": [states[p].kind for p in places["id"]],
+            "by": [states[p].by for p in places["id"]],
+            "date": [date] * len(places),
+        }
+        return gpd.GeoDataFrame(rows, geometry=list(places.geometry), crs=settings.CRS_WGS84)
+
+    return ds.cached(("control-points", date), make)
+
+
+def _dissolve(geoms: np.ndarray, keys: np.ndarray) -> dict[str, shapely.Geometry]:
+    out = {}
+    for key in sorted(set(keys), key=lambda k: settings.CONTROLLERS.index(k) if k in settings.CONTROLLERS else 99):
+        out[key] = geometry.clean(shapely.coverage_union_all(geoms[keys == key]))
+    return out
+
+
+def control_zones(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
+    """Layer ``control-zones``: one (multi)polygon per controller on ``date``; together they tile Syria."""
+
+    def make() -> gpd.GeoDataFrame:
+        zones = _dissolve(ds.cell_geoms, cell_controllers(ds, date))
+        names = list(zones)
+        geoms = [zones[n] for n in names]
+        areas = geometry.areas_km2(geoms)
+        states = place_states(ds, date)
+        pop = {n: 0 for n in names}
+        count = {n: 0 for n in names}
+        for pid, popn in zip(ds.places["id"], ds.places["population"], strict=True):
+            c = states[pid].controller
+            pop[c] = pop.get(c, 0) + (int(popn) if popn == popn and popn is not None else 0)
+            count[c] = count.get(c, 0) + 1
+        return gpd.GeoDataFrame(
+            {
+                "controller": names,
+                "label": [settings.CONTROLLER_LABELS[n] for n in names],
+                "date": [date] * len(names),
+                "area_km2": [round(float(a), 1) for a in areas],
+                "population": [pop.get(n, 0) for n in names],
+                "places": [count.get(n, 0) for n in names],
+            },
+            geometry=geoms,
+            crs=settings.CRS_WGS84,
+        )
+
+    return ds.cached(("control-zones", date), make)
+
+
+def changes(ds: Dataset, date_from: dt.date, date_to: dt.date) -> gpd.GeoDataFrame:
+    """Layer ``changes``: the ground that changed hands between two dates, by (from, to)."""
+
+    def make() -> gpd.GeoDataFrame:
+        before = cell_controllers(ds, date_from)
+        after = cell_controllers(ds, date_to)
+        moved = before != after
+        rows: dict[str, list[object]] = {k: [] for k in ("from", "to", "date_from", "date_to", "area_km2", "places")}
+        geoms = []
+        pairs = sorted({(a, b) for a, b in zip(before[moved], after[moved], strict=True)})
+        cell_places = ds.cells["place_id"].to_numpy()
+        for a, b in pairs:
+            mask = moved & (before == a) & (after == b)
+            geom = geometry.clean(shapely.coverage_union_all(ds.cell_geoms[mask]))
+            rows["from"].append(a)
+            rows["to"].append(b)
+            rows["date_from"].append(date_from)
+            rows["date_to"].append(date_to)
+            rows["area_km2"].append(round(geometry.area_km2(geom), 1))
+            rows["places"].append(sorted(p for p in cell_places[mask] if isinstance(p, str)))
+            geoms.append(geom)
+        return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
+
+    return ds.cached(("changes", date_from, date_to), make)
+
+
+def events_until(
+    ds: Dataset, date: dt.date, since: dt.date | None = None
+) -> gpd.GeoDataFrame:
+    """Layer ``events``: the events on or before ``date`` (after ``since`` when given), as points."""
+
+    def make() -> gpd.GeoDataFrame:
+        chosen = [e for e in ds.events if e.date <= date and (since is None or e.date > since)]
+        places = ds.places
+        rows = {
+            "date": [e.date for e in chosen],
+            "place": [e.place_id for e in chosen],
+            "name": [places.at[e.place_id, "name"] for e in chosen],
+            "controller": [e.controller for e in chosen],
+            "kind": [e.kind for e in chosen],
+            "scope": [e.scope for e in chosen],
+            "source": [e.source for e in chosen],
+            "source_title": [ds.sources.get(e.source, {}).get("title", "") for e in chosen],
+            "source_url": [ds.sources.get(e.source, {}).get("url", "") for e in chosen],
+            "note": [e.note for e in chosen],
+        }
+        geoms = [Point(places.at[e.place_id, "geometry"].coords[0]) for e in chosen]
+        return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
+
+    return ds.cached(("events", date, since), make)

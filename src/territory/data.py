@@ -1,0 +1,260 @@
+"""The generated data a running territory reads: ``geodata/`` loaded once into a :class:`Dataset`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from territory import settings
+from territory._errors import DataError, UsageError
+
+TIMELINE_FILE = "timeline.json"
+CELLS_FILE = "cells.geojson"
+NEIGHBOURS_FILE = "neighbours.geojson"
+REBUILD_HINT = "run `python -m territory build` to regenerate geodata/"
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event of the timeline, as stored in ``geodata/timeline.json``."""
+
+    date: dt.date
+    place_id: str
+    controller: str
+    kind: str
+    source: str
+    note: str
+    scope: str = "place"  # "governorate": from a governorate-wide end of government control
+
+
+def _read_layer(directory: Path, name: str) -> gpd.GeoDataFrame:
+    path = directory / name
+    if not path.exists():
+        msg = f"{path} is missing; {REBUILD_HINT}"
+        raise DataError(msg)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        if data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+            msg = "not a GeoJSON FeatureCollection"
+            raise ValueError(msg)  # noqa: TRY301
+        gdf = gpd.GeoDataFrame.from_features(data["features"], crs=settings.CRS_WGS84)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        msg = f"{path} is truncated or invalid ({reason}); {REBUILD_HINT}"
+        raise DataError(msg) from exc
+    return gdf
+
+
+def _read_json(directory: Path, name: str) -> dict[str, Any]:
+    path = directory / name
+    if not path.exists():
+        msg = f"{path} is missing; {REBUILD_HINT}"
+        raise DataError(msg)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            msg = "expected a JSON object"
+            raise ValueError(msg)  # noqa: TRY301
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:120]
+        msg = f"{path} is truncated or invalid ({reason}); {REBUILD_HINT}"
+        raise DataError(msg) from exc
+    return data
+
+
+@dataclass
+class Dataset:
+    """Everything a date query needs, loaded from ``geodata/`` (or handed over by the build)."""
+
+    syria: BaseGeometry
+    border: BaseGeometry
+    places: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    timeline: dict[str, Any]
+    governorates: gpd.GeoDataFrame
+    directory: Path | None = None
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_parts(cls, **parts: Any) -> Dataset:
+        """A dataset from in-memory parts (used by the build and by tests)."""
+        places = parts.pop("places")
+        if "id" in places.columns:
+            places = places.set_index("id", drop=False)
+        return cls(places=places, **parts)
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Dataset:
+        """Read ``geodata/`` with clear errors for missing or broken files.
+
+        Raises
+        ------
+        DataError
+            Naming the file, when a layer is missing, truncated or invalid.
+        """
+        directory = Path(directory or settings.geodata_dir())
+        if not directory.is_dir():
+            msg = f"{directory} does not exist; {REBUILD_HINT}"
+            raise DataError(msg)
+        syria = _read_layer(directory, f"{settings.LAYER_SYRIA}.geojson")
+        border = _read_layer(directory, f"{settings.LAYER_BORDER}.geojson")
+        places = _read_layer(directory, f"{settings.LAYER_PLACES}.geojson")
+        cells = _read_layer(directory, CELLS_FILE)
+        governorates = _read_layer(directory, f"{settings.LAYER_GOVERNORATES}.geojson")
+        timeline = _read_json(directory, TIMELINE_FILE)
+        for key in ("baseline_date", "end_date", "events", "sources", "proposals", "baseline_controllers"):
+            if key not in timeline:
+                msg = f"{directory / TIMELINE_FILE} lacks {key!r}; {REBUILD_HINT}"
+                raise DataError(msg)
+        if syria.empty or border.empty or places.empty or cells.empty:
+            msg = f"{directory} has an empty layer; {REBUILD_HINT}"
+            raise DataError(msg)
+        return cls.from_parts(
+            syria=syria.geometry.iloc[0],
+            border=border.geometry.iloc[0],
+            places=places,
+            cells=cells,
+            timeline=timeline,
+            governorates=governorates,
+            directory=directory,
+        )
+
+    # --- timeline -------------------------------------------------------------------------------
+
+    @cached_property
+    def baseline_date(self) -> dt.date:
+        """The day before the offensives."""
+        return dt.date.fromisoformat(self.timeline["baseline_date"])
+
+    @cached_property
+    def end_date(self) -> dt.date:
+        """Last date of the timeline."""
+        return dt.date.fromisoformat(self.timeline["end_date"])
+
+    @cached_property
+    def dates(self) -> list[dt.date]:
+        """Every day of the timeline, baseline first."""
+        n = (self.end_date - self.baseline_date).days
+        return [self.baseline_date + dt.timedelta(days=i) for i in range(n + 1)]
+
+    @cached_property
+    def events(self) -> list[EventRecord]:
+        """All events, in date order (file order within a day)."""
+        return [
+            EventRecord(
+                dt.date.fromisoformat(e["date"]),
+                e["place_id"],
+                e["controller"],
+                e["kind"],
+                e["source"],
+                e["note"],
+                e.get("scope", "place"),
+            )
+            for e in self.timeline["events"]
+        ]
+
+    @cached_property
+    def sources(self) -> dict[str, dict[str, str]]:
+        """Sources by id."""
+        return {s["id"]: s for s in self.timeline["sources"]}
+
+    @cached_property
+    def proposals(self) -> list[dict[str, Any]]:
+        """Buffer-zone proposals, in file order."""
+        return list(self.timeline["proposals"])
+
+    @cached_property
+    def baseline_controllers(self) -> dict[str, str]:
+        """Controller of every place on the baseline date."""
+        return dict(self.timeline["baseline_controllers"])
+
+    @cached_property
+    def baseline_sources(self) -> dict[str, str]:
+        """Source id of the baseline zone each place lies in."""
+        zone_source = {z["id"]: z["source"] for z in self.timeline.get("baseline", [])}
+        out = {}
+        for pid, zone in zip(self.cells["place_id"], self.cells["zone"], strict=True):
+            if isinstance(pid, str):
+                out[pid] = zone_source.get(zone, "")
+        return out
+
+    def parse_date(self, value: str | dt.date | None) -> dt.date:
+        """A timeline date from ``YYYY-MM-DD`` (default: the last date).
+
+        Raises
+        ------
+        UsageError
+            When the value is not a date or lies outside the timeline.
+        """
+        if value is None or value == "":
+            return self.end_date
+        if isinstance(value, dt.date):
+            date = value
+        else:
+            text = str(value).strip()
+            try:
+                if len(text) != 10:
+                    raise ValueError  # noqa: TRY301
+                date = dt.date.fromisoformat(text)
+            except ValueError:
+                msg = f"date {str(value)[:40]!r} is not a date; expected YYYY-MM-DD"
+                raise UsageError(msg) from None
+        if not self.baseline_date <= date <= self.end_date:
+            msg = (
+                f"date {date.isoformat()} is outside the timeline; expected "
+                f"{self.baseline_date.isoformat()} to {self.end_date.isoformat()}"
+            )
+            raise UsageError(msg)
+        return date
+
+    # --- caching --------------------------------------------------------------------------------
+
+    def cached(self, key: Any, make: Any) -> Any:
+        """Memoise ``make()`` under ``key`` (thread-safe; results must be treated as read-only)."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = make()
+        with self._lock:
+            return self._cache.setdefault(key, value)
+
+    @cached_property
+    def cell_geoms(self) -> Any:
+        """Cell geometries as a numpy array (for fast coverage unions)."""
+        return np.asarray(self.cells.geometry.values, dtype=object)
+
+    @cached_property
+    def cell_places(self) -> pd.Series:
+        """Place id of every cell (None: no place)."""
+        return self.cells["place_id"].where(self.cells["place_id"].notna(), None)
+
+
+_DEFAULT: dict[Path, tuple[float, Dataset]] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_dataset(directory: Path | None = None) -> Dataset:
+    """The dataset of ``geodata/``, loaded once per process (reloaded when timeline.json changes)."""
+    directory = Path(directory or settings.geodata_dir()).resolve()
+    stamp_path = directory / TIMELINE_FILE
+    stamp = stamp_path.stat().st_mtime if stamp_path.exists() else -1.0
+    with _DEFAULT_LOCK:
+        hit = _DEFAULT.get(directory)
+        if hit and hit[0] == stamp:
+            return hit[1]
+    ds = Dataset.load(directory)
+    with _DEFAULT_LOCK:
+        _DEFAULT[directory] = (stamp, ds)
+    return ds

@@ -1,0 +1,202 @@
+"""Geometry helpers: TopoJSON arcs, projections, geodesic measures, tessellation, RFC 7946 clean-up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from territory import settings
+
+GEOD = Geod(ellps="WGS84")
+
+
+# --- TopoJSON -------------------------------------------------------------------------------------
+
+
+def decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:
+    """Absolute lon/lat coordinates of every arc of a (quantized) TopoJSON topology."""
+    transform_ = topology.get("transform")
+    arcs: list[list[tuple[float, float]]] = []
+    for arc in topology["arcs"]:
+        if transform_ is None:
+            arcs.append([(float(x), float(y)) for x, y, *_ in arc])
+            continue
+        (sx, sy), (tx, ty) = transform_["scale"], transform_["translate"]
+        x = y = 0
+        coords = []
+        for dx, dy, *_ in arc:
+            x += dx
+            y += dy
+            coords.append((x * sx + tx, y * sy + ty))
+        arcs.append(coords)
+    return arcs
+
+
+def _arc(arcs: list[list[tuple[float, float]]], index: int) -> list[tuple[float, float]]:
+    return arcs[index] if index >= 0 else list(reversed(arcs[~index]))
+
+
+def _ring(arcs: list[list[tuple[float, float]]], indices: Sequence[int]) -> list[tuple[float, float]]:
+    coords: list[tuple[float, float]] = []
+    for k, index in enumerate(indices):
+        part = _arc(arcs, index)
+        coords.extend(part if k == 0 else part[1:])
+    return coords
+
+
+def topojson_geometry(
+    arcs: list[list[tuple[float, float]]], geometry: dict[str, Any]
+) -> Polygon | MultiPolygon:
+    """Shapely (Multi)Polygon of one TopoJSON geometry object."""
+    def polygon(ring_arcs: Sequence[Sequence[int]]) -> Polygon | None:
+        # Quantization can collapse tiny islands and lakes to fewer than 4 points: drop those.
+        rings = [r for r in (_ring(arcs, a) for a in ring_arcs) if len(r) >= 4]
+        if not rings or len(_ring(arcs, ring_arcs[0])) < 4:
+            return None
+        return Polygon(rings[0], rings[1:])
+
+    if geometry["type"] == "Polygon":
+        return polygon(geometry["arcs"]) or Polygon()
+    if geometry["type"] == "MultiPolygon":
+        polys = [p for p in (polygon(a) for a in geometry["arcs"]) if p is not None]
+        return MultiPolygon(polys)
+    msg = f"TopoJSON geometry type {geometry['type']!r} is not supported; expected (Multi)Polygon"
+    raise ValueError(msg)
+
+
+def arc_indices(geometry: dict[str, Any]) -> set[int]:
+    """Arc indices (non-negative) used by a TopoJSON (Multi)Polygon."""
+    nested = geometry["arcs"]
+    rings = nested if geometry["type"] == "Polygon" else [r for p in nested for r in p]
+    return {i if i >= 0 else ~i for ring in rings for i in ring}
+
+
+def shared_border(
+    topology: dict[str, Any], geom_a: dict[str, Any], geom_b: dict[str, Any]
+) -> LineString:
+    """The border of two neighbouring TopoJSON polygons: their shared arcs, as one line."""
+    arcs = decode_arcs(topology)
+    shared = sorted(arc_indices(geom_a) & arc_indices(geom_b))
+    if not shared:
+        msg = "the two geometries share no arc"
+        raise ValueError(msg)
+    merged = shapely.line_merge(shapely.MultiLineString([arcs[i] for i in shared]))
+    if merged.geom_type != "LineString":
+        msg = f"the shared arcs do not form one line ({merged.geom_type})"
+        raise ValueError(msg)
+    return merged
+
+
+# --- projections and measures ---------------------------------------------------------------------
+
+
+@cache
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def reproject(geom: BaseGeometry, src: str, dst: str) -> BaseGeometry:
+    """``geom`` from CRS ``src`` to CRS ``dst`` (lon/lat axis order)."""
+    tr = _transformer(src, dst)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def to_metric(geom: BaseGeometry) -> BaseGeometry:
+    """WGS84 -> UTM 37N metres."""
+    return reproject(geom, settings.CRS_WGS84, settings.CRS_METRIC)
+
+
+def from_metric(geom: BaseGeometry) -> BaseGeometry:
+    """UTM 37N metres -> WGS84."""
+    return reproject(geom, settings.CRS_METRIC, settings.CRS_WGS84)
+
+
+def areas_km2(geoms: Sequence[BaseGeometry] | np.ndarray) -> np.ndarray:
+    """Areas in km² of WGS84 geometries, measured in the equal-area CRS."""
+    arr = np.asarray(geoms, dtype=object)
+    if arr.size == 0:
+        return np.zeros(0)
+    tr = _transformer(settings.CRS_WGS84, settings.CRS_EQUAL_AREA)
+    projected = shapely.transform(arr, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    return shapely.area(projected) / settings.SQ_M_PER_SQ_KM
+
+
+def area_km2(geom: BaseGeometry) -> float:
+    """Area in km² of one WGS84 geometry (equal-area CRS)."""
+    return float(areas_km2([geom])[0])
+
+
+def geodesic_length_km(geom: BaseGeometry) -> float:
+    """Geodesic length in km of a WGS84 (Multi)LineString on the WGS84 ellipsoid."""
+    return GEOD.geometry_length(geom) / 1000.0
+
+
+def geodesic_distance_to_line_km(lon: float, lat: float, line: LineString, step_km: float = 0.5) -> float:
+    """Geodesic distance (km) from a point to a WGS84 line, densified every ``step_km``."""
+    pts = []
+    coords = list(line.coords)
+    for (x0, y0), (x1, y1) in zip(coords[:-1], coords[1:], strict=True):
+        _, _, seg = GEOD.inv(x0, y0, x1, y1)
+        n = max(1, int(seg / (step_km * 1000)))
+        inter = GEOD.npts(x0, y0, x1, y1, n - 1) if n > 1 else []
+        pts.append((x0, y0))
+        pts.extend(inter)
+    pts.append(coords[-1])
+    arr = np.asarray(pts)
+    _, _, dist = GEOD.inv(np.full(len(arr), lon), np.full(len(arr), lat), arr[:, 0], arr[:, 1])
+    return float(np.min(dist)) / 1000.0
+
+
+# --- tessellation ---------------------------------------------------------------------------------
+
+
+def voronoi_cells(points: np.ndarray, boundary: BaseGeometry) -> list[BaseGeometry]:
+    """Voronoi cells of planar ``points`` (n×2), clipped to ``boundary``, in input order.
+
+    Every cell contains its own point when the point lies in ``boundary``; the cells cover
+    ``boundary`` without overlaps. Points must be distinct.
+    """
+    n = len(points)
+    if n == 0:
+        return []
+    if n == 1:
+        return [boundary]
+    minx, miny, maxx, maxy = boundary.bounds
+    pad = max(maxx - minx, maxy - miny) + 1.0
+    envelope = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    seeds = shapely.points(points)
+    regions = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=envelope, ordered=True)
+    cells = list(shapely.get_parts(regions))
+    if len(cells) != n:
+        msg = f"voronoi gave {len(cells)} cells for {n} points (duplicate points?)"
+        raise ValueError(msg)
+    return [shapely.intersection(c, boundary) for c in cells]
+
+
+# --- RFC 7946 clean-up ----------------------------------------------------------------------------
+
+
+def clean(geom: BaseGeometry) -> BaseGeometry:
+    """Snap to the 1e-6° grid, make valid and orient exteriors counter-clockwise (RFC 7946)."""
+    snapped = shapely.set_precision(geom, settings.GRID_SIZE)
+    if not snapped.is_valid:
+        snapped = shapely.set_precision(shapely.make_valid(snapped), settings.GRID_SIZE)
+    return shapely.orient_polygons(snapped)
+
+
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Only the polygonal parts of ``geom`` (intersections may leave lines and points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    flat = [p for g in parts for p in shapely.get_parts(g)]
+    if not flat:
+        return Polygon()
+    return flat[0] if len(flat) == 1 else MultiPolygon(flat)

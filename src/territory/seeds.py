@@ -1,0 +1,676 @@
+"""Load and validate ``seeds/``: the only files where facts are typed in by hand.
+
+:func:`load_seeds` reads every seed file, checks every row and raises one
+:class:`~territory._errors.SeedValidationError` that lists **every** problem found, each as
+``seeds/FILE:LINE: field 'value' is wrong; expected ...``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+
+from territory import settings
+from territory._errors import SeedValidationError
+
+SOURCES_FILE = "sources.csv"
+PLACES_FILE = "places.csv"
+BASELINE_FILE = "baseline.geojson"
+BASELINE_POINTS_FILE = "baseline_points.csv"
+EVENTS_FILE = "events.csv"
+PROPOSALS_FILE = "proposals.csv"
+COLLAPSE_FILE = "collapse.csv"
+
+SOURCE_FIELDS = ("id", "title", "publisher", "published", "url")
+PLACE_FIELDS = (
+    "id",
+    "name",
+    "alt_names",
+    "lat",
+    "lon",
+    "kind",
+    "governorate",
+    "population",
+    "source_id",
+)
+BASELINE_POINT_FIELDS = ("place_id", "controller", "source_id", "note")
+EVENT_FIELDS = ("date", "place_id", "controller", "kind", "source_id", "note")
+PROPOSAL_FIELDS = (
+    "id",
+    "label",
+    "depth_miles",
+    "proposed_by",
+    "date",
+    "status",
+    "source_id",
+    "note",
+)
+BASELINE_PROPERTIES = ("id", "controller", "source_id", "note")
+COLLAPSE_FIELDS = ("date", "governorate", "controller", "source_id", "note", "except")
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A generous box around Syria: seed coordinates outside it are typos (swapped lat/lon, lost digits).
+SYRIA_BBOX = (35.5, 32.2, 42.5, 37.5)  # min lon, min lat, max lon, max lat
+# Baseline polygons may reach over the border (they are clipped to Syria) but not far.
+BASELINE_BBOX = (34.5, 31.5, 43.5, 38.5)
+# Places may lie this far outside the generalised outline (border towns, the coast).
+MAX_OUTSIDE_KM = 2.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publication that facts are taken from."""
+
+    id: str
+    title: str
+    publisher: str
+    published: dt.date
+    url: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """A seed place: an addition to GeoNames, or an override of a GeoNames place (same id)."""
+
+    id: str
+    name: str
+    alt_names: tuple[str, ...]
+    lat: float | None
+    lon: float | None
+    kind: str | None
+    governorate: str | None
+    population: int | None
+    source_id: str
+    line: int
+
+
+@dataclass(frozen=True)
+class BaselineZone:
+    """An approximate pre-offensive zone held by one controller."""
+
+    id: str
+    controller: str
+    source_id: str
+    note: str
+    geometry: Any  # shapely Polygon or MultiPolygon, WGS84
+    order: int  # later zones are drawn over earlier ones
+
+
+@dataclass(frozen=True)
+class BaselinePoint:
+    """A sourced statement of who held a place on the baseline date."""
+
+    place_id: str
+    controller: str
+    source_id: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated change (or contest) of control of one place."""
+
+    date: dt.date
+    place_id: str
+    controller: str
+    kind: str
+    source_id: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed (or de-facto) depth of a Turkish security zone inside Syria."""
+
+    id: str
+    label: str
+    depth_miles: float
+    proposed_by: str
+    date: dt.date
+    status: str
+    source_id: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Collapse:
+    """The end of government control in a whole governorate on a date.
+
+    On ``date`` every place of ``governorate`` still held by the government (after that day's
+    events) passes to ``controller``, except the places listed in ``keep``.
+    """
+
+    date: dt.date
+    governorate: str
+    controller: str
+    source_id: str
+    note: str
+    keep: tuple[str, ...]
+    line: int
+
+
+@dataclass
+class Seeds:
+    """Everything in ``seeds/``, validated."""
+
+    sources: dict[str, Source]
+    places: list[Place]
+    baseline: list[BaselineZone]
+    baseline_points: list[BaselinePoint]
+    events: list[Event]
+    proposals: list[Proposal]
+    collapses: list[Collapse] = field(default_factory=list)
+    timeline: tuple[dt.date, dt.date] = field(
+        default=(settings.BASELINE_DATE, settings.TIMELINE_MIN_END)
+    )
+
+
+class _Problems:
+    """Collects problems; every message names file, line, field, value and what is expected."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}")
+
+
+def slugify(text: str) -> str:
+    """ASCII slug of a place name: ``"Ma‘arrat an Nu‘mān"`` -> ``"maarrat-an-numan"``."""
+    import unicodedata  # noqa: PLC0415
+
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = re.sub(r"[‘’ʼʻ'`]", "", folded).lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def _hint(value: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _read_csv(
+    path: Path, fields: tuple[str, ...], problems: _Problems, rel: str
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line, row)``; header and shape problems are reported, bad rows skipped."""
+    if not path.exists():
+        problems.add(rel, f"file is missing; expected a CSV with columns {', '.join(fields)}")
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.add(rel, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return
+    reader = csv.reader(text.splitlines())
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.add(f"{rel}:1", f"file is empty; expected the header {','.join(fields)}")
+        return
+    header = [h.strip() for h in header]
+    if tuple(header) != fields:
+        problems.add(
+            f"{rel}:1",
+            f"header is {','.join(header)!r}; expected {','.join(fields)!r}",
+        )
+        return
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(fields):
+            problems.add(
+                f"{rel}:{line}",
+                f"has {len(row)} fields; expected {len(fields)} ({','.join(fields)})",
+            )
+            continue
+        yield line, {k: v.strip() for k, v in zip(fields, row, strict=True)}
+
+
+def _parse_date(value: str, where: str, name: str, problems: _Problems) -> dt.date | None:
+    if not DATE_RE.match(value):
+        problems.add(where, f"{name} {value!r} is not a date; expected YYYY-MM-DD")
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        problems.add(where, f"{name} {value!r} is not a real calendar date; expected YYYY-MM-DD")
+        return None
+
+
+def _check_source(value: str, where: str, sources: dict[str, Any], problems: _Problems) -> None:
+    if not value:
+        problems.add(where, "source_id is empty; expected the id of a row in seeds/sources.csv")
+    elif value not in sources:
+        problems.add(
+            where,
+            f"source_id {value!r} is not in seeds/sources.csv{_hint(value, sources)}",
+        )
+
+
+def _check_choice(
+    value: str, name: str, choices: Iterable[str], where: str, problems: _Problems
+) -> bool:
+    choices = tuple(choices)
+    if value in choices:
+        return True
+    problems.add(
+        where, f"{name} {value!r} is unknown{_hint(value, choices)}; expected one of {', '.join(choices)}"
+    )
+    return False
+
+
+def _load_sources(root: Path, problems: _Problems) -> dict[str, Source]:
+    rel = f"seeds/{SOURCES_FILE}"
+    sources: dict[str, Source] = {}
+    for line, row in _read_csv(root / SOURCES_FILE, SOURCE_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        ok = True
+        if not SLUG_RE.match(row["id"]):
+            problems.add(where, f"id {row['id']!r} is not a slug; expected e.g. 'wiki-battle-of-aleppo'")
+            ok = False
+        elif row["id"] in sources:
+            problems.add(where, f"id {row['id']!r} is a duplicate; ids must be unique")
+            ok = False
+        for name in ("title", "publisher"):
+            if not row[name]:
+                problems.add(where, f"{name} is empty; expected the source's {name}")
+                ok = False
+        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", row["url"]):
+            problems.add(where, f"url {row['url']!r} is not an http(s) URL")
+            ok = False
+        published = _parse_date(row["published"], where, "published", problems)
+        if published is not None and published > dt.date.today():
+            problems.add(where, f"published {row['published']!r} is in the future")
+            ok = False
+        if ok and published is not None:
+            sources[row["id"]] = Source(
+                row["id"], row["title"], row["publisher"], published, row["url"]
+            )
+        elif row["id"] and row["id"] not in sources and SLUG_RE.match(row["id"]):
+            # Keep the id known so that rows citing it are not reported twice.
+            sources[row["id"]] = Source(
+                row["id"], row["title"], row["publisher"], settings.BASELINE_DATE, row["url"]
+            )
+    return sources
+
+
+def _in_box(lon: float, lat: float, box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
+
+
+def _outside_km(lon: float, lat: float, syria: Any) -> float:
+    """Distance in km from a point outside ``syria`` to it (0 inside)."""
+    from territory import geometry  # noqa: PLC0415 - pyproj only when an outline is given
+
+    pt = shapely.Point(lon, lat)
+    if syria.contains(pt):
+        return 0.0
+    return geometry.to_metric(syria).distance(geometry.to_metric(pt)) / 1000.0
+
+
+def _load_places(
+    root: Path,
+    sources: dict[str, Source],
+    known_ids: set[str],
+    problems: _Problems,
+    syria: Any = None,
+) -> list[Place]:
+    rel = f"seeds/{PLACES_FILE}"
+    places: list[Place] = []
+    seen: dict[str, int] = {}
+    for line, row in _read_csv(root / PLACES_FILE, PLACE_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        pid = row["id"]
+        override = pid in known_ids
+        if not SLUG_RE.match(pid):
+            problems.add(where, f"id {pid!r} is not a slug; expected lowercase words joined by '-'")
+            continue
+        if pid in seen:
+            problems.add(where, f"id {pid!r} duplicates line {seen[pid]}; ids must be unique")
+            continue
+        seen[pid] = line
+        if not override and not row["name"]:
+            problems.add(where, "name is empty; expected the place's usual English name")
+        lat = lon = None
+        if row["lat"] or row["lon"] or not override:
+            try:
+                lat, lon = float(row["lat"]), float(row["lon"])
+            except ValueError:
+                problems.add(
+                    where,
+                    f"lat/lon {row['lat']!r},{row['lon']!r} are not numbers; expected decimal degrees",
+                )
+            else:
+                if not (math.isfinite(lat) and math.isfinite(lon)) or not _in_box(
+                    lon, lat, SYRIA_BBOX
+                ):
+                    problems.add(
+                        where,
+                        f"lat/lon {lat},{lon} lie outside Syria; expected about 32.3–37.3 N, "
+                        "35.7–42.4 E (swapped lat and lon?)",
+                    )
+                    lat = lon = None
+                elif syria is not None and (km := _outside_km(lon, lat, syria)) > MAX_OUTSIDE_KM:
+                    problems.add(
+                        where,
+                        f"lat/lon {lat},{lon} lie outside Syria ({km:.1f} km beyond its outline); "
+                        "expected a point inside Syria (swapped lat and lon?)",
+                    )
+                    lat = lon = None
+        kind = row["kind"] or None
+        if kind is not None and not _check_choice(kind, "kind", settings.PLACE_KINDS, where, problems):
+            kind = None
+        if kind is None and not override:
+            problems.add(where, f"kind is empty; expected one of {', '.join(settings.PLACE_KINDS)}")
+        governorate = row["governorate"] or None
+        if governorate is not None and not _check_choice(
+            governorate, "governorate", settings.GOVERNORATES, where, problems
+        ):
+            governorate = None
+        population = None
+        if row["population"]:
+            try:
+                population = int(row["population"])
+                if population < 0:
+                    raise ValueError  # noqa: TRY301
+            except ValueError:
+                problems.add(
+                    where,
+                    f"population {row['population']!r} is not a whole number ≥ 0; expected e.g. 4520",
+                )
+                population = None
+        _check_source(row["source_id"], where, sources, problems)
+        alt = tuple(a.strip() for a in row["alt_names"].split("|") if a.strip())
+        places.append(
+            Place(pid, row["name"], alt, lat, lon, kind, governorate, population, row["source_id"], line)
+        )
+    # Two places on the same spot would share one control cell.
+    by_coord: dict[tuple[float, float], str] = {}
+    for p in places:
+        if p.lat is None or p.lon is None:
+            continue
+        key = (round(p.lat, 4), round(p.lon, 4))
+        if key in by_coord:
+            problems.add(
+                f"{rel}:{p.line}",
+                f"lat/lon {p.lat},{p.lon} of {p.id!r} repeat those of {by_coord[key]!r}; "
+                "expected distinct coordinates (merge the two, or give alt_names)",
+            )
+        else:
+            by_coord[key] = p.id
+    return places
+
+
+def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) -> list[BaselineZone]:
+    rel = f"seeds/{BASELINE_FILE}"
+    path = root / BASELINE_FILE
+    if not path.exists():
+        problems.add(rel, "file is missing; expected a GeoJSON FeatureCollection of zone polygons")
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problems.add(rel, f"is not valid JSON ({exc}); expected a GeoJSON FeatureCollection")
+        return []
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        problems.add(rel, "is not a GeoJSON FeatureCollection")
+        return []
+    zones: list[BaselineZone] = []
+    seen: set[str] = set()
+    for i, feature in enumerate(data.get("features") or [], start=1):
+        props = (feature or {}).get("properties") or {}
+        zid = str(props.get("id", ""))
+        where = f"{rel}: feature {i} ({zid or 'no id'})"
+        missing = [k for k in BASELINE_PROPERTIES if k not in props]
+        if missing:
+            problems.add(where, f"lacks properties {', '.join(missing)}")
+            continue
+        if not SLUG_RE.match(zid) or zid in seen:
+            problems.add(where, f"id {zid!r} is not a unique slug")
+            continue
+        seen.add(zid)
+        controller = str(props["controller"])
+        ok = _check_choice(controller, "controller", settings.CONTROLLERS, where, problems)
+        _check_source(str(props["source_id"]), where, sources, problems)
+        try:
+            geom = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            problems.add(where, f"geometry is not valid GeoJSON ({exc})")
+            continue
+        if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+            problems.add(where, f"geometry is a {geom.geom_type}; expected a Polygon or MultiPolygon")
+            continue
+        if not geom.is_valid:
+            problems.add(where, f"geometry is invalid: {shapely.is_valid_reason(geom)}")
+            continue
+        minx, miny, maxx, maxy = geom.bounds
+        if not (_in_box(minx, miny, BASELINE_BBOX) and _in_box(maxx, maxy, BASELINE_BBOX)):
+            problems.add(where, f"geometry bounds {geom.bounds} reach far outside Syria")
+            continue
+        if ok:
+            zones.append(
+                BaselineZone(zid, controller, str(props["source_id"]), str(props["note"]), geom, i)
+            )
+    return zones
+
+
+def _load_baseline_points(
+    root: Path, sources: dict[str, Source], place_ids: dict[str, str], problems: _Problems
+) -> list[BaselinePoint]:
+    rel = f"seeds/{BASELINE_POINTS_FILE}"
+    points: list[BaselinePoint] = []
+    seen: dict[str, int] = {}
+    for line, row in _read_csv(root / BASELINE_POINTS_FILE, BASELINE_POINT_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        ok = _check_place(row["place_id"], place_ids, where, problems)
+        if ok and row["place_id"] in seen:
+            problems.add(where, f"place_id {row['place_id']!r} repeats line {seen[row['place_id']]}")
+            ok = False
+        seen.setdefault(row["place_id"], line)
+        ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
+        _check_source(row["source_id"], where, sources, problems)
+        if ok:
+            points.append(
+                BaselinePoint(row["place_id"], row["controller"], row["source_id"], row["note"], line)
+            )
+    return points
+
+
+def _place_hint(value: str, aliases: dict[str, str]) -> str:
+    """Hint for an unknown place id from ids, names and alternative names."""
+    if value in aliases:
+        return f" (did you mean '{aliases[value]}'?)"
+    close = difflib.get_close_matches(value, list(aliases), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{aliases[close[0]]}'?)"
+    contains = sorted({pid for alias, pid in aliases.items() if len(value) >= 4 and value in alias})
+    return f" (did you mean '{contains[0]}'?)" if contains else ""
+
+
+def _check_place(value: str, place_ids: set[str] | dict[str, str], where: str, problems: _Problems) -> bool:
+    if value in place_ids and (not isinstance(place_ids, dict) or place_ids[value] == value):
+        return True
+    aliases = place_ids if isinstance(place_ids, dict) else {p: p for p in place_ids}
+    problems.add(where, f"place_id {value!r} is unknown{_place_hint(value, aliases)}")
+    return False
+
+
+def _load_events(
+    root: Path,
+    sources: dict[str, Source],
+    place_ids: dict[str, str],
+    timeline: tuple[dt.date, dt.date],
+    problems: _Problems,
+) -> list[Event]:
+    rel = f"seeds/{EVENTS_FILE}"
+    events: list[Event] = []
+    first, last = timeline[0] + dt.timedelta(days=1), timeline[1]
+    for line, row in _read_csv(root / EVENTS_FILE, EVENT_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        date = _parse_date(row["date"], where, "date", problems)
+        ok = date is not None
+        if date is not None and not first <= date <= last:
+            problems.add(
+                where,
+                f"date {row['date']!r} is outside the timeline; expected {first} to {last}",
+            )
+            ok = False
+        ok &= _check_place(row["place_id"], place_ids, where, problems)
+        ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
+        ok &= _check_choice(row["kind"], "kind", settings.EVENT_KINDS, where, problems)
+        _check_source(row["source_id"], where, sources, problems)
+        if ok and date is not None:
+            events.append(
+                Event(
+                    date,
+                    row["place_id"],
+                    row["controller"],
+                    row["kind"],
+                    row["source_id"],
+                    row["note"],
+                    line,
+                )
+            )
+    events.sort(key=lambda e: (e.date, e.line))
+    return events
+
+
+def _load_proposals(root: Path, sources: dict[str, Source], problems: _Problems) -> list[Proposal]:
+    rel = f"seeds/{PROPOSALS_FILE}"
+    proposals: list[Proposal] = []
+    seen: set[str] = set()
+    for line, row in _read_csv(root / PROPOSALS_FILE, PROPOSAL_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        ok = True
+        if not SLUG_RE.match(row["id"]) or row["id"] in seen:
+            problems.add(where, f"id {row['id']!r} is not a unique slug")
+            ok = False
+        seen.add(row["id"])
+        try:
+            depth = float(row["depth_miles"])
+            if not settings.MIN_DEPTH_MILES <= depth <= settings.MAX_DEPTH_MILES:
+                raise ValueError  # noqa: TRY301
+        except ValueError:
+            problems.add(
+                where,
+                f"depth_miles {row['depth_miles']!r} is not a number from "
+                f"{settings.MIN_DEPTH_MILES} to {settings.MAX_DEPTH_MILES}",
+            )
+            ok = False
+            depth = math.nan
+        date = _parse_date(row["date"], where, "date", problems)
+        ok &= date is not None
+        ok &= _check_choice(row["status"], "status", settings.PROPOSAL_STATUSES, where, problems)
+        if not row["label"]:
+            problems.add(where, "label is empty; expected a short label like 'Adana agreement'")
+            ok = False
+        _check_source(row["source_id"], where, sources, problems)
+        if ok and date is not None:
+            proposals.append(
+                Proposal(
+                    row["id"],
+                    row["label"],
+                    depth,
+                    row["proposed_by"],
+                    date,
+                    row["status"],
+                    row["source_id"],
+                    row["note"],
+                )
+            )
+    return proposals
+
+
+def _load_collapses(
+    root: Path,
+    sources: dict[str, Source],
+    place_ids: dict[str, str],
+    timeline: tuple[dt.date, dt.date],
+    problems: _Problems,
+) -> list[Collapse]:
+    rel = f"seeds/{COLLAPSE_FILE}"
+    if not (root / COLLAPSE_FILE).exists():
+        return []  # optional file
+    out: list[Collapse] = []
+    first, last = timeline[0] + dt.timedelta(days=1), timeline[1]
+    for line, row in _read_csv(root / COLLAPSE_FILE, COLLAPSE_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        date = _parse_date(row["date"], where, "date", problems)
+        ok = date is not None
+        if date is not None and not first <= date <= last:
+            problems.add(where, f"date {row['date']!r} is outside the timeline; expected {first} to {last}")
+            ok = False
+        ok &= _check_choice(row["governorate"], "governorate", settings.GOVERNORATES, where, problems)
+        ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
+        _check_source(row["source_id"], where, sources, problems)
+        keep = tuple(k.strip() for k in row["except"].split("|") if k.strip())
+        for k in keep:
+            ok &= _check_place(k, place_ids, where, problems)
+        if ok and date is not None:
+            out.append(
+                Collapse(date, row["governorate"], row["controller"], row["source_id"], row["note"], keep, line)
+            )
+    out.sort(key=lambda c: (c.date, c.line))
+    return out
+
+
+def load_seeds(
+    root: Path | None = None,
+    known_place_ids: Iterable[str] = (),
+    timeline_end: dt.date = settings.TIMELINE_MIN_END,
+    syria: Any = None,
+) -> Seeds:
+    """Load and validate every file of ``seeds/``.
+
+    Parameters
+    ----------
+    root
+        The seeds directory (default: :func:`territory.settings.seeds_dir`).
+    known_place_ids
+        Ids of the GeoNames places that seed rows may refer to or override.
+    timeline_end
+        Last date events may carry.
+    syria
+        Outline of Syria (WGS84); when given, places must lie inside it (within 2 km).
+
+    Raises
+    ------
+    SeedValidationError
+        Listing every problem in every file, each with file, line, field, value and what is expected.
+    """
+    root = root or settings.seeds_dir()
+    problems = _Problems()
+    known = set(known_place_ids)
+    timeline = (settings.BASELINE_DATE, timeline_end)
+    sources = _load_sources(root, problems)
+    places = _load_places(root, sources, known, problems, syria)
+    place_ids = known | {p.id for p in places}
+    # Names and alternative names of seed places help the "did you mean" hints.
+    aliases = {pid: pid for pid in place_ids}
+    for p in places:
+        for alias in (p.name, *p.alt_names):
+            aliases.setdefault(slugify(alias), p.id)
+    baseline = _load_baseline(root, sources, problems)
+    points = _load_baseline_points(root, sources, aliases, problems)
+    events = _load_events(root, sources, aliases, timeline, problems)
+    proposals = _load_proposals(root, sources, problems)
+    collapses = _load_collapses(root, sources, aliases, timeline, problems)
+    if problems.items:
+        raise SeedValidationError(problems.items)
+    return Seeds(sources, places, baseline, points, events, proposals, collapses, timeline)

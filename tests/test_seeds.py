@@ -1,0 +1,140 @@
+"""The validator: one message listing every problem, with file, line, field, value, expectation."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from territory import basedata
+from territory._errors import SeedValidationError
+from territory.seeds import load_seeds
+
+from .conftest import run_cli
+
+CORPUS = Path(__file__).parent / "data" / "bad_seeds"
+
+
+@pytest.fixture(scope="module")
+def base():
+    return basedata.load_base()
+
+
+@pytest.fixture(scope="module")
+def geonames_ids(base):
+    return {g["id"] for g in base.geonames}
+
+
+def _append(path: Path, row: list[str]) -> None:
+    with path.open("a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(row)
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_real_seeds_are_valid(geonames_ids, base):
+    seeds = load_seeds(None, geonames_ids, syria=base.syria)
+    assert len(seeds.events) >= 80
+    assert len({e.date for e in seeds.events}) >= 10
+    assert {3, 6, 10, 22, 30} <= {round(p.depth_miles) for p in seeds.proposals if p.depth_miles in (3, 6, 10, 22, 30)}
+    for e in seeds.events:
+        assert e.source_id in seeds.sources
+
+
+# One case per kind of error: (file, row to append, text the message must hold)
+CASES = {
+    "unknown-place": ("events.csv", ["2024-11-30", "kweires", "sna", "captured", "base-newlines-aleppo-never-meant-to-fall", "x"], "place_id 'kweires' is unknown (did you mean 'kuweires-air-base'?)"),
+    "bad-date": ("events.csv", ["2024-11-31", "aleppo", "hts", "captured", "base-newlines-aleppo-never-meant-to-fall", "x"], "date '2024-11-31' is not a real calendar date"),
+    "malformed-date": ("events.csv", ["30/11/2024", "aleppo", "hts", "captured", "base-newlines-aleppo-never-meant-to-fall", "x"], "date '30/11/2024' is not a date; expected YYYY-MM-DD"),
+    "outside-timeline": ("events.csv", ["2025-03-01", "aleppo", "hts", "captured", "base-newlines-aleppo-never-meant-to-fall", "x"], "date '2025-03-01' is outside the timeline"),
+    "unknown-controller": ("events.csv", ["2024-11-30", "aleppo", "isis", "captured", "base-newlines-aleppo-never-meant-to-fall", "x"], "controller 'isis' is unknown"),
+    "unknown-kind": ("events.csv", ["2024-11-30", "aleppo", "hts", "liberated", "base-newlines-aleppo-never-meant-to-fall", "x"], "kind 'liberated' is unknown"),
+    "missing-source": ("events.csv", ["2024-11-30", "aleppo", "hts", "captured", "", "x"], "source_id is empty"),
+    "unknown-source": ("events.csv", ["2024-11-30", "aleppo", "hts", "captured", "newlines", "x"], "source_id 'newlines' is not in seeds/sources.csv"),
+    "short-row": ("events.csv", ["2024-11-30", "aleppo", "hts"], "has 3 fields; expected 6"),
+    "outside-syria": ("places.csv", ["atlantis", "Atlantis", "", "36.2", "30.1", "village", "Aleppo", "", "base-newlines-aleppo-never-meant-to-fall"], "lie outside Syria"),
+    "swapped-latlon": ("places.csv", ["swapped", "Swapped", "", "37.1", "36.2", "village", "Aleppo", "", "base-newlines-aleppo-never-meant-to-fall"], "lie outside Syria"),
+    "duplicate-place": ("places.csv", ["kuweires-air-base", "Kuweires again", "", "36.19", "37.59", "air_base", "Aleppo", "", "base-newlines-aleppo-never-meant-to-fall"], "id 'kuweires-air-base' duplicates line"),
+    "bad-kind": ("places.csv", ["new-place", "New place", "", "36.1", "37.1", "fortress", "Aleppo", "", "base-newlines-aleppo-never-meant-to-fall"], "kind 'fortress' is unknown"),
+    "bad-population": ("places.csv", ["new-place", "New place", "", "36.1", "37.1", "village", "Aleppo", "many", "base-newlines-aleppo-never-meant-to-fall"], "population 'many' is not a whole number"),
+    "duplicate-source": ("sources.csv", ["base-newlines-aleppo-never-meant-to-fall", "Again", "X", "2024-12-02", "https://example.org/a"], "is a duplicate"),
+    "bad-url": ("sources.csv", ["new-src", "T", "P", "2024-12-02", "javascript:alert(1)"], "is not an http(s) URL"),
+    "future-source": ("sources.csv", ["new-src", "T", "P", "2999-01-01", "https://example.org/a"], "is in the future"),
+    "bad-depth": ("proposals.csv", ["p-x", "X", "abc", "someone", "2020-01-01", "proposed", "base-newlines-aleppo-never-meant-to-fall", ""], "depth_miles 'abc' is not a number"),
+    "bad-status": ("proposals.csv", ["p-y", "Y", "5", "someone", "2020-01-01", "maybe", "base-newlines-aleppo-never-meant-to-fall", ""], "status 'maybe' is unknown"),
+    "unknown-baseline-place": ("baseline_points.csv", ["alepo", "government", "base-newlines-aleppo-never-meant-to-fall", ""], "place_id 'alepo' is unknown (did you mean 'aleppo'?)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_kind_of_error_is_reported_with_file_and_line(case, seeds_copy, geonames_ids, base):
+    filename, row, needle = CASES[case]
+    path = seeds_copy / filename
+    _append(path, row)
+    line = _lines(path)
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    text = str(exc.value)
+    assert needle in text, text
+    assert f"seeds/{filename}:{line}:" in text, text
+
+
+def test_every_problem_reported_at_once(seeds_copy, geonames_ids, base):
+    for case in ("unknown-place", "bad-date", "outside-syria", "bad-url", "bad-depth"):
+        filename, row, _ = CASES[case]
+        _append(seeds_copy / filename, row)
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    assert len(exc.value.problems) == 5
+    for case in ("unknown-place", "bad-date", "outside-syria", "bad-url", "bad-depth"):
+        assert CASES[case][2] in str(exc.value)
+
+
+def test_bad_header_and_missing_file(seeds_copy, geonames_ids, base):
+    (seeds_copy / "events.csv").write_text("when,where\n2024-11-30,aleppo\n", encoding="utf-8")
+    (seeds_copy / "proposals.csv").unlink()
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    text = str(exc.value)
+    assert "seeds/events.csv:1: header is 'when,where'" in text
+    assert "seeds/proposals.csv: file is missing" in text
+
+
+def test_baseline_geojson_errors(seeds_copy, geonames_ids, base):
+    path = seeds_copy / "baseline.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["controller"] = "russia"
+    bow = [[36, 36], [37, 37], [37, 36], [36, 37], [36, 36]]
+    data["features"][1]["geometry"] = {"type": "Polygon", "coordinates": [bow]}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    text = str(exc.value)
+    assert "controller 'russia' is unknown" in text
+    assert "geometry is invalid: Self-intersection" in text
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.csv")), ids=lambda p: p.stem)
+def test_corpus_files(path, seeds_copy, geonames_ids, base):
+    """Each corpus file replaces the seed file named in its first comment-free header."""
+    target = path.name.split("__", 1)[0] + ".csv"
+    (seeds_copy / target).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    expected = (path.with_suffix(".expected")).read_text(encoding="utf-8").strip().splitlines()
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    for needle in expected:
+        assert needle in str(exc.value), (needle, str(exc.value))
+
+
+def test_build_refuses_bad_seeds_and_leaves_geodata(seeds_copy, tmp_path):
+    _append(seeds_copy / "events.csv", CASES["unknown-place"][1])
+    out = tmp_path / "geodata"
+    out.mkdir()
+    (out / "marker.txt").write_text("old", encoding="utf-8")
+    proc = run_cli("build", "--seeds", str(seeds_copy), "--out", str(out), "--quiet")
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "kweires" in err and "nothing was written" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["marker.txt"]
