@@ -390,6 +390,7 @@ def build(
     seeds.events = sorted([*seeds.events, *generated], key=lambda e: (e.date, e.line))
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
+    tmp.chmod(0o755)
     try:
         counts: dict[str, int] = {}
         _log(progress, f"[4/{steps}] base layers")

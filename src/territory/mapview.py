@@ -24,6 +24,7 @@ from territory.data import NEIGHBOURS_FILE, Dataset, _read_layer
 # Served by Streamlit's static file serving (server.enableStaticServing) from ./static.
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/vendor/leaflet/leaflet.css"
+JQUERY_JS = "/app/static/vendor/jquery/jquery.min.js"  # folium popups use $(...)
 CENTER = (35.6, 38.3)
 ZOOM = 7
 PALETTE_DEFAULT = "conventional"
@@ -107,7 +108,7 @@ def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
         max_zoom=13,
         attribution_control=True,
     )
-    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if web_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (web)", max_zoom=13).add_to(m)

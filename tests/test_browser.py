@@ -1,0 +1,183 @@
+"""End-to-end: the real app in headless Debian Chromium (Playwright), with the network blocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, run_cli
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+pytestmark = pytest.mark.browser
+
+
+def _need_browser() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{CHROMIUM} is missing under CI=true: install Debian's chromium (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need_browser()
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310 - localhost
+                if r.read().strip() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        proc.wait()
+        log.close()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    pg = context.new_page()
+    outside: list[str] = []
+
+    def route(r):
+        u = r.request.url
+        if u.startswith(("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:")):
+            r.continue_()
+        else:
+            outside.append(u)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.outside_requests = outside
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.page_errors = errors
+    yield pg
+    context.close()
+
+
+def _wait_for_zone_date(pg, date: str, timeout: float = 30_000) -> None:
+    frame = pg.frame_locator(MAP_FRAME).first
+    frame.locator(f"path.territory-date-{date}").first.wait_for(state="attached", timeout=timeout)
+
+
+def test_map_draws_with_no_network(page, server, artifacts):
+    page.goto(f"{server}/?date=2024-11-26")
+    _wait_for_zone_date(page, "2024-11-26")
+    frame = page.frame_locator(MAP_FRAME).first
+    assert frame.locator("path.territory-zone").count() >= 4
+    assert frame.locator(".leaflet-container").count() == 1
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "baseline-2024-11-26.png"), full_page=True)
+    assert not page.page_errors, page.page_errors
+    # Whatever tried to leave the machine was blocked, and the map still drew.
+    assert all("127.0.0.1" not in u for u in page.outside_requests)
+
+
+def test_slider_redraws_zones_for_the_new_date(page, server, artifacts):
+    page.goto(f"{server}/?date=2024-11-29")
+    _wait_for_zone_date(page, "2024-11-29")
+    thumb = page.get_by_role("slider").first
+    thumb.focus()
+    page.keyboard.press("ArrowRight")
+    _wait_for_zone_date(page, "2024-11-30")
+    frame = page.frame_locator(MAP_FRAME).first
+    assert frame.locator("path.territory-date-2024-11-29").count() == 0
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "after-step-2024-11-30.png"), full_page=True)
+    assert "date=2024-11-30" in page.url
+
+
+def test_shared_url_restores_date_and_bands(page, server, artifacts):
+    page.goto(f"{server}/?date=2024-12-01&depths=10,22&layers=zones,buffers,sites")
+    _wait_for_zone_date(page, "2024-12-01")
+    frame = page.frame_locator(MAP_FRAME).first
+    labels = frame.locator(".territory-band-label").all_inner_texts()
+    assert sorted(labels) == ["10 mi", "22 mi"]
+    assert frame.locator(".territory-site").count() >= 8
+    page.screenshot(path=str(artifacts / "shared-url-2024-12-01.png"), full_page=True)
+
+
+def test_download_is_valid_geojson_equal_to_cli(page, server, tmp_path):
+    page.goto(f"{server}/?date=2024-12-02&depths=6,22")
+    _wait_for_zone_date(page, "2024-12-02")
+    page.get_by_role("tab", name="Downloads").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download control-zones (GeoJSON)").click()
+    download = info.value
+    assert download.suggested_filename == "territory-control-zones-2024-12-02.geojson"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and data["features"]
+    cli = run_cli("export", "control-zones", "--date", "2024-12-02", "--depths", "6,22", "-o", "-")
+    assert path.read_bytes() == cli.stdout
+
+
+def test_narrow_phone_viewport(browser, server, artifacts):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    pg = context.new_page()
+    pg.goto(f"{server}/?date=2024-12-05")
+    _wait_for_zone_date(pg, "2024-12-05")
+    pg.screenshot(path=str(artifacts / "phone-2024-12-05.png"), full_page=False)
+    context.close()

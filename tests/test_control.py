@@ -1,0 +1,185 @@
+"""Control per date, control zones, changes (issue 4) and the facts they must show."""
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point, shape
+
+from territory import control, geometry, settings
+
+from .conftest import export_json
+
+
+@pytest.fixture(scope="module")
+def syria(ds):
+    return ds.syria
+
+
+def test_timeline_spans_the_offensives(ds):
+    assert ds.baseline_date == dt.date(2024, 11, 26)
+    assert ds.end_date >= dt.date(2024, 12, 12)
+    assert len(ds.dates) == (ds.end_date - ds.baseline_date).days + 1
+
+
+@pytest.mark.parametrize("day", range(0, 17, 2))
+def test_zones_tile_syria(ds, syria, day):
+    date = ds.baseline_date + dt.timedelta(days=day)
+    zones = control.control_zones(ds, date)
+    geoms = list(zones.geometry)
+    assert all(g.is_valid for g in geoms)
+    assert len(set(zones["controller"])) == len(zones)
+    syria_km2 = geometry.area_km2(syria)
+    union = shapely.union_all(geoms)
+    assert abs(geometry.area_km2(union) - syria_km2) / syria_km2 < 0.005
+    for a, b in itertools.combinations(geoms, 2):
+        overlap = geometry.polygonal(a.intersection(b))
+        assert overlap.is_empty or geometry.area_km2(overlap) / syria_km2 < 1e-4
+    assert sum(zones["area_km2"]) == pytest.approx(syria_km2, rel=0.005)
+
+
+def test_every_place_lies_in_its_controllers_zone_on_every_date(ds, syria):
+    """Exceptions: places just outside the generalised outline (border towns, the coast) must have
+    their controller's zone as the nearest zone instead."""
+    for date in ds.dates:
+        zones = control.control_zones(ds, date)
+        by_ctl = dict(zip(zones["controller"], zones.geometry, strict=True))
+        pts = control.control_points(ds, date)
+        for pid, ctl, pt in zip(pts["id"], pts["controller"], pts.geometry, strict=True):
+            zone = by_ctl[ctl]
+            if syria.contains(pt):
+                assert zone.buffer(1e-6).contains(pt), (date, pid, ctl)
+            else:
+                nearest = min(by_ctl, key=lambda c: by_ctl[c].distance(pt))
+                assert by_ctl[nearest].distance(pt) == pytest.approx(zone.distance(pt), abs=1e-9), (date, pid)
+
+
+def test_baseline_zones_look_right(ds):
+    """On 2024-11-26: the Idlib pocket (HTS), the Turkish-backed zones (SNA), the SDF east of the Euphrates."""
+    ctl = control.controllers_on(ds, ds.baseline_date)
+    assert ctl["idlib"] == "hts" and ctl["jisr-ash-shughur"] == "hts"
+    for town in ("afrin", "izaz", "al-bab", "jarabulus", "tall-abyad", "ras-al-ayn"):
+        assert ctl[town] == "sna", town
+    for town in ("ar-raqqah", "al-hasakah", "al-qamishli", "ayn-al-arab", "manbij", "tall-rifat"):
+        assert ctl[town] == "sdf", town
+    for town in ("aleppo", "hamah", "homs", "damascus", "latakia", "deir-ez-zor", "maarrat-an-numan"):
+        assert ctl[town] == "government", town
+
+
+def test_facts_on_2024_12_02(ds):
+    date = dt.date(2024, 12, 2)
+    zones = {f["properties"]["controller"]: shape(f["geometry"]) for f in export_json("control-zones", "--date", date.isoformat())["features"]}
+    places = {f["properties"]["id"]: shape(f["geometry"]) for f in export_json("places")["features"]}
+    gov = zones["government"]
+    assert not gov.contains(places["aleppo"])
+    assert not gov.contains(places["kuweires-air-base"])
+    assert gov.contains(places["hamah"])
+    assert zones["sna"].contains(places["kuweires-air-base"])
+
+
+@pytest.mark.parametrize(
+    ("place", "date", "controller"),
+    [
+        ("aleppo", "2024-11-28", "government"),
+        ("aleppo", "2024-11-30", "hts"),
+        ("maarrat-an-numan", "2024-11-30", "hts"),
+        ("khan-shaykhun", "2024-11-30", "hts"),
+        ("kuweires-air-base", "2024-12-01", "sna"),
+        ("tall-rifat", "2024-12-02", "sna"),
+        ("hamah", "2024-12-05", "hts"),
+        ("homs", "2024-12-08", "hts"),
+        ("damascus", "2024-12-08", "hts"),
+        ("manbij", "2024-12-10", "sna"),
+    ],
+)
+def test_key_changes_on_their_dates(ds, place, date, controller):
+    assert control.controllers_on(ds, dt.date.fromisoformat(date))[place] == controller
+
+
+def test_khanasir_flips_back(ds):
+    seq = [control.controllers_on(ds, d)["khanasir"] for d in ds.dates]
+    assert seq[0] == "government"
+    assert "sna" in seq
+    back = seq.index("sna")
+    assert "government" in seq[back:]
+
+
+def test_entered_shows_as_contested(ds):
+    entered = [e for e in ds.events if e.kind == "entered"]
+    assert entered
+    e = entered[0]
+    states = control.place_states(ds, e.date)
+    later = [x for x in ds.events if x.place_id == e.place_id and x.date == e.date and x is not e]
+    if not later:
+        assert states[e.place_id].controller == settings.CONTESTED
+
+
+def test_changes_between_dates(ds):
+    a, b = dt.date(2024, 11, 26), dt.date(2024, 12, 1)
+    ch = control.changes(ds, a, b)
+    assert len(ch) > 0
+    assert set(ch["from"]) | set(ch["to"]) <= set(settings.CONTROLLERS)
+    assert all(f != t for f, t in zip(ch["from"], ch["to"], strict=True))
+    za = control.control_zones(ds, a).set_index("controller")["area_km2"]
+    zb = control.control_zones(ds, b).set_index("controller")["area_km2"]
+    # Net change per controller equals gains minus losses in the changes layer.
+    for ctl in settings.CONTROLLERS:
+        net = zb.get(ctl, 0.0) - za.get(ctl, 0.0)
+        gains = ch.loc[ch["to"] == ctl, "area_km2"].sum()
+        losses = ch.loc[ch["from"] == ctl, "area_km2"].sum()
+        assert net == pytest.approx(gains - losses, abs=2.0 + 0.002 * abs(net)), ctl
+    assert control.changes(ds, b, b).empty
+
+
+def test_hama_villages_layer():
+    fc = export_json("hama-villages")
+    assert len(fc["features"]) >= 30
+    hama = next(shape(f["geometry"]) for f in export_json("governorates")["features"] if f["properties"]["name"] == "Hama")
+    dated = 0
+    for f in fc["features"]:
+        assert hama.contains(shape(f["geometry"])), f["properties"]["id"]
+        cap = f["properties"]["captured"]
+        if cap is not None:
+            dated += 1
+            assert "2024-11-27" <= cap <= "2024-12-12"
+    assert dated >= 30
+
+
+def test_sites_include_kuweires_and_the_named_sites():
+    fc = export_json("sites")
+    sites = {f["properties"]["id"]: f for f in fc["features"]}
+    kw = sites["kuweires-air-base"]
+    lon, lat = kw["geometry"]["coordinates"]
+    _, _, metres = geometry.GEOD.inv(lon, lat, 37.583, 36.187)
+    assert metres < 2000
+    for sid in (
+        "aleppo-thermal-power-station",
+        "safira-defence-factories",
+        "regiment-46-base",
+        "military-academy",
+        "artillery-college",
+        "aleppo-international-airport",
+        "abu-al-duhur-air-base",
+        "menagh-air-base",
+        "hama-military-airport",
+    ):
+        assert sid in sites, sid
+        assert sites[sid]["properties"]["kind"] in settings.SITE_KINDS
+
+
+def test_site_distances_match_the_article(ds):
+    """Thermal station ~15 mi east of Aleppo, Military Academy and Artillery College a few miles SW,
+    Regiment 46 ~20 mi west (FACTS.md): within a few miles."""
+    places = ds.places
+    a = places.loc["aleppo"].geometry
+
+    def miles(pid):
+        p = places.loc[pid].geometry
+        return geometry.GEOD.inv(a.x, a.y, p.x, p.y)[2] / settings.METRES_PER_MILE
+
+    assert 12 <= miles("aleppo-thermal-power-station") <= 18
+    assert 2 <= miles("artillery-college") <= 6
+    assert 2 <= miles("military-academy") <= 6
+    assert 12 <= miles("regiment-46-base") <= 22

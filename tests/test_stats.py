@@ -1,0 +1,97 @@
+"""Buffer analytics, totals, series and the stats JSON (issue 4)."""
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import shape
+
+from territory import buffers, control, geometry, layers, settings, stats
+from territory._errors import UsageError
+
+from .conftest import export_json, run_cli
+
+
+@pytest.mark.parametrize("text", ["abc", "-5", "1e9", "3,,6", "", " ", "0.4", "61", "nan", "inf", "3;6"])
+def test_parse_depths_rejects(text):
+    with pytest.raises(UsageError):
+        buffers.parse_depths(text)
+
+
+def test_parse_depths_sorts_and_dedupes():
+    assert buffers.parse_depths("30, 3,6,3") == (3.0, 6.0, 30.0)
+    assert buffers.parse_depths(None) == settings.DEFAULT_DEPTHS_MILES
+
+
+@pytest.mark.parametrize("date", ["2024-11-26", "2024-12-02", "2024-12-08"])
+def test_held_km2_sums_to_band_area(ds, date):
+    d = dt.date.fromisoformat(date)
+    layer = stats.buffer_layer(ds, (0.5, 3, 6, 10, 22, 30, 60), d)
+    areas = list(layer["area_km2"])
+    assert areas == sorted(areas)
+    for area, held in zip(layer["area_km2"], layer["held_km2"], strict=True):
+        assert sum(held.values()) == pytest.approx(area, rel=0.01)
+        assert set(held) <= set(settings.CONTROLLERS)
+
+
+def test_custom_depth_band_is_nested(ds):
+    geoms = list(stats.buffer_layer(ds, (10, 15.5, 22), None).geometry)
+    for inner, outer in zip(geoms, geoms[1:], strict=False):
+        assert geometry.area_km2(inner.difference(outer)) < 0.5
+
+
+def test_band_contents_and_proposals(ds):
+    layer = stats.buffer_layer(ds, (3, 10, 22, 30), dt.date(2024, 12, 2)).set_index("depth_miles")
+    assert "aleppo" not in stats._band_contents(ds, 22)["place_ids"]
+    assert "aleppo" in stats._band_contents(ds, 30)["place_ids"]
+    assert layer.loc[30, "population"] > layer.loc[22, "population"]
+    assert any("Adana" in p for p in layer.loc[3, "proposals"])
+    assert "Kuweires Air Base" not in layer.loc[22, "sites"]
+
+
+def test_stats_json_matches_exported_layers(ds):
+    date = "2024-12-02"
+    proc = run_cli("stats", "--date", date, "--depths", "6,22")
+    data = json.loads(proc.stdout)
+    zones = export_json("control-zones", "--date", date)
+    for f in zones["features"]:
+        p = f["properties"]
+        assert data["controllers"][p["controller"]]["area_km2"] == pytest.approx(p["area_km2"])
+        assert geometry.area_km2(shape(f["geometry"])) == pytest.approx(p["area_km2"], rel=1e-3)
+    bands = {f["properties"]["depth_miles"]: f["properties"] for f in export_json("buffers", "--date", date, "--depths", "6,22")["features"]}
+    for b in data["buffers"]:
+        p = bands[b["depth_miles"]]
+        assert b["area_km2"] == p["area_km2"] and b["population"] == p["population"]
+        assert b["places"] == p["places"] and b["held_km2"] == p["held_km2"]
+
+
+def test_controller_totals_population_counts_every_place(ds):
+    totals = stats.controller_totals(ds, dt.date(2024, 12, 1))
+    assert sum(v["places"] for v in totals.values()) == len(ds.places)
+    assert sum(v["population"] for v in totals.values()) == int(ds.places["population"].fillna(0).sum())
+
+
+def test_series_covers_every_date(ds):
+    df = stats.series(ds)
+    assert set(df["date"]) == set(ds.dates)
+    per_date = df.groupby("date")["area_km2"].sum()
+    assert per_date.min() == pytest.approx(geometry.area_km2(ds.syria), rel=0.005)
+    gov = df[df["controller"] == "government"].set_index("date")["area_km2"]
+    assert gov[ds.dates[-1]] < gov[ds.dates[0]] / 10  # the government collapsed
+
+
+@pytest.mark.parametrize("name", settings.LAYERS)
+def test_every_layer_round_trips_through_geopandas(ds, tmp_path, name):
+    text = layers.layer_geojson(ds, name, dt.date(2024, 12, 3), (6, 22), dt.date(2024, 12, 1))
+    path = tmp_path / f"{name}.geojson"
+    path.write_text(text, encoding="utf-8")
+    data = json.loads(text)
+    assert "crs" not in data and data["type"] == "FeatureCollection"
+    if not data["features"]:
+        return
+    gdf = gpd.read_file(path)
+    assert len(gdf) == len(data["features"])
+    for geom, f in zip(gdf.geometry, data["features"], strict=True):
+        assert geom.equals_exact(shape(f["geometry"]), tolerance=1e-9)
+    assert layers.layer_geojson(ds, name, dt.date(2024, 12, 3), (6, 22), dt.date(2024, 12, 1)) == text
