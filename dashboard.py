@@ -21,7 +21,7 @@ st.set_page_config(
     page_title="territory: control of north-western Syria",
     page_icon="🗺️",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",
 )
 
 
@@ -33,7 +33,7 @@ def load_dataset() -> Dataset:
 try:
     ds = load_dataset()
 except DataError as exc:
-    st.error(f"territory cannot start: {exc}")
+    st.error(f"territory cannot start: {viewmodel.md_escape(exc)}")
     st.stop()
 
 # --- state: the URL seeds the session once; widgets own it afterwards -----------------------------
@@ -97,14 +97,13 @@ with st.sidebar:
 
 depths = tuple(sorted({*st.session_state.depths_picked, *st.session_state.custom_depths}))
 
-st.title("territory")
+st.markdown("#### territory · who controlled what in north-western Syria, 26 Nov – 12 Dec 2024")
 st.caption(
-    "Who controlled what in north-western Syria during the offensives of 27 November – December 2024, "
-    "and how deep each proposed Turkish buffer zone would reach. Zones are approximate; every change "
-    "links to its source."
+    "Slide through the days of the HTS-led and SNA offensives, compare the Turkish buffer-zone "
+    "proposals, and download any layer. Zones are approximate; every change links to its source."
 )
 for warning in st.session_state.url_warnings:
-    st.warning(warning)
+    st.warning(viewmodel.md_escape(warning))
 
 
 def _step(delta: int) -> None:
@@ -133,15 +132,31 @@ def timeline_view() -> None:
     date: dt.date = st.session_state.date
     since = viewmodel.previous_date(ds, date)
 
-    c_prev, c_slider, c_next, c_play, c_speed = st.columns([0.6, 8, 0.6, 1.1, 1.5], vertical_alignment="bottom")
-    c_prev.button("◀", on_click=_step, args=(-1,), help="Previous day", disabled=date <= ds.baseline_date)
+    c_prev, c_slider, c_next, c_play, c_speed = st.columns([0.7, 8, 0.7, 1.4, 1.6], vertical_alignment="bottom")
+    c_prev.button(
+        "",
+        icon=":material/chevron_left:",
+        key="prev_day",
+        on_click=_step,
+        args=(-1,),
+        help="Previous day",
+        disabled=date <= ds.baseline_date,
+    )
     c_slider.select_slider(
         "Date",
         options=ds.dates,
         format_func=lambda d: d.isoformat(),
         key="date",
     )
-    c_next.button("▶", on_click=_step, args=(+1,), help="Next day", disabled=date >= ds.end_date)
+    c_next.button(
+        "",
+        icon=":material/chevron_right:",
+        key="next_day",
+        on_click=_step,
+        args=(+1,),
+        help="Next day",
+        disabled=date >= ds.end_date,
+    )
     c_play.button(
         "Pause" if st.session_state.playing else "Play",
         icon=":material/pause:" if st.session_state.playing else ":material/play_arrow:",
@@ -170,8 +185,9 @@ def timeline_view() -> None:
             use_container_width=True,
         )
     with col_side:
-        st.subheader(f"{date:%A %d %B %Y}")
-        st.markdown(viewmodel.events_markdown(ds, date))
+        st.markdown(f"**{date:%A %d %B %Y}**")
+        with st.container(height=300, border=False):
+            st.markdown(viewmodel.events_markdown(ds, date))
         if since is not None:
             st.markdown(f"**Changed since {since:%d %b}**")
             table = viewmodel.changes_table(ds, since, date)

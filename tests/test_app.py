@@ -49,13 +49,10 @@ def test_slider_changes_dynamic_layer_not_base_map():
 
 def test_step_buttons_move_the_date():
     at = _app(date="2024-11-30")
-    next_button = next(b for b in at.button if b.label == "▶")
-    next_button.click().run()
+    at.button(key="next_day").click().run()
     assert at.select_slider(key="date").value == dt.date(2024, 12, 1)
-    prev_button = next(b for b in at.button if b.label == "◀")
-    prev_button.click().run()
-    prev_button = next(b for b in at.button if b.label == "◀")
-    prev_button.click().run()
+    at.button(key="prev_day").click().run()
+    at.button(key="prev_day").click().run()
     assert at.select_slider(key="date").value == dt.date(2024, 11, 29)
 
 

@@ -25,7 +25,7 @@ from territory.data import NEIGHBOURS_FILE, Dataset, _read_layer
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/vendor/leaflet/leaflet.css"
 JQUERY_JS = "/app/static/vendor/jquery/jquery.min.js"  # folium popups use $(...)
-CENTER = (35.6, 38.3)
+CENTER = (34.9, 38.8)
 ZOOM = 7
 PALETTE_DEFAULT = "conventional"
 
@@ -39,7 +39,7 @@ MAP_LAYERS: dict[str, str] = {
     "sites": "Military & infrastructure sites",
     "buffers": "Buffer bands",
 }
-DEFAULT_MAP_LAYERS: tuple[str, ...] = ("zones", "changes", "events", "villages", "sites", "buffers")
+DEFAULT_MAP_LAYERS: tuple[str, ...] = ("zones", "changes", "points", "events", "villages", "sites", "buffers")
 SITE_SYMBOLS = {
     "air_base": "✈",
     "military_site": "★",
@@ -265,6 +265,8 @@ def events_group(ds: Dataset, date: dt.date, palette_name: str | None = None) ->
     """Events up to ``date``; the date's own events drawn larger."""
     colours = palette(palette_name)
     ev = layers.layer(ds, settings.LAYER_EVENTS, date)
+    # Governorate-wide ends of government control show in the zones and the event list, not as rings.
+    ev = ev[ev["scope"] != "governorate"]
     fg = folium.FeatureGroup(name="Events", show=True)
     if ev.empty:
         return fg

@@ -24,8 +24,8 @@ def md_escape(text: Any) -> str:
 
 def md_link(url: Any, text: Any) -> str:
     """A Markdown link when ``url`` is http(s) (and has no characters that break out), else text."""
-    u = str(url or "").strip()
-    if re.fullmatch(r"https?://[^\s()<>\"'`]+", u):
+    u = str(url or "").strip().replace("(", "%28").replace(")", "%29")
+    if re.fullmatch(r"https?://[^\s<>\"'`\\\[\]]+", u):
         return f"[{md_escape(text or u)}]({u})"
     return md_escape(text)
 
@@ -54,6 +54,8 @@ def events_on(ds: Dataset, date: dt.date) -> list[dict[str, Any]]:
             "kind": e.kind,
             "source": e.source,
             "note": e.note,
+            "scope": e.scope,
+            "governorate": ds.places["governorate"].get(e.place_id, ""),
         }
         for e in ds.events
         if e.date == date
@@ -68,11 +70,21 @@ def events_markdown(ds: Dataset, date: dt.date) -> str:
             return "Baseline: the approximate front lines the day before the offensives began."
         return "No dated control change in the seeds for this day."
     lines = []
+    wide: dict[tuple[str, str, str, str], list[str]] = {}
     for e in items:
         who = settings.CONTROLLER_LABELS.get(e["controller"], e["controller"])
+        if e["scope"] == "governorate":
+            wide.setdefault((e["governorate"], e["controller"], e["note"], e["source"]), []).append(e["place"])
+            continue
         lines.append(
             f"- **{md_escape(e['place'])}**: {md_escape(e['kind'].replace('_', ' '))} "
             f"({md_escape(who)}). {md_escape(e['note'])} — {source_md(ds, e['source'])}"
+        )
+    for (gov, ctl, note, source), places in wide.items():
+        who = settings.CONTROLLER_LABELS.get(ctl, ctl)
+        lines.append(
+            f"- **{md_escape(gov)} governorate** ({len(places)} remaining government-held places "
+            f"→ {md_escape(who)}): {md_escape(note)} — {source_md(ds, source)}"
         )
     return "\n".join(lines)
 
