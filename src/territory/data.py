@@ -37,7 +37,7 @@ class EventRecord:
     scope: str = "place"  # "governorate": from a governorate-wide end of government control
 
 
-def _read_layer(directory: Path, name: str) -> gpd.GeoDataFrame:
+def read_layer(directory: Path, name: str) -> gpd.GeoDataFrame:
     path = directory / name
     if not path.exists():
         msg = f"{path} is missing; {REBUILD_HINT}"
@@ -84,6 +84,7 @@ class Dataset:
     timeline: dict[str, Any]
     governorates: gpd.GeoDataFrame
     directory: Path | None = None
+    extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other static layers
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -108,11 +109,11 @@ class Dataset:
         if not directory.is_dir():
             msg = f"{directory} does not exist; {REBUILD_HINT}"
             raise DataError(msg)
-        syria = _read_layer(directory, f"{settings.LAYER_SYRIA}.geojson")
-        border = _read_layer(directory, f"{settings.LAYER_BORDER}.geojson")
-        places = _read_layer(directory, f"{settings.LAYER_PLACES}.geojson")
-        cells = _read_layer(directory, CELLS_FILE)
-        governorates = _read_layer(directory, f"{settings.LAYER_GOVERNORATES}.geojson")
+        syria = read_layer(directory, f"{settings.LAYER_SYRIA}.geojson")
+        border = read_layer(directory, f"{settings.LAYER_BORDER}.geojson")
+        places = read_layer(directory, f"{settings.LAYER_PLACES}.geojson")
+        cells = read_layer(directory, CELLS_FILE)
+        governorates = read_layer(directory, f"{settings.LAYER_GOVERNORATES}.geojson")
         timeline = _read_json(directory, TIMELINE_FILE)
         for key in ("baseline_date", "end_date", "events", "sources", "proposals", "baseline_controllers"):
             if key not in timeline:
@@ -121,6 +122,12 @@ class Dataset:
         if syria.empty or border.empty or places.empty or cells.empty:
             msg = f"{directory} has an empty layer; {REBUILD_HINT}"
             raise DataError(msg)
+        # Read every other static layer now, so a broken file is reported at start, not mid-page.
+        extra = {
+            name: read_layer(directory, f"{name}.geojson")
+            for name in (settings.LAYER_HAMA_VILLAGES, settings.LAYER_SITES, settings.LAYER_EVENTS)
+        }
+        extra["neighbours"] = read_layer(directory, NEIGHBOURS_FILE)
         return cls.from_parts(
             syria=syria.geometry.iloc[0],
             border=border.geometry.iloc[0],
@@ -129,6 +136,7 @@ class Dataset:
             timeline=timeline,
             governorates=governorates,
             directory=directory,
+            extra_layers=extra,
         )
 
     # --- timeline -------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from typing import Any
 
 import geopandas as gpd
 
-from territory import control, export, settings, stats
+from territory import control, export, geometry, settings, stats
 from territory._errors import DataError, UsageError
-from territory.data import Dataset, _read_layer
+from territory.data import Dataset
 
 DATED_LAYERS = frozenset(
     {
@@ -58,10 +58,30 @@ def layer(
         return ds.places.reset_index(drop=True)
     if name == settings.LAYER_GOVERNORATES:
         return ds.governorates
-    if ds.directory is None:
-        msg = f"layer {name!r} needs a dataset loaded from geodata/"
+    if name == settings.LAYER_SYRIA:
+        return ds.cached(("static", name), lambda: _syria_layer(ds))
+    if name == settings.LAYER_BORDER:
+        return ds.cached(("static", name), lambda: _border_layer(ds))
+    if name not in ds.extra_layers:
+        msg = f"layer {name!r} is not loaded; load the dataset from geodata/"
         raise DataError(msg)
-    return ds.cached(("static", name), lambda: _read_layer(ds.directory, f"{name}.geojson"))
+    return ds.extra_layers[name]
+
+
+def _syria_layer(ds: Dataset) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": ["Syria"], "area_km2": [round(geometry.area_km2(ds.syria), 1)]},
+        geometry=[ds.syria],
+        crs=settings.CRS_WGS84,
+    )
+
+
+def _border_layer(ds: Dataset) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": ["Turkey–Syria border"], "length_km": [round(geometry.geodesic_length_km(ds.border), 1)]},
+        geometry=[ds.border],
+        crs=settings.CRS_WGS84,
+    )
 
 
 def layer_metadata(

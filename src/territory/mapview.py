@@ -19,7 +19,7 @@ import geopandas as gpd
 import shapely
 
 from territory import buffers, export, layers, settings, stats
-from territory.data import NEIGHBOURS_FILE, Dataset, _read_layer
+from territory.data import Dataset
 
 # Served by Streamlit's static file serving (server.enableStaticServing) from ./static.
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
@@ -147,8 +147,9 @@ def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
 def _base_layers(ds: Dataset) -> dict[str, Any]:
     def make() -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if ds.directory is not None and (ds.directory / NEIGHBOURS_FILE).exists():
-            out["neighbours"] = _simplified(_read_layer(ds.directory, NEIGHBOURS_FILE), 0.01)
+        neighbours = ds.extra_layers.get("neighbours")
+        if neighbours is not None:
+            out["neighbours"] = _simplified(neighbours, 0.01)
         else:
             out["neighbours"] = {"type": "FeatureCollection", "features": []}
         gov = ds.governorates[["name", "focus", "geometry"]].copy()
@@ -391,7 +392,7 @@ def buffers_group(ds: Dataset, date: dt.date, depths: Sequence[float]) -> folium
             },
             tooltip=folium.GeoJsonTooltip(fields=["title", "area", "pop"], aliases=["Band", "Area", "Population (GeoNames)"]),
         ).add_to(fg)
-        at = _label_point(row.geometry)
+        at = _label_point(row.geometry, lon=38.0 + 0.45 * (i % 6))
         if at is not None:
             folium.Marker(
                 location=at,
