@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from territory import appstate, buffers, layers, mapview, settings, stats, viewmodel
+from territory import appstate, buffers, layers, mapview, perf, settings, stats, viewmodel
 from territory._errors import DataError
 from territory.data import Dataset, default_dataset
 
@@ -35,6 +34,7 @@ try:
 except DataError as exc:
     st.error(f"territory cannot start: {viewmodel.md_escape(exc)}")
     st.stop()
+perf.warm_in_background(ds, settings.DEFAULT_DEPTHS_MILES, mapview.DEFAULT_MAP_LAYERS)
 
 # --- state: the URL seeds the session once; widgets own it afterwards -----------------------------
 if "initialised" not in st.session_state:
@@ -124,6 +124,11 @@ speed = st.session_state.get("speed", 1.0)
 @st.fragment(run_every=speed if st.session_state.playing else None)
 def timeline_view() -> None:
     """Date controls, map and the date's events: reruns alone while playing or stepping."""
+    with perf.rerun_timer():
+        _timeline_view()
+
+
+def _timeline_view() -> None:
     if st.session_state.playing:
         if st.session_state.date >= ds.end_date:
             st.session_state.playing = False
@@ -173,38 +178,22 @@ def timeline_view() -> None:
 
     col_map, col_side = st.columns([3, 1.25])
     with col_map:
-        st.html(mapview.legend_html(st.session_state.palette))
-        st_folium(
-            mapview.base_map(ds, web_tiles=web_tiles),
-            key="map",
-            feature_group_to_add=mapview.dynamic_groups(
-                ds, date, depths, st.session_state.map_layers, st.session_state.palette, since
-            ),
-            returned_objects=[],
-            height=600,
-            use_container_width=True,
+        groups = mapview.dynamic_groups(
+            ds, date, depths, st.session_state.map_layers, st.session_state.palette, since
         )
-    with col_side:
-        st.markdown(f"**{date:%A %d %B %Y}**")
-        with st.container(height=300, border=False):
-            st.markdown(viewmodel.events_markdown(ds, date))
-        if since is not None:
-            st.markdown(f"**Changed since {since:%d %b}**")
-            table = viewmodel.changes_table(ds, since, date)
-            if table.empty:
-                st.caption("No ground changed hands.")
-            else:
-                st.dataframe(table, hide_index=True, width="stretch")
-        totals = stats.controller_totals(ds, date)
-        st.markdown("**Area held (km², approximate)**")
-        st.dataframe(
-            {
-                "holder": [settings.CONTROLLER_LABELS[c] for c in totals],
-                "km²": [round(v["area_km2"]) for v in totals.values()],
-            },
-            hide_index=True,
-            width="stretch",
-        )
+        if perf.naive_map_mode():  # benchmark reference: the whole map rebuilt and remounted
+            st_folium(mapview.naive_map(ds, groups, web_tiles), returned_objects=[], height=600, use_container_width=True)
+        else:
+            st_folium(
+                mapview.base_map(ds, web_tiles=web_tiles),
+                key="map",
+                feature_group_to_add=groups,
+                returned_objects=[],
+                height=600,
+                use_container_width=True,
+            )
+    with col_side, st.container(height=600, border=False):
+        st.markdown(viewmodel.day_panel_markdown(ds, date, since))
 
     st.query_params.from_dict(
         appstate.to_query(
@@ -215,97 +204,91 @@ def timeline_view() -> None:
 
 
 def tabs_view(date: dt.date, since: dt.date | None) -> None:
-    """Proposal comparison, series over time, downloads, and the method."""
-    t_cmp, t_time, t_dl, t_about = st.tabs(["Compare proposals", "Over time", "Downloads", "About & method"])
-    with t_cmp:
-        if not depths:
-            st.info("Pick one or more depths in the sidebar to compare them.")
-        else:
-            st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{date.isoformat()}**.")
-            st.dataframe(viewmodel.compare_table(ds, date, depths), hide_index=True, width="stretch")
-            share = viewmodel.share_long(ds, date, depths)
-            colours = mapview.palette(st.session_state.palette)
-            chart = (
-                alt.Chart(share)
-                .mark_bar()
-                .encode(
-                    y=alt.Y("band:N", sort=alt.SortField("depth"), title="Band"),
-                    x=alt.X("share:Q", stack="normalize", title="Share of the band's area"),
-                    color=alt.Color(
-                        "controller:N",
-                        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                        title="Held by",
-                    ),
-                    tooltip=["band", "holder", "km2", "share"],
-                )
-                .properties(height=40 + 32 * len(depths))
-            )
-            st.altair_chart(chart, width="stretch")
-            st.caption(
-                "Population and place counts are GeoNames figures (approximate, of varying date). "
-                "Areas are measured in an equal-area projection (EPSG:6933); bands are buffered in "
-                "UTM 37N from the Natural Earth border line."
-            )
-    with t_time:
-        df = viewmodel.series_long(ds)
-        colours = mapview.palette(st.session_state.palette)
-        scale = alt.Scale(domain=list(colours), range=list(colours.values()))
-        rule = alt.Chart({"values": [{"d": date.isoformat()}]}).mark_rule(color="#000", strokeDash=[4, 3]).encode(x="d:T")
-        for measure, title in (("area_km2", "Area held (km²)"), ("population", "Population of held places (GeoNames)")):
-            lines = (
-                alt.Chart(df)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X("date:T", title="Date"),
-                    y=alt.Y(f"{measure}:Q", title=title),
-                    color=alt.Color("controller:N", scale=scale, title="Held by"),
-                    tooltip=["date:T", "holder", f"{measure}:Q"],
-                )
-            )
-            st.altair_chart((lines + rule).properties(height=260), width="stretch")
-    with t_dl:
-        st.markdown(f"Layers for **{date.isoformat()}** and the chosen bands, as RFC 7946 GeoJSON.")
-        name = st.selectbox("Layer", options=list(settings.LAYERS), index=settings.LAYERS.index(settings.LAYER_CONTROL_ZONES))
-        layer_since = since if name == settings.LAYER_CHANGES else None
-        st.download_button(
-            f"Download {name} (GeoJSON)",
-            data=layers.layer_geojson(ds, name, date, depths or settings.DEFAULT_DEPTHS_MILES, layer_since),
-            file_name=f"territory-{name}-{date.isoformat()}.geojson",
-            mime="application/geo+json",
-            on_click="ignore",
-            key="dl_layer",
-        )
-        st.code(viewmodel.cli_command(name, date, depths or settings.DEFAULT_DEPTHS_MILES, layer_since), language="bash")
-        st.download_button(
-            "Download all layers (zip)",
-            data=lambda: layers.all_layers_zip(ds, date, depths or settings.DEFAULT_DEPTHS_MILES, since),
-            file_name=f"territory-all-{date.isoformat()}.zip",
-            mime="application/zip",
-            on_click="ignore",
-            key="dl_zip",
-        )
-        result = stats.stats(ds, date, depths or settings.DEFAULT_DEPTHS_MILES)
-        c1, c2 = st.columns(2)
-        c1.download_button(
-            "Statistics (JSON)",
-            data=viewmodel.stats_json_text(result),
-            file_name=f"territory-stats-{date.isoformat()}.json",
-            mime="application/json",
-            on_click="ignore",
-            key="dl_stats_json",
-        )
-        c2.download_button(
-            "Statistics (CSV)",
-            data=stats.stats_rows(result).to_csv(index=False),
-            file_name=f"territory-stats-{date.isoformat()}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key="dl_stats_csv",
-        )
-    with t_about:
-        st.markdown(viewmodel.about_markdown(ds))
-        st.markdown("#### Sources")
-        st.markdown(viewmodel.sources_markdown(ds))
+    """Proposal comparison, series over time, downloads, and the method (only the open tab runs)."""
+    tabs = st.tabs(
+        ["Compare proposals", "Over time", "Downloads", "About & method"], key="tab", on_change="rerun"
+    )
+    for tab, render in zip(tabs, (compare_tab, time_tab, downloads_tab, about_tab), strict=True):
+        if tab.open:
+            with tab:
+                render(date, since)
+
+
+def compare_tab(date: dt.date, _since: dt.date | None) -> None:
+    """The chosen bands side by side, and who held how much of each."""
+    if not depths:
+        st.info("Pick one or more depths in the sidebar to compare them.")
+        return
+    st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{date.isoformat()}**.")
+    st.dataframe(viewmodel.compare_table(ds, date, depths), hide_index=True, width="stretch")
+    share = viewmodel.share_long(ds, date, depths)
+    colours = mapview.palette(st.session_state.palette)
+    st.vega_lite_chart(share, viewmodel.share_chart_spec(colours, len(depths)), width="stretch")
+    st.caption(
+        "Population and place counts are GeoNames figures (approximate, of varying date). Areas are "
+        "measured in an equal-area projection (EPSG:6933); bands are buffered in UTM 37N from the "
+        "Natural Earth border line."
+    )
+
+
+def time_tab(date: dt.date, _since: dt.date | None) -> None:
+    """Area and population per side across the timeline, with the chosen date marked."""
+    df = viewmodel.series_long(ds)
+    colours = mapview.palette(st.session_state.palette)
+    for measure, title in (("area_km2", "Area held (km²)"), ("population", "Population of held places (GeoNames)")):
+        st.vega_lite_chart(df, viewmodel.series_chart_spec(colours, measure, title, date), width="stretch")
+
+
+def downloads_tab(date: dt.date, since: dt.date | None) -> None:
+    """Any layer, all layers, and the statistics, for the date and bands on screen."""
+    chosen = depths or settings.DEFAULT_DEPTHS_MILES
+    st.markdown(f"Layers for **{date.isoformat()}** and the chosen bands, as RFC 7946 GeoJSON.")
+    name = st.selectbox(
+        "Layer", options=list(settings.LAYERS), index=settings.LAYERS.index(settings.LAYER_CONTROL_ZONES)
+    )
+    layer_since = since if name == settings.LAYER_CHANGES else None
+    st.download_button(
+        f"Download {name} (GeoJSON)",
+        data=layers.layer_geojson(ds, name, date, chosen, layer_since),
+        file_name=f"territory-{name}-{date.isoformat()}.geojson",
+        mime="application/geo+json",
+        on_click="ignore",
+        key="dl_layer",
+    )
+    st.code(viewmodel.cli_command(name, date, chosen, layer_since), language="bash")
+    st.download_button(
+        "Download all layers (zip)",
+        data=lambda: layers.all_layers_zip(ds, date, chosen, since),
+        file_name=f"territory-all-{date.isoformat()}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        key="dl_zip",
+    )
+    result = stats.stats(ds, date, chosen)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Statistics (JSON)",
+        data=viewmodel.stats_json_text(result),
+        file_name=f"territory-stats-{date.isoformat()}.json",
+        mime="application/json",
+        on_click="ignore",
+        key="dl_stats_json",
+    )
+    c2.download_button(
+        "Statistics (CSV)",
+        data=stats.stats_rows(result).to_csv(index=False),
+        file_name=f"territory-stats-{date.isoformat()}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl_stats_csv",
+    )
+
+
+def about_tab(_date: dt.date, _since: dt.date | None) -> None:
+    """How the zones are made, their limits, data, licences and every source."""
+    st.markdown(viewmodel.about_markdown(ds))
+    st.markdown("#### Sources")
+    st.markdown(viewmodel.sources_markdown(ds))
 
 
 timeline_view()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -24,6 +25,14 @@ def _map_args(at: AppTest) -> dict:
     comps = [c for c in at.get("component_instance") if "st_folium" in c.proto.component_name]
     assert len(comps) == 1
     return json.loads(comps[0].proto.json_args)
+
+
+def _map_data(at: AppTest) -> dict:
+    """The data the dynamic layer hands to the map runtime."""
+    fg = _map_args(at)["feature_group"]
+    m = re.search(r"window\.territory\.frame\(\w+, (\{.*\})\);", fg, re.S)
+    assert m, fg[:300]
+    return json.loads(m.group(1))
 
 
 def test_app_runs_without_exception():
@@ -59,19 +68,24 @@ def test_step_buttons_move_the_date():
 def test_proposal_picker_changes_bands_not_base_map():
     at = _app(date="2024-12-02", depths="3,6,10,22,30")
     before = _map_args(at)
-    assert before["feature_group"].count("territory-band-label") == 5
+    assert [b["ref"] for b in _map_data(at)["bands"]] == ["30", "22", "10", "6", "3"]
     at.multiselect(key="depths_picked").set_value([22.0]).run()
     after = _map_args(at)
-    assert after["feature_group"].count("territory-band-label") == 1
+    assert [b["ref"] for b in _map_data(at)["bands"]] == ["22"]
     assert after["script"] == before["script"]
+    at.number_input[0].set_value(15.5).run()  # a custom depth travels with the frame
+    bands = _map_data(at)["bands"]
+    assert [b.get("ref") for b in bands] == ["22", None]
+    assert bands[1]["feature"]["properties"]["label"] == "15.5 mi"
 
 
 def test_layer_toggles_change_what_the_map_receives():
     at = _app(date="2024-12-02")
-    assert "territory-zone" in _map_args(at)["feature_group"]
+    data = _map_data(at)
+    assert {"zones", "events", "buffers", "sites"} <= set(data["shown"]) and "bands" in data
     at.multiselect(key="map_layers").set_value(["events"]).run()
-    fg = _map_args(at)["feature_group"]
-    assert "territory-zone" not in fg and "territory-event" in fg
+    data = _map_data(at)
+    assert data["shown"] == ["events"] and "bands" not in data and "changes" not in data
 
 
 def test_query_params_restore_state():
@@ -109,7 +123,12 @@ def test_bad_query_params_warn_and_fall_back(params, needle):
 
 
 def test_download_equals_cli_export():
-    at = _app(date="2024-12-02", depths="6,22")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["date"] = "2024-12-02"
+    at.query_params["depths"] = "6,22"
+    at.session_state["tab"] = "Downloads"
+    at.run()
+    assert not at.exception
     buttons = at.get("download_button")
     assert buttons
     # The selected layer (control-zones by default) offered for download is the CLI export's bytes.

@@ -348,6 +348,7 @@ def build(
     seeds_root: Path | None = None,
     cache: Path | None = None,
     progress: Progress | None = None,
+    static_dir: Path | None = None,
 ) -> BuildReport:
     """Regenerate every layer of ``geodata/`` (or ``out_dir``) from seeds and open data.
 
@@ -361,7 +362,11 @@ def build(
     stats = stats_module()
 
     started = time.perf_counter()
+    default_out = out_dir is None
     out_dir = Path(out_dir or settings.geodata_dir())
+    # The map's base-layer script goes to static/territory (served to the browser) for the real
+    # geodata/, and next to the layers for any other output directory.
+    static_dir = Path(static_dir) if static_dir else (settings.PROJECT_ROOT / "static" / "territory" if default_out else out_dir)
     steps = 7
     _log(progress, f"[1/{steps}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
     base = basedata.load_base(cache)
@@ -520,7 +525,12 @@ def build(
         bands = stats.buffer_layer(ds, settings.DEFAULT_DEPTHS_MILES, date=None)
         _write_layer(tmp, settings.LAYER_BUFFERS, bands, counts, {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA})
         (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts), encoding="utf-8")
+        from territory import mapview  # noqa: PLC0415 - folium only when building
+
+        basemap = mapview.basemap_js(data.Dataset.load(tmp))
         _replace_dir(tmp, out_dir)
+        static_dir.mkdir(parents=True, exist_ok=True)
+        export.write_atomic(static_dir / mapview.BASEMAP_FILE, basemap)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

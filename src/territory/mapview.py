@@ -9,22 +9,26 @@ popup, tooltip or label; only ``http(s)`` source URLs become links.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
-from territory import buffers, export, layers, settings, stats
+from territory import buffers, control, export, layers, settings, stats
 from territory.data import Dataset
 
 # Served by Streamlit's static file serving (server.enableStaticServing) from ./static.
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/vendor/leaflet/leaflet.css"
-JQUERY_JS = "/app/static/vendor/jquery/jquery.min.js"  # folium popups use $(...)
 CENTER = (34.9, 38.8)
 ZOOM = 7
 PALETTE_DEFAULT = "conventional"
@@ -84,17 +88,211 @@ def source_html(ds: Dataset, source_id: str) -> str:
     return safe_link(src["url"], text)
 
 
-# --- base map -------------------------------------------------------------------------------------
+# --- the map runtime and its data ----------------------------------------------------------------
+
+# The map runtime (hand-written) and the base-layer data (written by the build) are static files the
+# map's frame loads once, so they are not sent again on every rerun.
+RUNTIME_JS_URL = "/app/static/territory/territory.js"
+BASEMAP_JS_URL = "/app/static/territory/basemap.js"
+BASEMAP_FILE = "basemap.js"
+DISPLAY_DECIMALS = 4  # ~10 m: plenty on screen, and a third fewer bytes than the exports' 6
 
 
-def _simplified(gdf: gpd.GeoDataFrame, tolerance: float) -> dict[str, Any]:
-    out = gdf.copy()
-    out["geometry"] = shapely.simplify(shapely.set_precision(out.geometry.values, 1e-4), tolerance, preserve_topology=True)
-    return export.feature_collection(out, "layer")
+def _js_json(data: Any) -> str:
+    """JSON for embedding in a script (no ``</script>`` break-out, no NaN)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _display_fc(gdf: gpd.GeoDataFrame, tolerance: float, props: list[dict[str, Any]]) -> dict[str, Any]:
+    """Simplified, rounded FeatureCollection for drawing (exports keep the full geometry)."""
+    geoms = shapely.set_precision(
+        shapely.simplify(np.asarray(gdf.geometry.values, dtype=object), tolerance, preserve_topology=True),
+        10.0**-DISPLAY_DECIMALS,
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+            for p, g in zip(props, geoms, strict=True)
+            if g is not None and not g.is_empty
+        ],
+    }
+
+
+def _xy(geoms: Iterable[Any]) -> list[list[float]]:
+    return [[round(g.y, DISPLAY_DECIMALS), round(g.x, DISPLAY_DECIMALS)] for g in geoms]
+
+
+class Script(MacroElement):
+    """A ready-made piece of map script (rendered once, cached by the caller)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code.replace("__MAP__", this._parent.get_name()) }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "TerritoryScript"
+        self.code = code
+
+
+class DynamicLayers(folium.FeatureGroup):
+    """The date's frame: restyles the base layers and draws what changed since the previous date."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup({});
+        window.territory.frame({{ this.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_json: str, date: dt.date) -> None:
+        super().__init__(name=f"territory {date.isoformat()}")
+        self.data = data_json
+        self.date = date
+
+
+CODES = {c: i for i, c in enumerate(settings.CONTROLLERS)}  # compact controller codes for the map
+
+
+def _sources_index(ds: Dataset) -> dict[str, int]:
+    return {s: i for i, s in enumerate(["", *sorted(ds.sources)])}
+
+
+def _band_feature(ds: Dataset, depth: float) -> dict[str, Any]:
+    layer = stats.buffer_layer(ds, (depth,), None)
+    row = layer.iloc[0]
+    proposals = list(row["proposals"] or [])
+    title = f"{buffers.format_depth(depth)} mi" + (f": {'; '.join(proposals)}" if proposals else " (custom)")
+    props = {
+        "label": esc(f"{buffers.format_depth(depth)} mi"),
+        "t": esc(f"{title} · {row['area_km2']:,.0f} km² · population {int(row['population']):,} (GeoNames)"),
+    }
+    return _display_fc(layer, 0.006, [props])["features"][0]
+
+
+def base_data(ds: Dataset) -> dict[str, Any]:
+    """Everything the map draws that does not depend on the date (see ``static/territory/territory.js``)."""
+
+    def make() -> dict[str, Any]:
+        src_index = _sources_index(ds)
+        srcs = ["GeoNames / baseline zones", *(source_html(ds, s) for s in sorted(ds.sources))]
+        nb = ds.extra_layers.get("neighbours")
+        neighbours = (
+            _display_fc(nb, 0.01, [{} for _ in range(len(nb))])
+            if nb is not None
+            else {"type": "FeatureCollection", "features": []}
+        )
+        gov = ds.governorates
+        governorates = _display_fc(
+            gov, 0.003, [{"name": esc(n), "focus": bool(f)} for n, f in zip(gov["name"], gov["focus"], strict=True)]
+        )
+        border_layer = layers.layer(ds, settings.LAYER_BORDER)
+        km = float(border_layer["length_km"].iloc[0])
+        label = f"Turkey–Syria border (Natural Earth, generalised: {km:,.0f} km)"
+        cells = _display_fc(ds.cells, 0.0, [{"i": i} for i in range(len(ds.cells))])
+        if len(cells["features"]) != len(ds.cells):
+            msg = "a control cell has no geometry to draw"
+            raise ValueError(msg)
+        places = ds.places
+        place_index = {pid: i for i, pid in enumerate(places["id"])}
+        sites = places[places["kind"].isin(settings.SITE_KINDS)]
+        villages = layers.layer(ds, settings.LAYER_HAMA_VILLAGES)
+        caps = [c if isinstance(c, str) else None for c in villages["captured"]]
+        explicit = [e for e in ds.events if e.scope != "governorate"]
+        dates = [d.isoformat() for d in ds.dates]
+        names = ds.places["name"]
+        return {
+            "neighbours": neighbours,
+            "governorates": governorates,
+            "border": _display_fc(border_layer, 0.0, [{"label": esc(label)}]),
+            "cells": cells,
+            "labels": [esc(settings.CONTROLLER_LABELS[c]) for c in settings.CONTROLLERS],
+            "dates": dates,
+            "srcs": srcs,
+            "places": {"xy": _xy(places.geometry), "names": [esc(n) for n in places["name"]]},
+            "sites": {
+                "place": [place_index[p] for p in sites["id"]],
+                "symbols": [esc(SITE_SYMBOLS.get(k, "•")) for k in sites["kind"]],
+                "kinds": [esc(k.replace("_", " ")) for k in sites["kind"]],
+            },
+            "villages": {
+                "xy": _xy(villages.geometry),
+                "captured": caps,
+                "tips": [
+                    f"{esc(n)}<br>captured: {esc(c or 'no dated capture in the seeds')}"
+                    for n, c in zip(villages["name"], caps, strict=True)
+                ],
+            },
+            "events": {
+                "xy": _xy(places.geometry.loc[e.place_id] for e in explicit),
+                "day": [dates.index(e.date.isoformat()) for e in explicit],
+                "c": [CODES[e.controller] for e in explicit],
+                "what": [
+                    esc(
+                        f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)} {e.kind.replace('_', ' ')} "
+                        f"({settings.CONTROLLER_LABELS.get(e.controller, e.controller)})"
+                    )
+                    for e in explicit
+                ],
+                "notes": [esc(e.note) for e in explicit],
+                "s": [src_index.get(e.source, 0) for e in explicit],
+            },
+            "bands": {buffers.format_depth(d): _band_feature(ds, d) for d in settings.DEFAULT_DEPTHS_MILES},
+        }
+
+    return ds.cached(("mapview-base-data",), make)
+
+
+def basemap_fingerprint(data: dict[str, Any]) -> str:
+    """Content hash of the base data (ties the static file to the dataset it came from)."""
+    return hashlib.sha256(_js_json(data).encode("utf-8")).hexdigest()[:16]
+
+
+def basemap_js(ds: Dataset) -> str:
+    """``static/territory/basemap.js``: the base data as a script (written by the build)."""
+    data = base_data(ds)
+    return (
+        f"// Generated by python -m territory build; do not edit. fingerprint: {basemap_fingerprint(data)}\n"
+        f"window.TERRITORY_BASE = {_js_json(data)};\n"
+    )
+
+
+def _static_fingerprint() -> str | None:
+    path = settings.PROJECT_ROOT / "static" / "territory" / BASEMAP_FILE
+    try:
+        with path.open(encoding="utf-8") as fh:
+            first = fh.readline()
+    except OSError:
+        return None
+    return first.rsplit("fingerprint: ", 1)[-1].strip() if "fingerprint: " in first else None
+
+
+def base_uses_static_file(ds: Dataset) -> bool:
+    """True when ``static/territory/basemap.js`` holds this dataset's base data (else it is inlined)."""
+    return ds.cached(
+        ("mapview-static-ok",), lambda: _static_fingerprint() == basemap_fingerprint(base_data(ds))
+    )
+
+
+def base_script(ds: Dataset, web_tiles: bool = False) -> str:
+    """The base map's own script: draw the base layers (inlining their data if the file is stale)."""
+    call = f"window.territory.base(__MAP__, window.TERRITORY_BASE, {json.dumps(bool(web_tiles))});"
+    if base_uses_static_file(ds):
+        return call
+    return f"window.TERRITORY_BASE = {_js_json(base_data(ds))};\n{call}"
 
 
 def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
-    """The static map: offline vector basemap, governorates (Idlib, Aleppo, Hama emphasised), border.
+    """The static map: offline vector basemap, governorates (Idlib, Aleppo, Hama emphasised), border,
+    and every date-independent layer, drawn by the runtime.
 
     Built the same way on every rerun so streamlit-folium keeps the mounted map.
     """
@@ -106,304 +304,101 @@ def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
         prefer_canvas=False,
         min_zoom=5,
         max_zoom=13,
-        attribution_control=True,
     )
-    m.default_js = [("leaflet", LEAFLET_JS), ("jquery", JQUERY_JS)]
+    m.default_js = [("leaflet", LEAFLET_JS), ("territory_runtime", RUNTIME_JS_URL)]
+    if base_uses_static_file(ds):
+        m.default_js.append(("territory_basemap", BASEMAP_JS_URL))
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if web_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (web)", max_zoom=13).add_to(m)
-    base = _base_layers(ds)
-    folium.GeoJson(
-        base["neighbours"],
-        name="Neighbouring countries",
-        style_function=lambda _f: {"fillColor": "#e8e4da", "color": "#b5ad9c", "weight": 0.8, "fillOpacity": 1.0 if not web_tiles else 0.0},
-        interactive=False,
-        control=False,
-    ).add_to(m)
-    folium.GeoJson(
-        base["governorates"],
-        name="Governorates",
-        style_function=lambda f: {
-            "fillColor": "#f7f5ef",
-            "fillOpacity": 0.0 if web_tiles else 1.0,
-            "color": "#333333" if f["properties"]["focus"] else "#9a9a9a",
-            "weight": 2.2 if f["properties"]["focus"] else 0.7,
-            "dashArray": None if f["properties"]["focus"] else "3 3",
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["Governorate"]),
-        control=False,
-    ).add_to(m)
-    folium.GeoJson(
-        base["border"],
-        name="Turkey–Syria border",
-        style_function=lambda _f: {"color": "#000000", "weight": 3, "opacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "length_km"], aliases=["", "Length (km, generalised)"]),
-        control=False,
-    ).add_to(m)
-    m.get_root().html.add_child(folium.Element(""))  # keeps the root stable across reruns
+    m.add_child(Script(base_script(ds, web_tiles)))
     return m
 
 
-def _base_layers(ds: Dataset) -> dict[str, Any]:
-    def make() -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        neighbours = ds.extra_layers.get("neighbours")
-        if neighbours is not None:
-            out["neighbours"] = _simplified(neighbours, 0.01)
-        else:
-            out["neighbours"] = {"type": "FeatureCollection", "features": []}
-        gov = ds.governorates[["name", "focus", "geometry"]].copy()
-        gov["name"] = gov["name"].map(esc)
-        out["governorates"] = _simplified(gov, 0.005)
-        border = gpd.GeoDataFrame(
-            {"name": ["Turkey–Syria border"], "length_km": [round(float(layers.layer(ds, settings.LAYER_BORDER)["length_km"].iloc[0]), 1)]},
-            geometry=[ds.border],
-            crs=settings.CRS_WGS84,
-        )
-        out["border"] = export.feature_collection(border, "layer")
-        return out
-
-    return ds.cached(("mapview-base",), make)
-
-
-# --- dynamic layers -------------------------------------------------------------------------------
-
-
-def _zones_fc(ds: Dataset, date: dt.date, colours: dict[str, str]) -> dict[str, Any]:
-    zones = layers.layer(ds, settings.LAYER_CONTROL_ZONES, date)
-    fc = json.loads(layers.layer_geojson(ds, settings.LAYER_CONTROL_ZONES, date))
-    for f, ctl in zip(fc["features"], zones["controller"], strict=True):
-        p = f["properties"]
-        p["label"] = esc(p["label"])
-        p["area"] = f"{p['area_km2']:,.0f} km²"
-        p["colour"] = colours.get(ctl, "#777777")
-    return fc
-
-
-def zones_group(ds: Dataset, date: dt.date, palette_name: str | None = None) -> folium.FeatureGroup:
-    """Control zones of ``date``: every path carries the class ``territory-date-YYYY-MM-DD``."""
-    colours = palette(palette_name)
-    fc = _zones_fc(ds, date, colours)
-    cls = f"territory-zone {date_class(date)}"
-    fg = folium.FeatureGroup(name="Control zones", show=True)
-    folium.GeoJson(
-        fc,
-        name="Control zones",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["colour"],
-            "color": "#ffffff",
-            "weight": 0.6,
-            "fillOpacity": 0.55,
-            "className": cls,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["label", "area", "date"], aliases=["Held by", "Area", "On"], sticky=True
-        ),
-    ).add_to(fg)
-    return fg
-
-
-def changes_group(ds: Dataset, date_from: dt.date, date_to: dt.date, palette_name: str | None = None) -> folium.FeatureGroup:
-    """Ground that changed hands between two dates, outlined and hatched in the new holder's colour."""
-    colours = palette(palette_name)
+def _changes_data(ds: Dataset, date_from: dt.date, date_to: dt.date) -> dict[str, Any] | None:
     gdf = layers.layer(ds, settings.LAYER_CHANGES, date_to, since=date_from)
-    fg = folium.FeatureGroup(name="Changes", show=True)
     if gdf.empty:
-        return fg
-    fc = export.feature_collection(gdf[["from", "to", "area_km2", "geometry"]], "layer")
-    for f in fc["features"]:
-        p = f["properties"]
-        p["what"] = esc(f"{settings.CONTROLLER_LABELS.get(p['from'], p['from'])} → {settings.CONTROLLER_LABELS.get(p['to'], p['to'])}")
-        p["area"] = f"{p['area_km2']:,.0f} km²"
-        p["colour"] = colours.get(p["to"], "#000000")
-    folium.GeoJson(
-        fc,
-        style_function=lambda f: {
-            "color": "#000000",
-            "weight": 2.5,
-            "dashArray": "6 4",
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.35,
-            "className": "territory-change",
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["what", "area"], aliases=[f"Changed {date_from:%d %b} → {date_to:%d %b}", "Area"]),
-    ).add_to(fg)
-    return fg
+        return None
+    props = [
+        {
+            "c": CODES[b],
+            "t": esc(
+                f"Changed {date_from:%d %b} → {date_to:%d %b}: {settings.CONTROLLER_LABELS.get(a, a)} → "
+                f"{settings.CONTROLLER_LABELS.get(b, b)}, {area:,.0f} km²"
+            ),
+        }
+        for a, b, area in zip(gdf["from"], gdf["to"], gdf["area_km2"], strict=True)
+    ]
+    return _display_fc(gdf, 0.002, props)
 
 
-def _point_popup_fields(ds: Dataset, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
-    fc = export.feature_collection(gdf, "layer")
-    return fc
-
-
-def points_group(ds: Dataset, date: dt.date, palette_name: str | None = None) -> folium.FeatureGroup:
-    """Every place, coloured by its controller on ``date`` (popup: name, controller, since, source)."""
-    colours = palette(palette_name)
-    pts = layers.layer(ds, settings.LAYER_CONTROL_POINTS, date)
-    fc = _point_popup_fields(ds, pts[["name", "controller", "since", "source", "population", "geometry"]])
-    for f in fc["features"]:
-        p = f["properties"]
-        p["colour"] = colours.get(p["controller"], "#777777")
-        p["name"] = esc(p["name"])
-        p["held_by"] = esc(settings.CONTROLLER_LABELS.get(p["controller"], p["controller"]))
-        p["source_html"] = source_html(ds, p["source"]) if p["source"] != "geonames" else "baseline"
-        p["since"] = esc(p["since"])
-    fg = folium.FeatureGroup(name="Control points", show=True)
-    folium.GeoJson(
-        fc,
-        marker=folium.CircleMarker(radius=3.5, weight=1, fill=True),
-        style_function=lambda f: {"color": "#222222", "weight": 0.8, "fillColor": f["properties"]["colour"], "fillOpacity": 0.95, "radius": 3.5},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""], labels=False),
-        popup=folium.GeoJsonPopup(
-            fields=["name", "held_by", "since", "source_html"],
-            aliases=["Place", "Held by", "Since", "Source"],
-        ),
-    ).add_to(fg)
-    return fg
-
-
-def events_group(ds: Dataset, date: dt.date, palette_name: str | None = None) -> folium.FeatureGroup:
-    """Events up to ``date``; the date's own events drawn larger."""
-    colours = palette(palette_name)
-    ev = layers.layer(ds, settings.LAYER_EVENTS, date)
-    # Governorate-wide ends of government control show in the zones and the event list, not as rings.
-    ev = ev[ev["scope"] != "governorate"]
-    fg = folium.FeatureGroup(name="Events", show=True)
-    if ev.empty:
-        return fg
-    fc = export.feature_collection(ev[["date", "name", "controller", "kind", "source", "note", "geometry"]], "layer")
-    for f in fc["features"]:
-        p = f["properties"]
-        today = p["date"] == date.isoformat()
-        p["radius"] = 9 if today else 5
-        p["colour"] = colours.get(p["controller"], "#777777")
-        p["today"] = today
-        p["what"] = esc(f"{p['date']}: {p['name']} {p['kind'].replace('_', ' ')} ({settings.CONTROLLER_LABELS.get(p['controller'], p['controller'])})")
-        p["note"] = esc(p["note"])
-        p["source_html"] = source_html(ds, p["source"])
-    folium.GeoJson(
-        fc,
-        marker=folium.CircleMarker(radius=6, weight=2, fill=False),
-        style_function=lambda f: {
-            "color": f["properties"]["colour"] if not f["properties"]["today"] else "#000000",
-            "weight": 2.5 if f["properties"]["today"] else 1.2,
-            "fill": False,
-            "radius": f["properties"]["radius"],
-            "className": "territory-event",
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["what"], aliases=[""], labels=False),
-        popup=folium.GeoJsonPopup(fields=["what", "note", "source_html"], aliases=["Event", "Note", "Source"]),
-    ).add_to(fg)
-    return fg
-
-
-def villages_group(ds: Dataset, date: dt.date) -> folium.FeatureGroup:
-    """Northern-Hama villages: filled once captured by the date, hollow before."""
-    gdf = layers.layer(ds, settings.LAYER_HAMA_VILLAGES)
-    fg = folium.FeatureGroup(name="Northern-Hama villages", show=True)
-    fc = export.feature_collection(gdf[["name", "captured", "geometry"]], "layer")
-    for f in fc["features"]:
-        p = f["properties"]
-        cap = p.get("captured")
-        p["taken"] = bool(cap and cap <= date.isoformat())
-        p["name"] = esc(p["name"])
-        p["captured_text"] = esc(cap or "no dated capture in the seeds")
-    folium.GeoJson(
-        fc,
-        marker=folium.CircleMarker(radius=5, weight=1.5),
-        style_function=lambda f: {
-            "color": "#3b2f2f",
-            "weight": 1.5,
-            "fillColor": "#3b2f2f",
-            "fillOpacity": 0.9 if f["properties"]["taken"] else 0.0,
-            "radius": 5,
-            "className": "territory-village",
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "captured_text"], aliases=["Village", "Captured"]),
-    ).add_to(fg)
-    return fg
-
-
-def sites_group(ds: Dataset, date: dt.date, palette_name: str | None = None) -> folium.FeatureGroup:
-    """Kuweires Air Base and the other named sites, with a symbol per kind and their holder."""
-    colours = palette(palette_name)
-    pts = layers.layer(ds, settings.LAYER_CONTROL_POINTS, date)
-    sites = pts[pts["kind"].isin(settings.SITE_KINDS)]
-    fg = folium.FeatureGroup(name="Sites", show=True)
-    for row in sites.itertuples(index=False):
-        colour = colours.get(row.controller, "#777777")
-        symbol = SITE_SYMBOLS.get(row.kind, "•")
-        icon_html = (
-            f'<div class="territory-site" title="{esc(row.name)}" style="font-size:15px;line-height:18px;'
-            f"width:20px;height:20px;text-align:center;border-radius:4px;background:#ffffff;"
-            f'border:2px solid {colour};color:#111">{esc(symbol)}</div>'
-        )
-        popup = (
-            f"<b>{esc(row.name)}</b><br>{esc(row.kind.replace('_', ' '))}<br>"
-            f"Held by: {esc(settings.CONTROLLER_LABELS.get(row.controller, row.controller))}"
-            f" since {esc(row.since)}<br>Source: {source_html(ds, row.source)}"
-        )
-        folium.Marker(
-            location=(row.geometry.y, row.geometry.x),
-            icon=folium.DivIcon(html=icon_html, icon_size=(24, 24), icon_anchor=(12, 12)),
-            tooltip=esc(row.name),
-            popup=folium.Popup(popup, max_width=300),
-        ).add_to(fg)
-    return fg
-
-
-def _label_point(band: shapely.Geometry, lon: float = 38.45) -> tuple[float, float] | None:
+def _label_point(band: shapely.Geometry, lon: float) -> list[float] | None:
     """Where to label a band: its southern edge on a meridian east of Aleppo."""
-    line = shapely.LineString([(lon, 30.0), (lon, 40.0)])
-    cut = band.intersection(line)
+    cut = band.intersection(shapely.LineString([(lon, 30.0), (lon, 40.0)]))
     if cut.is_empty:
         return None
-    miny = cut.bounds[1]
-    return (miny, lon)
+    return [round(cut.bounds[1], DISPLAY_DECIMALS), lon]
 
 
-def buffers_group(ds: Dataset, date: dt.date, depths: Sequence[float]) -> folium.FeatureGroup:
-    """The chosen buffer bands, outlined and labelled with their depth and proposals."""
-    fg = folium.FeatureGroup(name="Buffer bands", show=True)
-    if not depths:
-        return fg
-    gdf = layers.layer(ds, settings.LAYER_BUFFERS, date, depths=depths)
-    for i, row in enumerate(gdf.sort_values("depth_miles", ascending=False).itertuples(index=False)):
-        colour = BAND_COLOURS[i % len(BAND_COLOURS)]
-        props = row.proposals or []
-        title = f"{buffers.format_depth(row.depth_miles)} mi" + (f": {'; '.join(props)}" if props else " (custom)")
-        feature = {
-            "type": "Feature",
-            "properties": {
-                "title": esc(title),
-                "area": f"{row.area_km2:,.0f} km²",
-                "pop": f"{row.population:,}",
-            },
-            "geometry": shapely.geometry.mapping(row.geometry),
+def _bands_frame(ds: Dataset, depths: Sequence[float]) -> list[dict[str, Any]]:
+    defaults = {buffers.format_depth(d) for d in settings.DEFAULT_DEPTHS_MILES}
+    out = []
+    for i, depth in enumerate(sorted(depths, reverse=True)):
+        key = buffers.format_depth(depth)
+        entry: dict[str, Any] = {
+            "colour": BAND_COLOURS[i % len(BAND_COLOURS)],
+            "at": _label_point(stats.band_geometry(ds, depth), lon=38.0 + 0.45 * (i % 6)),
         }
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [feature]},
-            style_function=lambda _f, c=colour: {
-                "color": c,
-                "weight": 2,
-                "dashArray": "8 5",
-                "fill": False,
-                "className": "territory-band",
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["title", "area", "pop"], aliases=["Band", "Area", "Population (GeoNames)"]),
-        ).add_to(fg)
-        at = _label_point(row.geometry, lon=38.0 + 0.45 * (i % 6))
-        if at is not None:
-            folium.Marker(
-                location=at,
-                icon=folium.DivIcon(
-                    html=f'<div class="territory-band-label" style="font:600 11px sans-serif;color:{colour};'
-                    f'white-space:nowrap;text-shadow:0 0 3px #fff">{esc(buffers.format_depth(row.depth_miles))} mi</div>',
-                    icon_size=(50, 14),
-                    icon_anchor=(25, -2),
-                ),
-            ).add_to(fg)
-    return fg
+        if key in defaults:
+            entry["ref"] = key
+        else:
+            entry["feature"] = _band_feature(ds, depth)
+        out.append(entry)
+    return out
+
+
+def frame_data(
+    ds: Dataset,
+    date: dt.date,
+    depths: Sequence[float],
+    shown: Iterable[str],
+    palette_name: str | None = None,
+    since: dt.date | None = None,
+) -> str:
+    """JSON of one date's frame for the map runtime (a few kB; cached per date and options)."""
+    shown_t = tuple(sorted(set(shown)))
+    key = ("mapview-frame", date, tuple(depths), shown_t, palette_name, since)
+
+    def make() -> str:
+        colours = palette(palette_name)
+        states = control.place_states(ds, date)
+        src_index = _sources_index(ds)
+        days = {d: i for i, d in enumerate(ds.dates)}
+        zones = control.control_zones(ds, date)
+        areas = dict(zip(zones["controller"], zones["area_km2"], strict=True))
+        pids = list(ds.places["id"])
+        data: dict[str, Any] = {
+            "date": date.isoformat(),
+            "day": days[date],
+            "cls": date_class(date),
+            "shown": list(shown_t),
+            "colours": [colours[c] for c in settings.CONTROLLERS],
+            "areas": [esc(f"{areas[c]:,.0f} km²") if c in areas else "" for c in settings.CONTROLLERS],
+            "cells": [CODES[c] for c in control.cell_controllers(ds, date)],
+            "pc": [CODES[states[p].controller] for p in pids],
+            "since": [days[states[p].since] for p in pids],
+            "src": [src_index.get(states[p].source, 0) for p in pids],
+            "nEvents": sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date),
+        }
+        if "buffers" in shown_t and depths:
+            data["bands"] = _bands_frame(ds, depths)
+        if "changes" in shown_t and since is not None and since < date:
+            changes = _changes_data(ds, since, date)
+            if changes is not None:
+                data["changes"] = changes
+        return _js_json(data)
+
+    return ds.cached(key, make)
 
 
 def dynamic_groups(
@@ -414,46 +409,13 @@ def dynamic_groups(
     palette_name: str | None = None,
     since: dt.date | None = None,
 ) -> list[folium.FeatureGroup]:
-    """The date- and option-dependent layers, in drawing order (zones at the bottom)."""
-    shown = set(shown)
-    groups = []
-    if "zones" in shown:
-        groups.append(zones_group(ds, date, palette_name))
-    if "changes" in shown and since is not None and since < date:
-        groups.append(changes_group(ds, since, date, palette_name))
-    if "buffers" in shown:
-        groups.append(buffers_group(ds, date, depths))
-    if "points" in shown:
-        groups.append(points_group(ds, date, palette_name))
-    if "villages" in shown:
-        groups.append(villages_group(ds, date))
-    if "events" in shown:
-        groups.append(events_group(ds, date, palette_name))
-    if "sites" in shown:
-        groups.append(sites_group(ds, date, palette_name))
-    return groups
+    """The date- and option-dependent part of the map: one small frame for the runtime."""
+    return [DynamicLayers(frame_data(ds, date, depths, shown, palette_name, since), date)]
 
 
-def legend_html(palette_name: str | None = None, controllers: Iterable[str] = settings.CONTROLLERS) -> str:
-    """A small HTML legend of the controller colours (escaped labels)."""
-    colours = palette(palette_name)
-    items = "".join(
-        f'<span style="display:inline-flex;align-items:center;margin:0 12px 4px 0">'
-        f'<span style="width:14px;height:14px;background:{colours[c]};opacity:.8;border:1px solid #555;'
-        f'display:inline-block;margin-right:5px"></span>{esc(settings.CONTROLLER_LABELS[c])}</span>'
-        for c in controllers
-    )
-    extra = (
-        '<span style="display:inline-flex;align-items:center;margin:0 12px 4px 0">'
-        '<span style="width:14px;height:14px;border:2px dashed #000;display:inline-block;margin-right:5px">'
-        "</span>changed since previous date</span>"
-        '<span style="margin:0 12px 4px 0">✈ air base · ★ military site · ⚡ infrastructure</span>'
-        '<span style="margin:0 12px 4px 0">● / ○ Hama village taken / not yet</span>'
-    )
-    return f'<div class="territory-legend" style="font-size:13px;line-height:1.4">{items}{extra}</div>'
-
-
-def band_label(ds: Dataset, depth: float) -> str:
-    """Plain-text label of a band: depth and the proposals of that depth."""
-    props = stats.proposals_for_depth(ds, depth)
-    return f"{buffers.format_depth(depth)} mi" + (f" ({'; '.join(props)})" if props else " (custom)")
+def naive_map(ds: Dataset, groups: Sequence[folium.FeatureGroup], web_tiles: bool = False) -> folium.Map:
+    """The benchmark's reference: every layer baked into a new map (remounted on each change)."""
+    m = base_map(ds, web_tiles)
+    for g in groups:
+        g.add_to(m)
+    return m

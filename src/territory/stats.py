@@ -21,13 +21,14 @@ def proposals_for_depth(ds: Dataset, depth: float) -> list[str]:
     return [p["label"] for p in ds.proposals if abs(float(p["depth_miles"]) - depth) < 1e-9]
 
 
-def _band(ds: Dataset, depth: float) -> shapely.Geometry:
+def band_geometry(ds: Dataset, depth: float) -> shapely.Geometry:
+    """The band of ``depth`` miles (cached per dataset)."""
     return ds.cached(("band", depth), lambda: buffers.band_geometry(ds.border, ds.syria, depth))
 
 
 def _band_contents(ds: Dataset, depth: float) -> dict[str, Any]:
     def make() -> dict[str, Any]:
-        band = _band(ds, depth)
+        band = band_geometry(ds, depth)
         shapely.prepare(band)
         inside = shapely.contains(band, np.asarray(ds.places.geometry.values, dtype=object))
         places = ds.places[inside]
@@ -48,7 +49,7 @@ def band_holdings(ds: Dataset, date: dt.date, depth: float) -> dict[str, float]:
     """km² of the band of ``depth`` miles held by each controller on ``date``."""
 
     def make() -> dict[str, float]:
-        band = _band(ds, depth)
+        band = band_geometry(ds, depth)
         zones = control.control_zones(ds, date)
         held = {}
         for ctl, geom in zip(zones["controller"], zones.geometry, strict=True):

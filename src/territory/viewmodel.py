@@ -89,20 +89,6 @@ def events_markdown(ds: Dataset, date: dt.date) -> str:
     return "\n".join(lines)
 
 
-def changes_table(ds: Dataset, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
-    """Ground that changed hands between two dates, one row per (from, to)."""
-    ch = control.changes(ds, date_from, date_to)
-    names = ds.places["name"]
-    return pd.DataFrame(
-        {
-            "from": [settings.CONTROLLER_LABELS.get(c, c) for c in ch["from"]],
-            "to": [settings.CONTROLLER_LABELS.get(c, c) for c in ch["to"]],
-            "area (km²)": ch["area_km2"].round(0),
-            "places": [", ".join(names.get(p, p) for p in ps) for ps in ch["places"]],
-        }
-    )
-
-
 def proposal_options(ds: Dataset) -> list[dict[str, Any]]:
     """Proposals for the picker: label with depth, who and when; one option per depth."""
     seen: dict[float, dict[str, Any]] = {}
@@ -220,3 +206,92 @@ def about_markdown(ds: Dataset) -> str:
     """The About & method text, with the timeline's span."""
     span = f"Timeline: {ds.baseline_date.isoformat()} to {ds.end_date.isoformat()}, {len(ds.events)} events, {len(ds.sources)} sources."
     return ABOUT + "\n" + span
+
+
+def share_chart_spec(colours: dict[str, str], n_bands: int) -> dict[str, Any]:
+    """Vega-Lite spec of the stacked share-per-holder bar chart (data passed separately)."""
+    return {
+        "mark": {"type": "bar"},
+        "height": 40 + 32 * n_bands,
+        "encoding": {
+            "y": {"field": "band", "type": "nominal", "sort": {"field": "depth"}, "title": "Band"},
+            "x": {"field": "share", "type": "quantitative", "stack": "normalize", "title": "Share of the band's area"},
+            "color": {
+                "field": "controller",
+                "type": "nominal",
+                "scale": {"domain": list(colours), "range": list(colours.values())},
+                "title": "Held by",
+            },
+            "tooltip": [{"field": f} for f in ("band", "holder", "km2", "share")],
+        },
+    }
+
+
+def series_chart_spec(colours: dict[str, str], measure: str, title: str, date: dt.date) -> dict[str, Any]:
+    """Vega-Lite spec of a per-holder line chart over the timeline, the chosen date marked."""
+    return {
+        "height": 260,
+        "layer": [
+            {
+                "mark": {"type": "line", "point": True},
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal", "title": "Date"},
+                    "y": {"field": measure, "type": "quantitative", "title": title},
+                    "color": {
+                        "field": "controller",
+                        "type": "nominal",
+                        "scale": {"domain": list(colours), "range": list(colours.values())},
+                        "title": "Held by",
+                    },
+                    "tooltip": [
+                        {"field": "date", "type": "temporal"},
+                        {"field": "holder"},
+                        {"field": measure, "type": "quantitative"},
+                    ],
+                },
+            },
+            {
+                "data": {"values": [{"d": date.isoformat()}]},
+                "mark": {"type": "rule", "color": "#000", "strokeDash": [4, 3]},
+                "encoding": {"x": {"field": "d", "type": "temporal"}},
+            },
+        ],
+    }
+
+
+def changes_markdown(ds: Dataset, date_from: dt.date, date_to: dt.date) -> str:
+    """Markdown table of the ground that changed hands between two dates (escaped)."""
+    ch = control.changes(ds, date_from, date_to)
+    if ch.empty:
+        return "No ground changed hands."
+    names = ds.places["name"]
+    rows = ["| from → to | km² | places |", "| --- | ---: | --- |"]
+    for a, b, area, places in zip(ch["from"], ch["to"], ch["area_km2"], ch["places"], strict=True):
+        listed = ", ".join(names.get(p, p) for p in places[:6]) + (f" and {len(places) - 6} more" if len(places) > 6 else "")
+        rows.append(
+            f"| {md_escape(settings.CONTROLLER_LABELS.get(a, a))} → {md_escape(settings.CONTROLLER_LABELS.get(b, b))} "
+            f"| {area:,.0f} | {md_escape(listed)} |"
+        )
+    return "\n".join(rows)
+
+
+def totals_markdown(ds: Dataset, date: dt.date) -> str:
+    """Markdown table of the area and population each side held on a date."""
+    totals = stats.controller_totals(ds, date)
+    rows = ["| held by | km² | population* |", "| --- | ---: | ---: |"]
+    for ctl, v in totals.items():
+        rows.append(f"| {md_escape(settings.CONTROLLER_LABELS[ctl])} | {v['area_km2']:,.0f} | {v['population']:,} |")
+    return "\n".join(rows)
+
+
+def day_panel_markdown(ds: Dataset, date: dt.date, since: dt.date | None) -> str:
+    """The panel beside the map: the date's events with sources, what changed, who held how much."""
+    parts = [f"**{date:%A %d %B %Y}**", events_markdown(ds, date)]
+    if since is not None:
+        parts += [f"**Changed since {since:%d %b}**", changes_markdown(ds, since, date)]
+    parts += [
+        f"**Held on {date:%d %b} (approximate)**",
+        totals_markdown(ds, date),
+        "\\*population of the places held (GeoNames figures)",
+    ]
+    return "\n\n".join(parts)

@@ -1,0 +1,227 @@
+// territory's map runtime. base() draws everything that does not depend on the date once (from
+// window.TERRITORY_BASE, a static file the build writes); frame() restyles it for a date from a few
+// kilobytes of codes. Every string in the data is HTML-escaped on the server: this code only joins
+// those escaped pieces, it never builds markup from unescaped input.
+window.territory = (function () {
+  "use strict";
+  var S = null; // state made by base()
+
+  function geo(fc, opts) { return L.geoJSON(fc, opts); }
+
+  function base(map, B, tiles) {
+    S = { map: map, B: B, groups: {}, eventLayers: [], frame: null };
+    geo(B.neighbours, {
+      interactive: false,
+      style: function () { return { fillColor: "#e8e4da", color: "#b5ad9c", weight: 0.8, fillOpacity: tiles ? 0 : 1 }; },
+    }).addTo(map);
+    geo(B.governorates, {
+      style: function (f) {
+        var focus = f.properties.focus;
+        return { fillColor: "#f7f5ef", fillOpacity: tiles ? 0 : 1, color: focus ? "#333333" : "#9a9a9a",
+                 weight: focus ? 2.2 : 0.7, dashArray: focus ? null : "3 3", className: "territory-governorate" };
+      },
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); },
+    }).addTo(map);
+
+    // Control zones: one path per cell, restyled per date (zones = cells of one holder).
+    var cells = [];
+    S.groups.zones = geo(B.cells, {
+      // Cells are filled without strokes, so one holder's cells read as one zone.
+      style: function () { return { fillColor: "#cccccc", stroke: false, fillOpacity: 0.55, className: "territory-zone" }; },
+      onEachFeature: function (f, l) {
+        cells[f.properties.i] = l;
+        l.bindTooltip(function () { return zoneTip(f.properties.i); }, { sticky: true });
+      },
+    });
+    S.cells = cells;
+
+    geo(B.border, {
+      style: function () { return { color: "#000000", weight: 3, opacity: 0.9, className: "territory-border" }; },
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.label); },
+    }).addTo(map);
+
+    // Places: canvas circle markers (many, cheap), popups composed on opening.
+    var renderer = L.canvas({ padding: 0.5 });
+    S.points = [];
+    S.groups.points = L.layerGroup();
+    for (var i = 0; i < B.places.xy.length; i++) {
+      var m = L.circleMarker(B.places.xy[i], { renderer: renderer, radius: 3.5, color: "#222222", weight: 0.8, fillOpacity: 0.95 });
+      m.bindTooltip(B.places.names[i]);
+      m.bindPopup(placePopup(i));
+      S.points.push(m);
+      S.groups.points.addLayer(m);
+    }
+
+    S.villages = [];
+    S.groups.villages = L.layerGroup();
+    for (var v = 0; v < B.villages.xy.length; v++) {
+      var vm = L.circleMarker(B.villages.xy[v], { radius: 5, weight: 1.5, color: "#3b2f2f", fillColor: "#3b2f2f", fillOpacity: 0, className: "territory-village" });
+      vm.bindTooltip(B.villages.tips[v]);
+      S.villages.push(vm);
+      S.groups.villages.addLayer(vm);
+    }
+
+    S.sites = [];
+    S.groups.sites = L.layerGroup();
+    for (var s = 0; s < B.sites.place.length; s++) {
+      var p = B.sites.place[s];
+      var sm = L.marker(B.places.xy[p], { icon: siteIcon(s, "#777777") });
+      sm.bindTooltip(B.places.names[p]);
+      sm.bindPopup(sitePopup(s), { maxWidth: 300 });
+      S.sites.push(sm);
+      S.groups.sites.addLayer(sm);
+    }
+
+    S.groups.events = L.layerGroup();
+    S.groups.bands = L.layerGroup();
+
+    // Legend: labels come escaped with the base data; swatch colours follow the frame's palette.
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var div = L.DomUtil.create("div", "territory-legend");
+      div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+      var html = "";
+      for (var k = 0; k < B.labels.length; k++) {
+        html += '<div><span class="territory-swatch" style="display:inline-block;width:12px;height:12px;margin-right:5px;' +
+          'vertical-align:-2px;border:1px solid #555;opacity:.8"></span>' + B.labels[k] + "</div>";
+      }
+      html += '<div><span style="display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;border:2px dashed #000"></span>changed since the previous day</div>';
+      html += "<div>✈ air base · ★ military site · ⚡ infrastructure</div><div>● / ○ Hama village taken / not yet</div>";
+      div.innerHTML = html;
+      S.swatches = div.querySelectorAll(".territory-swatch");
+      return div;
+    };
+    legend.addTo(map);
+  }
+
+  function siteIcon(s, colour) {
+    var p = S.B.sites.place[s];
+    return L.divIcon({
+      html: '<div class="territory-site" title="' + S.B.places.names[p] + '" style="font-size:15px;line-height:18px;' +
+        "width:20px;height:20px;text-align:center;border-radius:4px;background:#fff;border:2px solid " + colour +
+        ';color:#111">' + S.B.sites.symbols[s] + "</div>",
+      className: "", iconSize: [24, 24], iconAnchor: [12, 12],
+    });
+  }
+
+  function held(p) {
+    var F = S.frame;
+    return S.B.labels[F.pc[p]] + " since " + S.B.dates[F.since[p]] + "<br>Source: " + S.B.srcs[F.src[p]];
+  }
+
+  function placePopup(p) {
+    return function () { return "<b>" + S.B.places.names[p] + "</b><br>Held by: " + held(p); };
+  }
+
+  function sitePopup(s) {
+    return function () {
+      var p = S.B.sites.place[s];
+      return "<b>" + S.B.places.names[p] + "</b><br>" + S.B.sites.kinds[s] + "<br>Held by: " + held(p);
+    };
+  }
+
+  function zoneTip(i) {
+    var F = S.frame, c = F.cells[i];
+    return S.B.labels[c] + ": " + F.areas[c] + " on " + F.date;
+  }
+
+  function eventLayer(e) {
+    var E = S.B.events;
+    if (!S.eventLayers[e]) {
+      var m = L.circleMarker(E.xy[e], { radius: 5, weight: 1.2, fill: false, className: "territory-event" });
+      m.bindTooltip(E.what[e]);
+      m.bindPopup("<b>" + E.what[e] + "</b><br>" + E.notes[e] + "<br>Source: " + S.B.srcs[E.s[e]]);
+      S.eventLayers[e] = m;
+    }
+    return S.eventLayers[e];
+  }
+
+  function show(name, on) {
+    var g = S.groups[name];
+    if (on && !S.map.hasLayer(g)) S.map.addLayer(g);
+    if (!on && S.map.hasLayer(g)) S.map.removeLayer(g);
+  }
+
+  function frame(group, F) {
+    if (!S) return;
+    S.frame = F;
+    var colours = F.colours, i;
+    for (i = 0; i < S.swatches.length; i++) S.swatches[i].style.background = colours[i];
+    var shown = {};
+    for (i = 0; i < F.shown.length; i++) shown[F.shown[i]] = true;
+
+    // Zones: restyle every cell and give its path the date's class (paths exist once shown).
+    show("zones", !!shown.zones);
+    var cls = "leaflet-interactive territory-zone " + F.cls;
+    for (i = 0; i < S.cells.length; i++) {
+      var l = S.cells[i], col = colours[F.cells[i]];
+      l.setStyle({ fillColor: col });
+      if (l._path) l._path.setAttribute("class", cls);
+    }
+
+    for (i = 0; i < S.points.length; i++) S.points[i].setStyle({ fillColor: colours[F.pc[i]] });
+    show("points", !!shown.points);
+
+    for (i = 0; i < S.villages.length; i++) {
+      var cap = S.B.villages.captured[i];
+      S.villages[i].setStyle({ fillOpacity: cap && cap <= F.date ? 0.9 : 0 });
+    }
+    show("villages", !!shown.villages);
+
+    for (i = 0; i < S.sites.length; i++) S.sites[i].setIcon(siteIcon(i, colours[F.pc[S.B.sites.place[i]]]));
+    show("sites", !!shown.sites);
+
+    // Events up to the date (they are sorted by date); the date's own drawn larger.
+    S.groups.events.clearLayers();
+    var E = S.B.events;
+    for (i = 0; i < F.nEvents; i++) {
+      var today = E.day[i] === F.day;
+      var m = eventLayer(i);
+      m.setStyle({ radius: today ? 9 : 5, weight: today ? 2.5 : 1.2, color: today ? "#000000" : colours[E.c[i]] });
+      m.setRadius(today ? 9 : 5);
+      S.groups.events.addLayer(m);
+    }
+    show("events", !!shown.events);
+
+    // Bands: the default ones come with the base data, custom ones with the frame.
+    S.groups.bands.clearLayers();
+    if (F.bands) {
+      for (i = 0; i < F.bands.length; i++) {
+        var b = F.bands[i];
+        var feature = b.ref !== undefined ? S.B.bands[b.ref] : b.feature;
+        drawBand(S.groups.bands, feature, b.colour, b.at);
+      }
+    }
+    show("bands", !!shown.buffers);
+
+    // What changed since the previous date: small, sent with the frame, drawn in the dynamic group.
+    if (F.changes) {
+      geo(F.changes, {
+        style: function (f) {
+          return { color: "#000000", weight: 2.5, dashArray: "6 4", fillColor: colours[f.properties.c],
+                   fillOpacity: 0.35, className: "territory-change" };
+        },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.t, { sticky: true }); },
+      }).addTo(group);
+    }
+  }
+
+  function drawBand(target, f, colour, at) {
+    geo(f, {
+      style: function () { return { color: colour, weight: 2, dashArray: "8 5", fill: false, className: "territory-band" }; },
+      onEachFeature: function (ff, l) { l.bindTooltip(ff.properties.t, { sticky: true }); },
+    }).addTo(target);
+    if (at) {
+      L.marker(at, {
+        interactive: false,
+        icon: L.divIcon({
+          html: '<div class="territory-band-label" style="font:600 11px sans-serif;color:' + colour +
+            ';white-space:nowrap;text-shadow:0 0 3px #fff">' + f.properties.label + "</div>",
+          className: "", iconSize: [50, 14], iconAnchor: [25, -2],
+        }),
+      }).addTo(target);
+    }
+  }
+
+  return { base: base, frame: frame };
+})();
