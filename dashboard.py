@@ -248,7 +248,7 @@ def downloads_tab(date: dt.date, since: dt.date | None) -> None:
     )
     layer_since = since if name == settings.LAYER_CHANGES else None
     st.download_button(
-        f"Download {name} (GeoJSON)",
+        f"Download {name} {date.isoformat()} (GeoJSON)",
         data=layers.layer_geojson(ds, name, date, chosen, layer_since),
         file_name=f"territory-{name}-{date.isoformat()}.geojson",
         mime="application/geo+json",

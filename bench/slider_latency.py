@@ -39,7 +39,7 @@ def _plan(rounds: int) -> list[int]:
     return ([+1] * n + [-1] * n) * rounds
 
 
-def run_mode(browser, mode: str, rounds: int, warmup: int = 2) -> dict:
+def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | None = None) -> dict:
     script = ROOT / ("bench/floor_app.py" if mode == "floor" else "dashboard.py")
     env = {"TERRITORY_MAP_MODE": "naive"} if mode == "naive" else {}
     rerun_log = Path(tempfile.mkstemp(prefix=f"territory-{mode}-", suffix=".log")[1])
@@ -65,7 +65,7 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2) -> dict:
         slider.focus()
         idx = 0
         times, sizes = [], []
-        steps = _plan(rounds)
+        steps = _plan(rounds)[:max_steps] if max_steps else _plan(rounds)
         for k, direction in enumerate([+1] * warmup + [-1] * warmup + steps):
             idx += direction
             target = f"{prefix}{DATES[idx].isoformat()}"
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--rounds", type=int, default=2, help="forward+backward passes (default 2)")
     ap.add_argument("--modes", default="ours,naive,floor")
+    ap.add_argument("--steps", type=int, help="stop after this many measured steps per mode (smoke runs)")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         for mode in modes:
             print(f"measuring {mode} …", file=sys.stderr, flush=True)
-            results[mode] = run_mode(browser, mode, args.rounds)
+            results[mode] = run_mode(browser, mode, args.rounds, max_steps=args.steps)
         browser.close()
     ours = results.get("ours", {})
     out = {

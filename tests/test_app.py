@@ -139,6 +139,6 @@ def test_download_equals_cli_export():
     cli = run_cli("export", "control-zones", "--date", "2024-12-02", "--depths", "6,22", "-o", "-")
     assert cli.stdout.decode() == page
     first = buttons[0].proto
-    assert first.label.startswith("Download control-zones")
+    assert first.label == "Download control-zones 2024-12-02 (GeoJSON)"
     code = [c.value for c in at.code]
     assert any("export control-zones --date 2024-12-02" in c for c in code)

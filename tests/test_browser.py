@@ -163,7 +163,7 @@ def test_download_is_valid_geojson_equal_to_cli(page, server, tmp_path):
     _wait_for_zone_date(page, "2024-12-02")
     page.get_by_role("tab", name="Downloads").click()
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download control-zones (GeoJSON)").click()
+        page.get_by_role("button", name="Download control-zones 2024-12-02 (GeoJSON)").click()
     download = info.value
     assert download.suggested_filename == "territory-control-zones-2024-12-02.geojson"
     path = tmp_path / download.suggested_filename
@@ -181,3 +181,32 @@ def test_narrow_phone_viewport(browser, server, artifacts):
     _wait_for_zone_date(pg, "2024-12-05")
     pg.screenshot(path=str(artifacts / "phone-2024-12-05.png"), full_page=False)
     context.close()
+
+
+def test_sessions_keep_their_own_date(browser, server):
+    """Two users on one server: stepping one never moves the other."""
+    ca, cb = browser.new_context(), browser.new_context()
+    try:
+        pa, pb = ca.new_page(), cb.new_page()
+        pa.goto(f"{server}/?date=2024-11-27")
+        pb.goto(f"{server}/?date=2024-12-09")
+        _wait_for_zone_date(pa, "2024-11-27")
+        _wait_for_zone_date(pb, "2024-12-09")
+        pa.get_by_role("slider").first.focus()
+        pa.keyboard.press("ArrowRight")
+        _wait_for_zone_date(pa, "2024-11-28")
+        pa.keyboard.press("ArrowRight")
+        _wait_for_zone_date(pa, "2024-11-29")
+        pb.wait_for_timeout(500)
+        frame_b = pb.frame_locator(MAP_FRAME).first
+        assert frame_b.locator("path.territory-date-2024-12-09").count() > 0
+        assert frame_b.locator("path.territory-date-2024-11-29").count() == 0
+        pb.get_by_role("slider").first.focus()
+        pb.keyboard.press("ArrowLeft")
+        _wait_for_zone_date(pb, "2024-12-08")
+        pa.wait_for_timeout(500)
+        assert pa.frame_locator(MAP_FRAME).first.locator("path.territory-date-2024-11-29").count() > 0
+        assert "date=2024-11-29" in pa.url and "date=2024-12-08" in pb.url
+    finally:
+        ca.close()
+        cb.close()

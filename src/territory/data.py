@@ -174,6 +174,14 @@ class Dataset:
         ]
 
     @cached_property
+    def events_by_date(self) -> dict[dt.date, list[EventRecord]]:
+        """Events grouped by date, in timeline order."""
+        out: dict[dt.date, list[EventRecord]] = {}
+        for e in self.events:
+            out.setdefault(e.date, []).append(e)
+        return out
+
+    @cached_property
     def sources(self) -> dict[str, dict[str, str]]:
         """Sources by id."""
         return {s["id"]: s for s in self.timeline["sources"]}

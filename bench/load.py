@@ -1,0 +1,137 @@
+"""Concurrent users: N headless Chromium sessions on one server, each stepping through dates and
+downloading layers for a while. Reports step latency (p50/p95), errors, downloads and peak server RSS,
+and checks that no session ever sees another session's date.
+
+Usage: python bench/load.py [--sessions 10] [--seconds 60] [--json OUT]
+Traffic goes only to the server this script starts on 127.0.0.1; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+from _harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, ROOT, peak_rss_mb, percentile, streamlit_server
+from playwright.async_api import async_playwright
+
+DATES = [dt.date(2024, 11, 26) + dt.timedelta(days=i) for i in range(17)]
+HAS_CLASS = """(cls) => {
+  const f = document.querySelector('%s');
+  return !!(f && f.contentDocument && f.contentDocument.querySelector('path.' + cls));
+}""" % MAP_FRAME.replace("'", "\\'")
+
+
+async def session(browser, url: str, n: int, seconds: float, stats: dict) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = await context.new_page()
+
+    async def route(r):
+        if r.request.url.startswith(("http://127.0.0.1", "http://localhost")):
+            await r.continue_()
+        else:
+            await r.abort()
+
+    await page.route("**/*", route)
+    idx = (3 * n) % len(DATES)  # every session starts on its own date
+    try:
+        await page.goto(f"{url}/?date={DATES[idx].isoformat()}", timeout=120_000)
+        await page.wait_for_function(HAS_CLASS, arg=f"territory-date-{DATES[idx].isoformat()}", polling="raf", timeout=120_000)
+        await page.get_by_role("tab", name="Downloads").click()
+        direction = 1
+        deadline = time.perf_counter() + seconds
+        steps = 0
+        while time.perf_counter() < deadline:
+            if idx + direction not in range(len(DATES)):
+                direction = -direction
+            idx += direction
+            await page.get_by_role("slider").first.focus()
+            t0 = time.perf_counter()
+            await page.keyboard.press("ArrowRight" if direction > 0 else "ArrowLeft")
+            try:
+                await page.wait_for_function(HAS_CLASS, arg=f"territory-date-{DATES[idx].isoformat()}", polling="raf", timeout=20_000)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                stats["errors"].append(f"session {n}: step to {DATES[idx]} failed: {type(exc).__name__}")
+                continue
+            stats["latencies"].append((time.perf_counter() - t0) * 1000)
+            # The slider must show this session's own date: state never leaks between sessions.
+            shown = await page.get_by_role("slider").first.get_attribute("aria-valuetext")
+            if shown and shown != DATES[idx].isoformat():
+                stats["leaks"].append(f"session {n}: expected {DATES[idx]}, slider shows {shown}")
+            steps += 1
+            if steps % 4 == 0:
+                try:
+                    async with page.expect_download(timeout=20_000) as info:
+                        label = f"Download control-zones {DATES[idx].isoformat()} (GeoJSON)"
+                        await page.get_by_role("button", name=label).click()
+                    download = await info.value
+                    path = await download.path()
+                    data = json.loads(Path(path).read_text(encoding="utf-8"))
+                    if data.get("metadata", {}).get("date") != DATES[idx].isoformat():
+                        stats["leaks"].append(f"session {n}: download for {data.get('metadata', {}).get('date')} on {DATES[idx]}")
+                    stats["downloads"] += 1
+                except Exception as exc:  # noqa: BLE001
+                    stats["errors"].append(f"session {n}: download failed: {type(exc).__name__}")
+            await asyncio.sleep(0.25)  # think time
+        stats["steps"][n] = steps
+    except Exception as exc:  # noqa: BLE001
+        stats["errors"].append(f"session {n}: {type(exc).__name__}: {str(exc)[:120]}")
+    finally:
+        await context.close()
+
+
+async def run(sessions: int, seconds: float) -> dict:
+    stats: dict = {"latencies": [], "errors": [], "leaks": [], "downloads": 0, "steps": {}}
+    with streamlit_server(ROOT / "dashboard.py") as (url, pid):
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            t0 = time.perf_counter()
+            await asyncio.gather(*(session(browser, url, n, seconds, stats) for n in range(sessions)))
+            wall = time.perf_counter() - t0
+            await browser.close()
+        rss = peak_rss_mb(pid)
+    lat = stats["latencies"]
+    return {
+        "sessions": sessions,
+        "seconds_per_session": seconds,
+        "wall_s": round(wall, 1),
+        "steps": len(lat),
+        "steps_per_session": stats["steps"],
+        "downloads": stats["downloads"],
+        "p50_ms": round(percentile(lat, 0.5), 1),
+        "p95_ms": round(percentile(lat, 0.95), 1),
+        "max_ms": round(max(lat), 1) if lat else None,
+        "errors": len(stats["errors"]),
+        "error_samples": stats["errors"][:10],
+        "state_leaks": len(stats["leaks"]),
+        "leak_samples": stats["leaks"][:10],
+        "peak_server_rss_mb": round(rss, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
+        return 2
+    out = asyncio.run(run(args.sessions, args.seconds))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(
+        f"{out['sessions']} sessions × {out['seconds_per_session']:.0f} s: {out['steps']} steps, "
+        f"{out['downloads']} downloads, step p50 {out['p50_ms']} ms p95 {out['p95_ms']} ms, "
+        f"{out['errors']} errors, {out['state_leaks']} state leaks, peak RSS {out['peak_server_rss_mb']} MB"
+    )
+    return 0 if out["errors"] == 0 and out["state_leaks"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Smoke tests: the benchmark scripts run and report. Benchmarks are never timed assertions."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+from .test_browser import _need_browser
+
+
+def _run(*args, timeout=900):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_engine_benchmark_runs(tmp_path):
+    out = tmp_path / "engine.json"
+    proc = _run("bench/engine.py", "--quick", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["real"]["dates"] >= 17 and data["synthetic"][0]["places"] == 1000
+
+
+def test_build_benchmark_runs(tmp_path):
+    out = tmp_path / "build.json"
+    proc = _run("bench/build.py", "--runs", "1", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["runs"] == 1
+
+
+@pytest.mark.browser
+def test_slider_benchmark_runs(tmp_path):
+    _need_browser()
+    out = tmp_path / "slider.json"
+    proc = _run("bench/slider_latency.py", "--modes", "ours,floor", "--steps", "3", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["modes"]["ours"]["steps"] == 3 and data["modes"]["floor"]["steps"] == 3
+    for key in ("p50_ms", "p95_ms", "floor_p50_ms", "bytes_per_step", "peak_server_rss_mb"):
+        assert data[key] is not None
+    assert "slider→map" in proc.stdout
