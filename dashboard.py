@@ -1,5 +1,4 @@
-"""territory dashboard: who controls what in north-western Syria, day by day, and what each
-Turkish buffer-zone proposal would cover.
+"""territory dashboard: control of north-western Syria day by day, and the buffer-zone proposals.
 
 A thin Streamlit shell: widgets, layout and URL state. All geometry, numbers, HTML and Markdown come
 from the ``territory`` library, the same functions the command line uses.
@@ -178,11 +177,11 @@ def _timeline_view() -> None:
 
     col_map, col_side = st.columns([3, 1.25])
     with col_map:
-        groups = mapview.dynamic_groups(
-            ds, date, depths, st.session_state.map_layers, st.session_state.palette, since
-        )
+        groups = mapview.dynamic_groups(ds, date, depths, st.session_state.map_layers, st.session_state.palette, since)
         if perf.naive_map_mode():  # benchmark reference: the whole map rebuilt and remounted
-            st_folium(mapview.naive_map(ds, groups, web_tiles), returned_objects=[], height=600, use_container_width=True)
+            st_folium(
+                mapview.naive_map(ds, groups, web_tiles), returned_objects=[], height=600, use_container_width=True
+            )
         else:
             st_folium(
                 mapview.base_map(ds, web_tiles=web_tiles),
@@ -205,9 +204,7 @@ def _timeline_view() -> None:
 
 def tabs_view(date: dt.date, since: dt.date | None) -> None:
     """Proposal comparison, series over time, downloads, and the method (only the open tab runs)."""
-    tabs = st.tabs(
-        ["Compare proposals", "Over time", "Downloads", "About & method"], key="tab", on_change="rerun"
-    )
+    tabs = st.tabs(["Compare proposals", "Over time", "Downloads", "About & method"], key="tab", on_change="rerun")
     for tab, render in zip(tabs, (compare_tab, time_tab, downloads_tab, about_tab), strict=True):
         if tab.open:
             with tab:

@@ -38,8 +38,19 @@ def streamlit_server(script: Path, env: dict[str, str] | None = None, log: Path 
     port = free_port()
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=out,
@@ -49,7 +60,7 @@ def streamlit_server(script: Path, env: dict[str, str] | None = None, log: Path 
     try:
         for _ in range(300):
             try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                     if r.read().strip() == b"ok":
                         break
             except OSError:

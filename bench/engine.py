@@ -33,8 +33,14 @@ def real_timeline() -> dict:
     for date in ds.dates:
         control.control_zones(ds, date)
     total = time.perf_counter() - t0
-    return {"dates": len(ds.dates), "places": len(ds.places), "cells": len(ds.cells), "events": len(ds.events),
-            "all_dates_s": round(total, 3), "per_date_ms": round(1000 * total / len(ds.dates), 1)}
+    return {
+        "dates": len(ds.dates),
+        "places": len(ds.places),
+        "cells": len(ds.cells),
+        "events": len(ds.events),
+        "all_dates_s": round(total, 3),
+        "per_date_ms": round(1000 * total / len(ds.dates), 1),
+    }
 
 
 def synthetic(n_places: int, n_events: int, seed: int = 7) -> dict:
@@ -54,8 +60,13 @@ def synthetic(n_places: int, n_events: int, seed: int = 7) -> dict:
     cells = tessellation.build_cells(zones, ids, lonlat)
     cells_s = time.perf_counter() - t0
     cells_gdf = gpd.GeoDataFrame(
-        {"place_id": [c.place_id for c in cells], "zone": [c.zone_id for c in cells], "baseline": [c.controller for c in cells]},
-        geometry=[c.geometry for c in cells], crs=settings.CRS_WGS84,
+        {
+            "place_id": [c.place_id for c in cells],
+            "zone": [c.zone_id for c in cells],
+            "baseline": [c.controller for c in cells],
+        },
+        geometry=[c.geometry for c in cells],
+        crs=settings.CRS_WGS84,
     )
     baseline = {c.place_id: c.controller for c in cells if c.place_id}
     base = dt.date(2024, 11, 26)
@@ -65,22 +76,50 @@ def synthetic(n_places: int, n_events: int, seed: int = 7) -> dict:
     target = rng.integers(0, n_places, size=n_events)
     order = np.argsort(days, kind="stable")
     events = [
-        {"date": (base + dt.timedelta(days=int(days[i]))).isoformat(), "place_id": ids[target[i]], "controller": str(who[i]),
-         "kind": str(kinds[i]), "source": "s", "note": ""}
+        {
+            "date": (base + dt.timedelta(days=int(days[i]))).isoformat(),
+            "place_id": ids[target[i]],
+            "controller": str(who[i]),
+            "kind": str(kinds[i]),
+            "source": "s",
+            "note": "",
+        }
         for i in order
     ]
-    places = gpd.GeoDataFrame({"id": ids, "name": ids, "population": np.zeros(n_places, dtype=int), "kind": "village"},
-                              geometry=gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]), crs=settings.CRS_WGS84)
-    timeline = {"baseline_date": base.isoformat(), "end_date": (base + dt.timedelta(days=16)).isoformat(), "events": events,
-                "sources": [], "proposals": [], "baseline_controllers": {p: baseline.get(p, settings.GOVERNMENT) for p in ids}, "baseline": []}
-    ds = Dataset.from_parts(syria=syria, border=real.border, places=places, cells=cells_gdf, timeline=timeline,
-                            governorates=real.governorates)
+    places = gpd.GeoDataFrame(
+        {"id": ids, "name": ids, "population": np.zeros(n_places, dtype=int), "kind": "village"},
+        geometry=gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]),
+        crs=settings.CRS_WGS84,
+    )
+    timeline = {
+        "baseline_date": base.isoformat(),
+        "end_date": (base + dt.timedelta(days=16)).isoformat(),
+        "events": events,
+        "sources": [],
+        "proposals": [],
+        "baseline_controllers": {p: baseline.get(p, settings.GOVERNMENT) for p in ids},
+        "baseline": [],
+    }
+    ds = Dataset.from_parts(
+        syria=syria,
+        border=real.border,
+        places=places,
+        cells=cells_gdf,
+        timeline=timeline,
+        governorates=real.governorates,
+    )
     t0 = time.perf_counter()
     for date in ds.dates:
         control.control_zones(ds, date)
     zones_s = time.perf_counter() - t0
-    return {"places": n_places, "events": n_events, "cells": len(cells), "build_cells_s": round(cells_s, 2),
-            "all_dates_s": round(zones_s, 3), "per_date_ms": round(1000 * zones_s / len(ds.dates), 1)}
+    return {
+        "places": n_places,
+        "events": n_events,
+        "cells": len(cells),
+        "build_cells_s": round(cells_s, 2),
+        "all_dates_s": round(zones_s, 3),
+        "per_date_ms": round(1000 * zones_s / len(ds.dates), 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out = {"real": real_timeline(), "synthetic": []}
     print(f"real timeline: {out['real']}", flush=True)
-    cases = [(1000, 1000)] if args.quick else [(1000, 1000), (1000, 10_000), (1000, 100_000), (10_000, 1000), (10_000, 10_000), (10_000, 100_000)]
+    cases = (
+        [(1000, 1000)]
+        if args.quick
+        else [(1000, 1000), (1000, 10_000), (1000, 100_000), (10_000, 1000), (10_000, 10_000), (10_000, 100_000)]
+    )
     for n_places, n_events in cases:
         r = synthetic(n_places, n_events)
         out["synthetic"].append(r)

@@ -19,6 +19,7 @@ URL_QUERY = "?date=2024-12-01&depths=10,22,30&layers=zones,changes,points,events
 
 
 def main() -> None:
+    """Start the app, open it on 1 December 2024 and save the screenshot."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -31,7 +32,7 @@ def main() -> None:
     try:
         for _ in range(200):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                     if r.read().strip() == b"ok":
                         break
             except OSError:

@@ -24,7 +24,9 @@ def ds() -> Dataset:
     return default_dataset(settings.PROJECT_ROOT / "geodata")
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, input_: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, input_: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``python -m territory ARGS`` and capture its output (bytes)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

@@ -1,12 +1,12 @@
 """Invariants of the committed base layers (issue 2's must-shows)."""
 
+import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 
 from territory import geometry, settings
 
@@ -16,11 +16,10 @@ GEODATA = settings.PROJECT_ROOT / "geodata"
 
 
 def _coords(geom):
-    arr = shapely.get_coordinates(geom)
-    return arr
+    return shapely.get_coordinates(geom)
 
 
-@pytest.mark.parametrize("name", settings.STATIC_LAYERS + (settings.LAYER_BUFFERS, settings.LAYER_EVENTS))
+@pytest.mark.parametrize("name", [*settings.STATIC_LAYERS, settings.LAYER_BUFFERS, settings.LAYER_EVENTS])
 def test_committed_layers_are_rfc7946(name):
     data = json.loads((GEODATA / f"{name}.geojson").read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection"
@@ -33,7 +32,7 @@ def test_committed_layers_are_rfc7946(name):
         assert geom.is_valid, (name, f["properties"])
         xy = _coords(geom)
         assert np.all((xy[:, 0] > 34) & (xy[:, 0] < 43) & (xy[:, 1] > 31) & (xy[:, 1] < 38))
-        for poly in (geom.geoms if geom.geom_type == "MultiPolygon" else [geom] if geom.geom_type == "Polygon" else []):
+        for poly in geom.geoms if geom.geom_type == "MultiPolygon" else [geom] if geom.geom_type == "Polygon" else []:
             assert shapely.is_ccw(poly.exterior)
             assert all(not shapely.is_ccw(r) for r in poly.interiors)
     import re
@@ -87,7 +86,7 @@ def test_default_buffers_nested_and_growing():
     areas = [b["properties"]["area_km2"] for b in bands]
     assert areas == sorted(areas) and len(set(areas)) == 5
     geoms = [shape(b["geometry"]) for b in bands]
-    for inner, outer in zip(geoms, geoms[1:], strict=False):
+    for inner, outer in itertools.pairwise(geoms):
         assert geometry.area_km2(inner.difference(outer)) < 0.5  # inner lies within outer
     for b, g in zip(bands, geoms, strict=True):
         assert geometry.area_km2(g) == pytest.approx(b["properties"]["area_km2"], rel=1e-3)

@@ -11,7 +11,9 @@ from .test_browser import _need_browser
 
 
 def _run(*args, timeout=900):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def test_engine_benchmark_runs(tmp_path):

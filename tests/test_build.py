@@ -113,7 +113,10 @@ def test_cells_follow_zones_and_places():
 def test_expand_collapses_only_flips_government_places():
     d = dt.date(2024, 12, 8)
     seeds = Seeds(
-        sources={}, places=[], baseline=[], baseline_points=[],
+        sources={},
+        places=[],
+        baseline=[],
+        baseline_points=[],
         events=[Event(d, "b", "hts", "captured", "s", "", 2)],
         proposals=[],
         collapses=[Collapse(d, "Homs", "hts", "s", "end", ("c",), 2)],

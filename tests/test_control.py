@@ -3,10 +3,9 @@
 import datetime as dt
 import itertools
 
-import numpy as np
 import pytest
 import shapely
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 
 from territory import control, geometry, settings
 
@@ -70,7 +69,10 @@ def test_baseline_zones_look_right(ds):
 
 def test_facts_on_2024_12_02(ds):
     date = dt.date(2024, 12, 2)
-    zones = {f["properties"]["controller"]: shape(f["geometry"]) for f in export_json("control-zones", "--date", date.isoformat())["features"]}
+    zones = {
+        f["properties"]["controller"]: shape(f["geometry"])
+        for f in export_json("control-zones", "--date", date.isoformat())["features"]
+    }
     places = {f["properties"]["id"]: shape(f["geometry"]) for f in export_json("places")["features"]}
     gov = zones["government"]
     assert not gov.contains(places["aleppo"])
@@ -136,7 +138,9 @@ def test_changes_between_dates(ds):
 def test_hama_villages_layer():
     fc = export_json("hama-villages")
     assert len(fc["features"]) >= 30
-    hama = next(shape(f["geometry"]) for f in export_json("governorates")["features"] if f["properties"]["name"] == "Hama")
+    hama = next(
+        shape(f["geometry"]) for f in export_json("governorates")["features"] if f["properties"]["name"] == "Hama"
+    )
     dated = 0
     for f in fc["features"]:
         assert hama.contains(shape(f["geometry"])), f["properties"]["id"]

@@ -1,6 +1,7 @@
 import numpy as np
 import shapely
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 

@@ -22,7 +22,7 @@ from .conftest import ROOT
 from .test_browser import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, _free_port, _need_browser
 
 SCRIPT = "<script>window.__pwned='script'</script>"
-IMG = '<img src=x onerror="window.__pwned=\'img\'">'
+IMG = "<img src=x onerror=\"window.__pwned='img'\">"
 JS_URL = "javascript:window.__pwned='link'"
 SRC_ID = "base-newlines-aleppo-never-meant-to-fall"
 
@@ -44,12 +44,16 @@ def hostile_geodata(tmp_path_factory) -> Path:
     seeds = root / "seeds"
     shutil.copytree(ROOT / "seeds", seeds)
     with (seeds / "sources.csv").open("a", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerow(["evil-src", f"Evil {SCRIPT}", f"Pub {IMG}", "2024-12-01", "https://example.org/evil"])
+        csv.writer(fh, lineterminator="\n").writerow(
+            ["evil-src", f"Evil {SCRIPT}", f"Pub {IMG}", "2024-12-01", "https://example.org/evil"]
+        )
     with (seeds / "places.csv").open("a", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["evil-base", f"Base {SCRIPT}", IMG, "35.5", "38.5", "air_base", "", "", "evil-src"])
     with (seeds / "events.csv").open("a", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerow(["2024-11-30", "evil-base", "hts", "captured", "evil-src", f"Note {IMG} [x]({JS_URL})"])
+        csv.writer(fh, lineterminator="\n").writerow(
+            ["2024-11-30", "evil-base", "hts", "captured", "evil-src", f"Note {IMG} [x]({JS_URL})"]
+        )
     out = root / "geodata"
     build.build(out_dir=out, seeds_root=seeds)
     # A tampered geodata/ (the validator would refuse this source URL): it must not become a link.
@@ -68,12 +72,14 @@ def test_hostile_strings_reach_the_map_escaped(hostile_geodata, monkeypatch):
     at.query_params["layers"] = "zones,points,events,sites"
     at.run()
     assert not at.exception
-    args = json.loads(next(c for c in at.get("component_instance") if "st_folium" in c.proto.component_name).proto.json_args)
+    args = json.loads(
+        next(c for c in at.get("component_instance") if "st_folium" in c.proto.component_name).proto.json_args
+    )
     fg = args["script"] + args["feature_group"]  # base data is inlined: geodata/ is not the default
     assert "Base &lt;script&gt;" in fg
     assert "window.__pwned='script'</script>" not in fg
     assert "<img src=x" not in fg
-    assert 'href="javascript' not in fg and "href=\\\"javascript" not in fg
+    assert 'href="javascript' not in fg and 'href=\\"javascript' not in fg
     text = " ".join(m.value for m in at.markdown)
     assert not re.search(r"(?<!\\)\]\(\s*javascript:", text)  # no Markdown link to javascript:
     assert "Note &lt;img src=x" in text
@@ -89,14 +95,27 @@ def test_hostile_seeds_run_no_script_in_the_browser(hostile_geodata, artifacts):
     env = {**os.environ, "TERRITORY_GEODATA": str(hostile_geodata)}
     log = (hostile_geodata.parent / "streamlit.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                     if r.read().strip() == b"ok":
                         break
             except OSError:
@@ -106,7 +125,12 @@ def test_hostile_seeds_run_no_script_in_the_browser(hostile_geodata, artifacts):
             pg = b.new_page(viewport={"width": 1280, "height": 900})
             dialogs: list[str] = []
             pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "http://localhost")) else r.abort())
+            pg.route(
+                "**/*",
+                lambda r: (
+                    r.continue_() if r.request.url.startswith(("http://127.0.0.1", "http://localhost")) else r.abort()
+                ),
+            )
             pg.goto(f"{url}/?date=2024-11-30&layers=zones,points,events,sites")
             frame = pg.frame_locator(MAP_FRAME).first
             frame.locator("path.territory-date-2024-11-30").first.wait_for(state="attached", timeout=30_000)

@@ -1,13 +1,14 @@
 """Buffer analytics, totals, series and the stats JSON (issue 4)."""
 
 import datetime as dt
+import itertools
 import json
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import shape
 
-from territory import buffers, control, geometry, layers, settings, stats
+from territory import buffers, geometry, layers, settings, stats
 from territory._errors import UsageError
 
 from .conftest import export_json, run_cli
@@ -37,7 +38,7 @@ def test_held_km2_sums_to_band_area(ds, date):
 
 def test_custom_depth_band_is_nested(ds):
     geoms = list(stats.buffer_layer(ds, (10, 15.5, 22), None).geometry)
-    for inner, outer in zip(geoms, geoms[1:], strict=False):
+    for inner, outer in itertools.pairwise(geoms):
         assert geometry.area_km2(inner.difference(outer)) < 0.5
 
 
@@ -59,7 +60,10 @@ def test_stats_json_matches_exported_layers(ds):
         p = f["properties"]
         assert data["controllers"][p["controller"]]["area_km2"] == pytest.approx(p["area_km2"])
         assert geometry.area_km2(shape(f["geometry"])) == pytest.approx(p["area_km2"], rel=1e-3)
-    bands = {f["properties"]["depth_miles"]: f["properties"] for f in export_json("buffers", "--date", date, "--depths", "6,22")["features"]}
+    bands = {
+        f["properties"]["depth_miles"]: f["properties"]
+        for f in export_json("buffers", "--date", date, "--depths", "6,22")["features"]
+    }
     for b in data["buffers"]:
         p = bands[b["depth_miles"]]
         assert b["area_km2"] == p["area_km2"] and b["population"] == p["population"]

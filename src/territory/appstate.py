@@ -81,8 +81,7 @@ def parse_query(ds: Dataset, params: Mapping[str, str | list[str]]) -> ViewState
             state.palette = raw
         else:
             state.warnings.append(
-                f"URL parameter palette: {_shown(raw)} is unknown; expected one of "
-                f"{', '.join(settings.PALETTES)}."
+                f"URL parameter palette: {_shown(raw)} is unknown; expected one of {', '.join(settings.PALETTES)}."
             )
     known_params = {"date", "depths", "layers", "palette"}
     extra = sorted(k for k in params if k not in known_params)

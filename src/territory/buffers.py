@@ -11,7 +11,6 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
@@ -35,9 +34,7 @@ def parse_depths(text: str | Iterable[float] | None) -> tuple[float, ...]:
     if isinstance(text, str):
         raw = [t.strip() for t in text.split(",")]
         if not text.strip() or any(t == "" for t in raw):
-            msg = (
-                f"depths {text!r} is not a comma-separated list of miles; expected e.g. 3,6,10,22,30"
-            )
+            msg = f"depths {text!r} is not a comma-separated list of miles; expected e.g. 3,6,10,22,30"
             raise UsageError(msg)
     else:
         raw = list(text)
@@ -76,8 +73,6 @@ def band_geometry(border: LineString, syria: BaseGeometry, depth_miles: float) -
     return geometry.clean(geometry.from_metric(band))
 
 
-def band_geometries(
-    border: LineString, syria: BaseGeometry, depths: Sequence[float]
-) -> list[BaseGeometry]:
+def band_geometries(border: LineString, syria: BaseGeometry, depths: Sequence[float]) -> list[BaseGeometry]:
     """One band per depth (see :func:`band_geometry`)."""
     return [band_geometry(border, syria, d) for d in depths]

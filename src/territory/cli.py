@@ -71,7 +71,7 @@ def _write_output(target: str, data: str | bytes) -> None:
             sys.stdout.write(data)
             sys.stdout.flush()
         return
-    from territory.export import write_atomic  # noqa: PLC0415
+    from territory.export import write_atomic
 
     path = Path(target)
     if path.is_dir():
@@ -88,7 +88,7 @@ def _write_output(target: str, data: str | bytes) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from territory import build  # noqa: PLC0415
+    from territory import build
 
     def progress(message: str) -> None:
         if not args.quiet:
@@ -102,12 +102,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from territory import basedata  # noqa: PLC0415
-    from territory.seeds import load_seeds  # noqa: PLC0415
+    from territory import basedata
+    from territory.seeds import load_seeds
 
     base = basedata.load_base()
     seeds = load_seeds(args.seeds, {g["id"] for g in base.geonames}, syria=base.syria)
-    from territory.build import assemble_places  # noqa: PLC0415
+    from territory.build import assemble_places
 
     _, problems = assemble_places(base, seeds)
     if problems:
@@ -120,8 +120,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dated_args(args: argparse.Namespace):  # noqa: ANN202
-    from territory.data import default_dataset  # noqa: PLC0415
+def _dated_args(args: argparse.Namespace):
+    from territory.data import default_dataset
 
     ds = default_dataset(args.geodata)
     date = ds.parse_date(args.date)
@@ -130,7 +130,7 @@ def _dated_args(args: argparse.Namespace):  # noqa: ANN202
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from territory import layers  # noqa: PLC0415
+    from territory import layers
 
     if args.layer != "all":
         layers.check_layer(args.layer)
@@ -149,7 +149,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from territory import stats  # noqa: PLC0415
+    from territory import stats
 
     ds, date, depths = _dated_args(args)
     result = stats.stats(ds, date, depths)

@@ -111,8 +111,8 @@ def control_zones(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
         geoms = [zones[n] for n in names]
         areas = geometry.areas_km2(geoms)
         states = place_states(ds, date)
-        pop = {n: 0 for n in names}
-        count = {n: 0 for n in names}
+        pop = dict.fromkeys(names, 0)
+        count = dict.fromkeys(names, 0)
         for pid, popn in zip(ds.places["id"], ds.places["population"], strict=True):
             c = states[pid].controller
             pop[c] = pop.get(c, 0) + (int(popn) if popn == popn and popn is not None else 0)
@@ -159,9 +159,7 @@ def changes(ds: Dataset, date_from: dt.date, date_to: dt.date) -> gpd.GeoDataFra
     return ds.cached(("changes", date_from, date_to), make)
 
 
-def events_until(
-    ds: Dataset, date: dt.date, since: dt.date | None = None
-) -> gpd.GeoDataFrame:
+def events_until(ds: Dataset, date: dt.date, since: dt.date | None = None) -> gpd.GeoDataFrame:
     """Layer ``events``: the events on or before ``date`` (after ``since`` when given), as points."""
 
     def make() -> gpd.GeoDataFrame:

@@ -38,6 +38,7 @@ class EventRecord:
 
 
 def read_layer(directory: Path, name: str) -> gpd.GeoDataFrame:
+    """A GeoJSON layer of ``directory``; a :class:`DataError` naming the file if it is broken."""
     path = directory / name
     if not path.exists():
         msg = f"{path} is missing; {REBUILD_HINT}"
@@ -47,7 +48,7 @@ def read_layer(directory: Path, name: str) -> gpd.GeoDataFrame:
         data = json.loads(text)
         if data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
             msg = "not a GeoJSON FeatureCollection"
-            raise ValueError(msg)  # noqa: TRY301
+            raise ValueError(msg)
         gdf = gpd.GeoDataFrame.from_features(data["features"], crs=settings.CRS_WGS84)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
@@ -65,7 +66,7 @@ def _read_json(directory: Path, name: str) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             msg = "expected a JSON object"
-            raise ValueError(msg)  # noqa: TRY301
+            raise ValueError(msg)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = str(exc).splitlines()[0][:120]
         msg = f"{path} is truncated or invalid ({reason}); {REBUILD_HINT}"
@@ -222,7 +223,7 @@ class Dataset:
             text = str(value).strip()
             try:
                 if len(text) != 10:
-                    raise ValueError  # noqa: TRY301
+                    raise ValueError
                 date = dt.date.fromisoformat(text)
             except ValueError:
                 msg = f"date {str(value)[:40]!r} is not a date; expected YYYY-MM-DD"

@@ -57,9 +57,7 @@ def geometry_to_geojson(geom: BaseGeometry | None) -> dict[str, Any] | None:
     if kind == "MultiPolygon":
         return {
             "type": "MultiPolygon",
-            "coordinates": [
-                [_coords(r.coords) for r in (p.exterior, *p.interiors)] for p in geom.geoms
-            ],
+            "coordinates": [[_coords(r.coords) for r in (p.exterior, *p.interiors)] for p in geom.geoms],
         }
     if kind == "MultiPoint":
         return {"type": "MultiPoint", "coordinates": _coords(g.coords[0] for g in geom.geoms)}
@@ -86,7 +84,7 @@ def _jsonable(value: Any) -> Any:
     if value is getattr(np, "nan", object()):
         return None
     try:
-        import pandas as pd  # noqa: PLC0415
+        import pandas as pd
 
         if value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
             return None
@@ -95,9 +93,7 @@ def _jsonable(value: Any) -> Any:
     return str(value) if not isinstance(value, str) else value
 
 
-def feature_collection(
-    gdf: gpd.GeoDataFrame, name: str, metadata: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def feature_collection(gdf: gpd.GeoDataFrame, name: str, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """RFC 7946 FeatureCollection (as a dict) of a WGS84 GeoDataFrame.
 
     ``name`` and ``metadata`` become foreign members, which RFC 7946 §6.1 allows.
@@ -106,9 +102,7 @@ def feature_collection(
         gdf = gdf.to_crs(settings.CRS_WGS84)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     features = []
-    for row, geom in zip(
-        gdf[columns].itertuples(index=False, name=None), gdf.geometry.array, strict=True
-    ):
+    for row, geom in zip(gdf[columns].itertuples(index=False, name=None), gdf.geometry.array, strict=True):
         props = {col: _jsonable(val) for col, val in zip(columns, row, strict=True)}
         features.append({"type": "Feature", "properties": props, "geometry": geometry_to_geojson(geom)})
     fc: dict[str, Any] = {"type": "FeatureCollection", "name": name}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -51,10 +52,9 @@ def _ring(arcs: list[list[tuple[float, float]]], indices: Sequence[int]) -> list
     return coords
 
 
-def topojson_geometry(
-    arcs: list[list[tuple[float, float]]], geometry: dict[str, Any]
-) -> Polygon | MultiPolygon:
+def topojson_geometry(arcs: list[list[tuple[float, float]]], geometry: dict[str, Any]) -> Polygon | MultiPolygon:
     """Shapely (Multi)Polygon of one TopoJSON geometry object."""
+
     def polygon(ring_arcs: Sequence[Sequence[int]]) -> Polygon | None:
         # Quantization can collapse tiny islands and lakes to fewer than 4 points: drop those.
         rings = [r for r in (_ring(arcs, a) for a in ring_arcs) if len(r) >= 4]
@@ -78,9 +78,7 @@ def arc_indices(geometry: dict[str, Any]) -> set[int]:
     return {i if i >= 0 else ~i for ring in rings for i in ring}
 
 
-def shared_border(
-    topology: dict[str, Any], geom_a: dict[str, Any], geom_b: dict[str, Any]
-) -> LineString:
+def shared_border(topology: dict[str, Any], geom_a: dict[str, Any], geom_b: dict[str, Any]) -> LineString:
     """The border of two neighbouring TopoJSON polygons: their shared arcs, as one line."""
     arcs = decode_arcs(topology)
     shared = sorted(arc_indices(geom_a) & arc_indices(geom_b))
@@ -142,7 +140,7 @@ def geodesic_distance_to_line_km(lon: float, lat: float, line: LineString, step_
     """Geodesic distance (km) from a point to a WGS84 line, densified every ``step_km``."""
     pts = []
     coords = list(line.coords)
-    for (x0, y0), (x1, y1) in zip(coords[:-1], coords[1:], strict=True):
+    for (x0, y0), (x1, y1) in itertools.pairwise(coords):
         _, _, seg = GEOD.inv(x0, y0, x1, y1)
         n = max(1, int(seg / (step_km * 1000)))
         inter = GEOD.npts(x0, y0, x1, y1, n - 1) if n > 1 else []

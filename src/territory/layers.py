@@ -115,7 +115,13 @@ def layer_geojson(
 ) -> str:
     """RFC 7946 GeoJSON text of a layer: what ``export`` writes and the app offers for download."""
     date = date or ds.end_date
-    key = ("geojson", name, date if name in DATED_LAYERS else None, tuple(depths) if name == settings.LAYER_BUFFERS else None, since)
+    key = (
+        "geojson",
+        name,
+        date if name in DATED_LAYERS else None,
+        tuple(depths) if name == settings.LAYER_BUFFERS else None,
+        since,
+    )
     return ds.cached(
         key,
         lambda: export.to_geojson(

@@ -13,7 +13,6 @@ import hashlib
 import html
 import json
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import folium
@@ -23,7 +22,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from territory import buffers, control, export, layers, settings, stats
+from territory import buffers, control, layers, settings, stats
 from territory.data import Dataset
 
 # Served by Streamlit's static file serving (server.enableStaticServing) from ./static.
@@ -277,9 +276,7 @@ def _static_fingerprint() -> str | None:
 
 def base_uses_static_file(ds: Dataset) -> bool:
     """True when ``static/territory/basemap.js`` holds this dataset's base data (else it is inlined)."""
-    return ds.cached(
-        ("mapview-static-ok",), lambda: _static_fingerprint() == basemap_fingerprint(base_data(ds))
-    )
+    return ds.cached(("mapview-static-ok",), lambda: _static_fingerprint() == basemap_fingerprint(base_data(ds)))
 
 
 def base_script(ds: Dataset, web_tiles: bool = False) -> str:
@@ -291,8 +288,7 @@ def base_script(ds: Dataset, web_tiles: bool = False) -> str:
 
 
 def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
-    """The static map: offline vector basemap, governorates (Idlib, Aleppo, Hama emphasised), border,
-    and every date-independent layer, drawn by the runtime.
+    """The static map: basemap, governorates, border and every date-independent layer (via the runtime).
 
     Built the same way on every rerun so streamlit-folium keeps the mounted map.
     """

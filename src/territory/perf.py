@@ -36,9 +36,9 @@ def rerun_timer() -> Iterator[None]:
 _WARMED: set[int] = set()
 
 
-def warm_caches(ds, depths, shown, palette_name=None) -> None:  # noqa: ANN001
+def warm_caches(ds, depths, shown, palette_name=None) -> None:
     """Compute every date's zones, changes, statistics and map data for the default view."""
-    from territory import control, mapview, stats  # noqa: PLC0415 - avoid import cycles
+    from territory import control, mapview, stats
 
     for date in ds.dates:
         since = date - __import__("datetime").timedelta(days=1) if date > ds.baseline_date else None
@@ -49,9 +49,9 @@ def warm_caches(ds, depths, shown, palette_name=None) -> None:  # noqa: ANN001
         mapview.frame_data(ds, date, depths, shown, palette_name, since)
 
 
-def warm_in_background(ds, depths, shown) -> None:  # noqa: ANN001
+def warm_in_background(ds, depths, shown) -> None:
     """Start :func:`warm_caches` once per dataset in a daemon thread (the first page stays quick)."""
-    import threading  # noqa: PLC0415
+    import threading
 
     if id(ds) in _WARMED:
         return

@@ -174,9 +174,7 @@ class Seeds:
     events: list[Event]
     proposals: list[Proposal]
     collapses: list[Collapse] = field(default_factory=list)
-    timeline: tuple[dt.date, dt.date] = field(
-        default=(settings.BASELINE_DATE, settings.TIMELINE_MIN_END)
-    )
+    timeline: tuple[dt.date, dt.date] = field(default=(settings.BASELINE_DATE, settings.TIMELINE_MIN_END))
 
 
 class _Problems:
@@ -191,7 +189,7 @@ class _Problems:
 
 def slugify(text: str) -> str:
     """ASCII slug of a place name: ``"Ma‘arrat an Nu‘mān"`` -> ``"maarrat-an-numan"``."""
-    import unicodedata  # noqa: PLC0415
+    import unicodedata
 
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
@@ -263,15 +261,11 @@ def _check_source(value: str, where: str, sources: dict[str, Any], problems: _Pr
         )
 
 
-def _check_choice(
-    value: str, name: str, choices: Iterable[str], where: str, problems: _Problems
-) -> bool:
+def _check_choice(value: str, name: str, choices: Iterable[str], where: str, problems: _Problems) -> bool:
     choices = tuple(choices)
     if value in choices:
         return True
-    problems.add(
-        where, f"{name} {value!r} is unknown{_hint(value, choices)}; expected one of {', '.join(choices)}"
-    )
+    problems.add(where, f"{name} {value!r} is unknown{_hint(value, choices)}; expected one of {', '.join(choices)}")
     return False
 
 
@@ -299,14 +293,10 @@ def _load_sources(root: Path, problems: _Problems) -> dict[str, Source]:
             problems.add(where, f"published {row['published']!r} is in the future")
             ok = False
         if ok and published is not None:
-            sources[row["id"]] = Source(
-                row["id"], row["title"], row["publisher"], published, row["url"]
-            )
+            sources[row["id"]] = Source(row["id"], row["title"], row["publisher"], published, row["url"])
         elif row["id"] and row["id"] not in sources and SLUG_RE.match(row["id"]):
             # Keep the id known so that rows citing it are not reported twice.
-            sources[row["id"]] = Source(
-                row["id"], row["title"], row["publisher"], settings.BASELINE_DATE, row["url"]
-            )
+            sources[row["id"]] = Source(row["id"], row["title"], row["publisher"], settings.BASELINE_DATE, row["url"])
     return sources
 
 
@@ -316,7 +306,7 @@ def _in_box(lon: float, lat: float, box: tuple[float, float, float, float]) -> b
 
 def _outside_km(lon: float, lat: float, syria: Any) -> float:
     """Distance in km from a point outside ``syria`` to it (0 inside)."""
-    from territory import geometry  # noqa: PLC0415 - pyproj only when an outline is given
+    from territory import geometry
 
     pt = shapely.Point(lon, lat)
     if syria.contains(pt):
@@ -357,9 +347,7 @@ def _load_places(
                     f"lat/lon {row['lat']!r},{row['lon']!r} are not numbers; expected decimal degrees",
                 )
             else:
-                if not (math.isfinite(lat) and math.isfinite(lon)) or not _in_box(
-                    lon, lat, SYRIA_BBOX
-                ):
+                if not (math.isfinite(lat) and math.isfinite(lon)) or not _in_box(lon, lat, SYRIA_BBOX):
                     problems.add(
                         where,
                         f"lat/lon {lat},{lon} lie outside Syria; expected about 32.3–37.3 N, "
@@ -388,7 +376,7 @@ def _load_places(
             try:
                 population = int(row["population"])
                 if population < 0:
-                    raise ValueError  # noqa: TRY301
+                    raise ValueError
             except ValueError:
                 problems.add(
                     where,
@@ -397,9 +385,7 @@ def _load_places(
                 population = None
         _check_source(row["source_id"], where, sources, problems)
         alt = tuple(a.strip() for a in row["alt_names"].split("|") if a.strip())
-        places.append(
-            Place(pid, row["name"], alt, lat, lon, kind, governorate, population, row["source_id"], line)
-        )
+        places.append(Place(pid, row["name"], alt, lat, lon, kind, governorate, population, row["source_id"], line))
     # Two places on the same spot would share one control cell.
     by_coord: dict[tuple[float, float], str] = {}
     for p in places:
@@ -464,9 +450,7 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
             problems.add(where, f"geometry bounds {geom.bounds} reach far outside Syria")
             continue
         if ok:
-            zones.append(
-                BaselineZone(zid, controller, str(props["source_id"]), str(props["note"]), geom, i)
-            )
+            zones.append(BaselineZone(zid, controller, str(props["source_id"]), str(props["note"]), geom, i))
     return zones
 
 
@@ -486,9 +470,7 @@ def _load_baseline_points(
         ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
         _check_source(row["source_id"], where, sources, problems)
         if ok:
-            points.append(
-                BaselinePoint(row["place_id"], row["controller"], row["source_id"], row["note"], line)
-            )
+            points.append(BaselinePoint(row["place_id"], row["controller"], row["source_id"], row["note"], line))
     return points
 
 
@@ -565,7 +547,7 @@ def _load_proposals(root: Path, sources: dict[str, Source], problems: _Problems)
         try:
             depth = float(row["depth_miles"])
             if not settings.MIN_DEPTH_MILES <= depth <= settings.MAX_DEPTH_MILES:
-                raise ValueError  # noqa: TRY301
+                raise ValueError
         except ValueError:
             problems.add(
                 where,
@@ -623,9 +605,7 @@ def _load_collapses(
         for k in keep:
             ok &= _check_place(k, place_ids, where, problems)
         if ok and date is not None:
-            out.append(
-                Collapse(date, row["governorate"], row["controller"], row["source_id"], row["note"], keep, line)
-            )
+            out.append(Collapse(date, row["governorate"], row["controller"], row["source_id"], row["note"], keep, line))
     out.sort(key=lambda c: (c.date, c.line))
     return out
 

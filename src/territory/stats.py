@@ -1,5 +1,4 @@
-"""Numbers: buffer bands (area, places, population, sites, who holds them), per-controller totals and
-series over the timeline."""
+"""Numbers: buffer bands (area, places, population, holders), per-controller totals, series over time."""
 
 from __future__ import annotations
 
@@ -74,9 +73,7 @@ def band_population_held(ds: Dataset, date: dt.date, depth: float) -> dict[str, 
     return out
 
 
-def buffer_layer(
-    ds: Dataset, depths: Sequence[float], date: dt.date | None
-) -> gpd.GeoDataFrame:
+def buffer_layer(ds: Dataset, depths: Sequence[float], date: dt.date | None) -> gpd.GeoDataFrame:
     """Layer ``buffers``: one band per depth; with a date, also who holds how much of it."""
     rows: dict[str, list[Any]] = {
         "depth_miles": [],
@@ -112,9 +109,7 @@ def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]
     zones = control.control_zones(ds, date)
     return {
         c: {"area_km2": float(a), "population": int(p), "places": int(n)}
-        for c, a, p, n in zip(
-            zones["controller"], zones["area_km2"], zones["population"], zones["places"], strict=True
-        )
+        for c, a, p, n in zip(zones["controller"], zones["area_km2"], zones["population"], zones["places"], strict=True)
     }
 
 

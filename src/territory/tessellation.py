@@ -39,9 +39,7 @@ class Cell:
     geometry: BaseGeometry  # WGS84
 
 
-def resolve_zones(
-    syria: BaseGeometry, zones: Sequence[tuple[str, str, BaseGeometry]]
-) -> list[Zone]:
+def resolve_zones(syria: BaseGeometry, zones: Sequence[tuple[str, str, BaseGeometry]]) -> list[Zone]:
     """Coverage of ``syria`` by ``(id, controller, polygon)`` zones; later ones win, government rest."""
     taken: BaseGeometry = shapely.Polygon()
     resolved: list[Zone] = []
@@ -65,7 +63,7 @@ def _node(pieces: list[BaseGeometry]) -> list[BaseGeometry]:
     members: list[list[BaseGeometry]] = [[] for _ in pieces]
     reps = shapely.point_on_surface(np.asarray(faces, dtype=object))
     for face, rep in zip(faces, reps, strict=True):
-        hits = [i for i in tree.query(rep, predicate="intersects")]
+        hits = list(tree.query(rep, predicate="intersects"))
         if not hits:
             hits = [int(tree.nearest(rep))]
         # Prefer the piece whose interior holds the face (the boundary touches several).
@@ -81,14 +79,10 @@ def _node(pieces: list[BaseGeometry]) -> list[BaseGeometry]:
     return out
 
 
-def build_cells(
-    zones: Sequence[Zone], place_ids: Sequence[str], lonlat: np.ndarray
-) -> list[Cell]:
+def build_cells(zones: Sequence[Zone], place_ids: Sequence[str], lonlat: np.ndarray) -> list[Cell]:
     """Cut every zone part into Voronoi cells of the places inside it."""
     pts = shapely.points(lonlat)
-    metric_pts = np.asarray(
-        [geometry.to_metric(p).coords[0] for p in pts], dtype=float
-    ).reshape(-1, 2)
+    metric_pts = np.asarray([geometry.to_metric(p).coords[0] for p in pts], dtype=float).reshape(-1, 2)
     pieces: list[tuple[str | None, str, str, BaseGeometry]] = []
     assigned = np.zeros(len(place_ids), dtype=bool)
     for zone in zones:
@@ -107,9 +101,7 @@ def build_cells(
                     pieces.append((place_ids[i], zone.id, zone.controller, cell_ll))
     noded = _node([p[3] for p in pieces])
     return [
-        Cell(pid, zid, ctl, geom)
-        for (pid, zid, ctl, _), geom in zip(pieces, noded, strict=True)
-        if not geom.is_empty
+        Cell(pid, zid, ctl, geom) for (pid, zid, ctl, _), geom in zip(pieces, noded, strict=True) if not geom.is_empty
     ]
 
 
@@ -117,7 +109,4 @@ def simplify_cells(cells: Sequence[Cell], tolerance_deg: float) -> list[Cell]:
     """Coverage-simplify the cells (shared edges stay shared; the outline is kept)."""
     geoms = np.asarray([c.geometry for c in cells], dtype=object)
     simple = shapely.coverage_simplify(geoms, tolerance_deg, simplify_boundary=False)
-    return [
-        Cell(c.place_id, c.zone_id, c.controller, geometry.clean(g))
-        for c, g in zip(cells, simple, strict=True)
-    ]
+    return [Cell(c.place_id, c.zone_id, c.controller, geometry.clean(g)) for c, g in zip(cells, simple, strict=True)]

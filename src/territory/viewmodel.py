@@ -173,7 +173,7 @@ def sources_markdown(ds: Dataset) -> str:
 
 def stats_json_text(result: dict[str, Any]) -> str:
     """The ``stats`` JSON exactly as ``python -m territory stats`` prints it."""
-    import json  # noqa: PLC0415
+    import json
 
     return json.dumps(result, ensure_ascii=False, indent=1) + "\n"
 
@@ -204,7 +204,10 @@ offline. Source article: *Aleppo was never meant to fall*, New Lines Magazine, D
 
 def about_markdown(ds: Dataset) -> str:
     """The About & method text, with the timeline's span."""
-    span = f"Timeline: {ds.baseline_date.isoformat()} to {ds.end_date.isoformat()}, {len(ds.events)} events, {len(ds.sources)} sources."
+    span = (
+        f"Timeline: {ds.baseline_date.isoformat()} to {ds.end_date.isoformat()}, "
+        f"{len(ds.events)} events, {len(ds.sources)} sources."
+    )
     return ABOUT + "\n" + span
 
 
@@ -267,7 +270,9 @@ def changes_markdown(ds: Dataset, date_from: dt.date, date_to: dt.date) -> str:
     names = ds.places["name"]
     rows = ["| from → to | km² | places |", "| --- | ---: | --- |"]
     for a, b, area, places in zip(ch["from"], ch["to"], ch["area_km2"], ch["places"], strict=True):
-        listed = ", ".join(names.get(p, p) for p in places[:6]) + (f" and {len(places) - 6} more" if len(places) > 6 else "")
+        listed = ", ".join(names.get(p, p) for p in places[:6]) + (
+            f" and {len(places) - 6} more" if len(places) > 6 else ""
+        )
         rows.append(
             f"| {md_escape(settings.CONTROLLER_LABELS.get(a, a))} → {md_escape(settings.CONTROLLER_LABELS.get(b, b))} "
             f"| {area:,.0f} | {md_escape(listed)} |"
