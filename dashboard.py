@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from territory import appstate, buffers, layers, mapview, perf, settings, stats, viewmodel
+from territory import appstate, buffers, layers, mapview, mapview_folium, perf, settings, stats, viewmodel
 from territory._errors import DataError
 from territory.data import Dataset, default_dataset
 
@@ -177,16 +177,15 @@ def _timeline_view() -> None:
 
     col_map, col_side = st.columns([3, 1.25])
     with col_map:
-        groups = mapview.dynamic_groups(ds, date, depths, st.session_state.map_layers, st.session_state.palette, since)
-        if perf.naive_map_mode():  # benchmark reference: the whole map rebuilt and remounted
-            st_folium(
-                mapview.naive_map(ds, groups, web_tiles), returned_objects=[], height=600, use_container_width=True
-            )
+        shown = st.session_state.map_layers
+        if perf.naive_map_mode():  # benchmark reference: a plain folium map, rebuilt and remounted
+            naive = mapview_folium.naive_folium_map(ds, date, depths, shown, st.session_state.palette, since)
+            st_folium(naive, returned_objects=[], height=600, use_container_width=True)
         else:
             st_folium(
                 mapview.base_map(ds, web_tiles=web_tiles),
                 key="map",
-                feature_group_to_add=groups,
+                feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette, since),
                 returned_objects=[],
                 height=600,
                 use_container_width=True,

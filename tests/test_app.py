@@ -142,3 +142,15 @@ def test_download_equals_cli_export():
     assert first.label == "Download control-zones 2024-12-02 (GeoJSON)"
     code = [c.value for c in at.code]
     assert any("export control-zones --date 2024-12-02" in c for c in code)
+
+
+def test_naive_reference_mode_runs(monkeypatch):
+    """The benchmark's reference: a plain folium map rebuilt (and remounted) on every change."""
+    monkeypatch.setenv("TERRITORY_MAP_MODE", "naive")
+    at = _app(date="2024-11-30")
+    assert not at.exception
+    first = _map_args(at)
+    assert "territory-date-2024-11-30" in first["script"] and first["feature_group"] is None
+    at.select_slider(key="date").set_value(dt.date(2024, 12, 1)).run()
+    second = _map_args(at)
+    assert "territory-date-2024-12-01" in second["script"] and second["script"] != first["script"]

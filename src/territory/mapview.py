@@ -407,11 +407,3 @@ def dynamic_groups(
 ) -> list[folium.FeatureGroup]:
     """The date- and option-dependent part of the map: one small frame for the runtime."""
     return [DynamicLayers(frame_data(ds, date, depths, shown, palette_name, since), date)]
-
-
-def naive_map(ds: Dataset, groups: Sequence[folium.FeatureGroup], web_tiles: bool = False) -> folium.Map:
-    """The benchmark's reference: every layer baked into a new map (remounted on each change)."""
-    m = base_map(ds, web_tiles)
-    for g in groups:
-        g.add_to(m)
-    return m
