@@ -137,6 +137,10 @@ def test_map_draws_with_no_network(page, server, artifacts):
     frame = page.frame_locator(MAP_FRAME).first
     assert frame.locator("path.territory-zone").count() >= 4
     assert frame.locator(".leaflet-container").count() == 1
+    # The charts draw offline too (Vega-Lite ships with Streamlit).
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=30_000)
+    page.get_by_role("tab", name="Over time").click()
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts / "baseline-2024-11-26.png"), full_page=True)
     assert not page.page_errors, page.page_errors
