@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from territory import build, mapview, viewmodel
+from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, streamlit_server
 
 from .conftest import ROOT
-from .test_browser import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, _free_port, _need_browser
+from .test_browser import _need_browser
 
 SCRIPT = "<script>window.__pwned='script'</script>"
 IMG = "<img src=x onerror=\"window.__pwned='img'\">"
@@ -91,46 +87,14 @@ def test_hostile_seeds_run_no_script_in_the_browser(hostile_geodata, artifacts):
     _need_browser()
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = {**os.environ, "TERRITORY_GEODATA": str(hostile_geodata)}
-    log = (hostile_geodata.parent / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.3)
+    env = {"TERRITORY_GEODATA": str(hostile_geodata)}
+    with streamlit_server(env=env, log=hostile_geodata.parent / "streamlit.log") as (url, _pid):
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             pg = b.new_page(viewport={"width": 1280, "height": 900})
             dialogs: list[str] = []
             pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            pg.route(
-                "**/*",
-                lambda r: (
-                    r.continue_() if r.request.url.startswith(("http://127.0.0.1", "http://localhost")) else r.abort()
-                ),
-            )
+            block_outside(pg)
             pg.goto(f"{url}/?date=2024-11-30&layers=zones,points,events,sites")
             frame = pg.frame_locator(MAP_FRAME).first
             frame.locator("path.territory-date-2024-11-30").first.wait_for(state="attached", timeout=30_000)
@@ -151,7 +115,3 @@ def test_hostile_seeds_run_no_script_in_the_browser(hostile_geodata, artifacts):
         assert pwned_main and pwned_map
         assert not dialogs
         assert not any(h.lower().startswith("javascript") for h in links)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()

@@ -1,0 +1,90 @@
+"""Helpers for driving the real app: a Streamlit server on a free port, Debian Chromium settings.
+
+Used by the browser tests, the benchmarks in ``bench/`` and ``docs/make_screenshot.py`` (like
+``geopandas.testing``, this ships with the package but is not needed at run time).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from territory import settings
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless Chromium here: no sandbox as root, no GPU, no background traffic, and no throttling of
+# background timers or renderers (so timings are not inflated).
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+DASHBOARD = settings.PROJECT_ROOT / "dashboard.py"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(
+    script: Path = DASHBOARD, env: dict[str, str] | None = None, log: Path | None = None, timeout: float = 60.0
+) -> Iterator[tuple[str, int]]:
+    """Run ``streamlit run script`` on 127.0.0.1 and a free port until the block ends.
+
+    Yields the base URL and the server's pid once ``/_stcore/health`` answers ``ok``.
+    """
+    port = free_port()
+    out = log.open("wb") if log else subprocess.DEVNULL
+    args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    args += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(
+        args, cwd=settings.PROJECT_ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    msg = f"{script} did not start on {url} within {timeout:.0f} s"
+                    raise RuntimeError(msg) from None
+                time.sleep(0.2)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            out.close()
+
+
+def block_outside(page) -> None:
+    """Abort every request of ``page`` that does not go to this machine."""
+    page.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "http://localhost")) else r.abort(),
+    )
