@@ -187,3 +187,11 @@ def test_site_distances_match_the_article(ds):
     assert 2 <= miles("artillery-college") <= 6
     assert 2 <= miles("military-academy") <= 6
     assert 12 <= miles("regiment-46-base") <= 22
+
+
+def test_every_control_point_cites_a_source_on_every_date(ds):
+    """Each place's state traces to a source in seeds/: its event's, else its baseline zone's."""
+    for date in (ds.baseline_date, dt.date(2024, 12, 1), ds.end_date):
+        pts = control.control_points(ds, date)
+        missing = [pid for pid, src in zip(pts["id"], pts["source"], strict=True) if src not in ds.sources]
+        assert not missing, (date, missing[:5])

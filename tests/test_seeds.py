@@ -242,3 +242,13 @@ def test_build_refuses_bad_seeds_and_leaves_geodata(seeds_copy, tmp_path):
     err = proc.stderr.decode()
     assert "kweires" in err and "nothing was written" in err and "Traceback" not in err
     assert [p.name for p in out.iterdir()] == ["marker.txt"]
+
+
+def test_baseline_rest_zone_is_required(seeds_copy, geonames_ids, base):
+    path = seeds_copy / "baseline.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["rest"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    assert "top-level 'rest' is missing" in str(exc.value)

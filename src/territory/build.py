@@ -365,7 +365,14 @@ def build(
         raise SeedValidationError(problems)
 
     _log(progress, f"[3/{steps}] baseline zones and control cells ({len(records)} places)")
-    zones = tessellation.resolve_zones(base.syria, [(z.id, z.controller, z.geometry) for z in seeds.baseline])
+    drawn = [z for z in seeds.baseline if not z.geometry.is_empty]
+    rest = next((z for z in seeds.baseline if z.geometry.is_empty), None)
+    zones = tessellation.resolve_zones(
+        base.syria,
+        [(z.id, z.controller, z.geometry) for z in drawn],
+        rest_id=rest.id if rest else "government-rest",
+        rest_controller=rest.controller if rest else settings.GOVERNMENT,
+    )
     seeds_pts = _seed_points(records, base.syria)
     cells = tessellation.build_cells(zones, [r["id"] for r in records], seeds_pts)
     cells = tessellation.simplify_cells(cells, CELL_SIMPLIFY_DEG)
@@ -434,7 +441,7 @@ def build(
                 "id": r["id"],
                 "name": r["name"],
                 "kind": r["kind"],
-                "population": r["population"],
+                "population": int(r["population"] or 0),  # 0: unknown, as in GeoNames
                 "governorate": r["governorate"],
                 "alt_names": "|".join(r["alt_names"]),
                 "source": r["source"],

@@ -169,7 +169,7 @@ class Seeds:
 
     sources: dict[str, Source]
     places: list[Place]
-    baseline: list[BaselineZone]
+    baseline: list[BaselineZone]  # the last item is the ``rest`` zone (no geometry of its own)
     baseline_points: list[BaselinePoint]
     events: list[Event]
     proposals: list[Proposal]
@@ -419,6 +419,28 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
         return []
     zones: list[BaselineZone] = []
     seen: set[str] = set()
+    rest = data.get("rest")
+    rest_zone: BaselineZone | None = None
+    if not isinstance(rest, dict) or any(k not in rest for k in BASELINE_PROPERTIES):
+        problems.add(
+            rel,
+            "top-level 'rest' is missing or incomplete; expected an object with id, controller, source_id and "
+            "note for the ground outside every zone (the government on 2024-11-26)",
+        )
+    else:
+        where = f"{rel}: rest"
+        ok = _check_choice(str(rest["controller"]), "controller", settings.CONTROLLERS, where, problems)
+        _check_source(str(rest["source_id"]), where, sources, problems)
+        if ok:
+            rest_zone = BaselineZone(
+                id=str(rest["id"]),
+                controller=str(rest["controller"]),
+                source_id=str(rest["source_id"]),
+                note=str(rest["note"]),
+                geometry=shapely.Polygon(),  # the rest has no drawn geometry: it is what the zones leave
+                order=0,
+            )
+            seen.add(str(rest["id"]))
     for i, feature in enumerate(data.get("features") or [], start=1):
         props = (feature or {}).get("properties") or {}
         zid = str(props.get("id", ""))
@@ -451,6 +473,8 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
             continue
         if ok:
             zones.append(BaselineZone(zid, controller, str(props["source_id"]), str(props["note"]), geom, i))
+    if rest_zone is not None:
+        zones.append(rest_zone)
     return zones
 
 

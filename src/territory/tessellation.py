@@ -39,8 +39,13 @@ class Cell:
     geometry: BaseGeometry  # WGS84
 
 
-def resolve_zones(syria: BaseGeometry, zones: Sequence[tuple[str, str, BaseGeometry]]) -> list[Zone]:
-    """Coverage of ``syria`` by ``(id, controller, polygon)`` zones; later ones win, government rest."""
+def resolve_zones(
+    syria: BaseGeometry,
+    zones: Sequence[tuple[str, str, BaseGeometry]],
+    rest_id: str = "government-rest",
+    rest_controller: str = settings.GOVERNMENT,
+) -> list[Zone]:
+    """Coverage of ``syria`` by ``(id, controller, polygon)`` zones; later ones win, the rest to ``rest_controller``."""
     taken: BaseGeometry = shapely.Polygon()
     resolved: list[Zone] = []
     for zid, controller, poly in reversed(zones):
@@ -51,7 +56,7 @@ def resolve_zones(syria: BaseGeometry, zones: Sequence[tuple[str, str, BaseGeome
     resolved.reverse()
     rest = geometry.polygonal(syria.difference(taken))
     if not rest.is_empty:
-        resolved.insert(0, Zone("government-rest", settings.GOVERNMENT, rest))
+        resolved.insert(0, Zone(rest_id, rest_controller, rest))
     return resolved
 
 
