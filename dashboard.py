@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from territory import appstate, buffers, layers, mapview, mapview_folium, perf, settings, stats, viewmodel
+from territory import appstate, buffers, export, layers, mapview, mapview_folium, perf, settings, stats, viewmodel
 from territory._errors import DataError
 from territory.data import Dataset, default_dataset
 
@@ -247,7 +247,7 @@ def downloads_tab(date: dt.date, since: dt.date | None) -> None:
         f"Download {name} {date.isoformat()} (GeoJSON)",
         data=layers.layer_geojson(ds, name, date, chosen, layer_since),
         file_name=f"territory-{name}-{date.isoformat()}.geojson",
-        mime="application/geo+json",
+        mime=export.MEDIA_TYPE,
         on_click="ignore",
         key="dl_layer",
     )

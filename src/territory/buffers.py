@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
@@ -71,8 +71,3 @@ def band_geometry(border: LineString, syria: BaseGeometry, depth_miles: float) -
     zone = border_m.buffer(depth_miles * settings.METRES_PER_MILE, quad_segs=QUAD_SEGS)
     band = geometry.polygonal(zone.intersection(syria_m))
     return geometry.clean(geometry.from_metric(band))
-
-
-def band_geometries(border: LineString, syria: BaseGeometry, depths: Sequence[float]) -> list[BaseGeometry]:
-    """One band per depth (see :func:`band_geometry`)."""
-    return [band_geometry(border, syria, d) for d in depths]

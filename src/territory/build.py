@@ -29,9 +29,6 @@ from territory.seeds import Event, Seeds, load_seeds
 
 log = logging.getLogger(__name__)
 
-TIMELINE_FILE = "timeline.json"
-CELLS_FILE = "cells.geojson"
-NEIGHBOURS_FILE = "neighbours.geojson"
 SOURCES_MD = "SOURCES.md"
 # Cells are coverage-simplified with this tolerance (degrees, ~200 m): invisible at the app's zooms.
 CELL_SIMPLIFY_DEG = 0.002
@@ -348,6 +345,7 @@ def build(
     started = time.perf_counter()
     default_out = out_dir is None
     out_dir = Path(out_dir or settings.geodata_dir())
+    recover(out_dir)  # a build killed between its two renames left geodata/ aside: put it back first
     # The map's base-layer script goes to static/territory (served to the browser) for the real
     # geodata/, and next to the layers for any other output directory.
     static_dir = (
@@ -432,7 +430,7 @@ def build(
             [geometry.clean(g) for _, g in base.neighbours],
             ["name"],
         )
-        (tmp / NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
+        (tmp / data.NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
 
         _log(progress, f"[5/{steps}] places, sites, Hama villages, events")
         captured = first_capture(seeds)
@@ -517,9 +515,9 @@ def build(
             [c.geometry for c in cells],
             ["place_id", "zone", "baseline"],
         )
-        (tmp / CELLS_FILE).write_text(export.to_geojson(cells_gdf, "cells"), encoding="utf-8")
+        (tmp / data.CELLS_FILE).write_text(export.to_geojson(cells_gdf, "cells"), encoding="utf-8")
         timeline = _timeline_json(seeds, records, baseline)
-        (tmp / TIMELINE_FILE).write_text(
+        (tmp / data.TIMELINE_FILE).write_text(
             json.dumps(timeline, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8"
         )
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from territory import settings
@@ -251,11 +250,6 @@ class Dataset:
     def cell_geoms(self) -> Any:
         """Cell geometries as a numpy array (for fast coverage unions)."""
         return np.asarray(self.cells.geometry.values, dtype=object)
-
-    @cached_property
-    def cell_places(self) -> pd.Series:
-        """Place id of every cell (None: no place)."""
-        return self.cells["place_id"].where(self.cells["place_id"].notna(), None)
 
 
 _DEFAULT: dict[Path, tuple[float, Dataset]] = {}

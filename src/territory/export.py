@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from territory import geometry, settings
+from territory import settings
 
 MEDIA_TYPE = "application/geo+json"
 # A fixed timestamp keeps zip archives byte-identical between runs.
@@ -149,10 +149,3 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def clean_geometries(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Copy of ``gdf`` with every geometry snapped to the output grid, valid and CCW."""
-    out = gdf.copy()
-    out[out.geometry.name] = [geometry.clean(g) if g is not None else None for g in gdf.geometry]
-    return out

@@ -158,27 +158,3 @@ STATIC_LAYERS: tuple[str, ...] = (
     LAYER_HAMA_VILLAGES,
     LAYER_SITES,
 )
-
-# Column (property) names.
-COL_ID = "id"
-COL_NAME = "name"
-COL_KIND = "kind"
-COL_POPULATION = "population"
-COL_GOVERNORATE = "governorate"
-COL_AREA_KM2 = "area_km2"
-COL_LENGTH_KM = "length_km"
-COL_CONTROLLER = "controller"
-COL_SINCE = "since"
-COL_SOURCE = "source"
-COL_DATE = "date"
-COL_CAPTURED = "captured"
-COL_DEPTH_MILES = "depth_miles"
-COL_PROPOSALS = "proposals"
-COL_PLACES = "places"
-COL_SITES = "sites"
-COL_HELD_KM2 = "held_km2"
-COL_FROM = "from"
-COL_TO = "to"
-COL_DATE_FROM = "date_from"
-COL_DATE_TO = "date_to"
-COL_PLACE = "place"
