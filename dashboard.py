@@ -33,7 +33,6 @@ try:
 except DataError as exc:
     st.error(f"territory cannot start: {viewmodel.md_escape(exc)}")
     st.stop()
-perf.warm_in_background(ds, settings.DEFAULT_DEPTHS_MILES, mapview.DEFAULT_MAP_LAYERS)
 
 # --- state: the URL seeds the session once; widgets own it afterwards -----------------------------
 if "initialised" not in st.session_state:
@@ -288,3 +287,6 @@ def about_tab(_date: dt.date, _since: dt.date | None) -> None:
 
 
 timeline_view()
+# Fill the per-date caches for the default view in the background, once per process, after the first
+# page is out (so the warming does not slow the first map).
+perf.warm_in_background(ds, settings.DEFAULT_DEPTHS_MILES, mapview.DEFAULT_MAP_LAYERS)
