@@ -1,0 +1,60 @@
+"""URL state: parse never raises; bad values warn and fall back; state round-trips."""
+
+import datetime as dt
+
+import pytest
+
+from territory import appstate, settings
+from territory.mapview import DEFAULT_MAP_LAYERS
+
+
+def test_defaults(ds):
+    view = appstate.parse_query(ds, {})
+    assert view.date == ds.end_date and view.depths == settings.DEFAULT_DEPTHS_MILES
+    assert view.layers == DEFAULT_MAP_LAYERS and not view.warnings
+
+
+def test_round_trip(ds):
+    view = appstate.ViewState(dt.date(2024, 12, 1), (10.0, 22.5), ("zones", "buffers"), "colour-blind safe")
+    again = appstate.parse_query(ds, appstate.to_query(view))
+    assert (again.date, again.depths, again.layers, again.palette) == (
+        view.date,
+        view.depths,
+        view.layers,
+        view.palette,
+    )
+    assert not again.warnings
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "needle"),
+    [
+        ({"date": "2024-02-30"}, "date", "not a date"),
+        ({"date": "1999-01-01"}, "date", "outside the timeline"),
+        ({"depths": "abc"}, "depths", "depth 'abc'"),
+        ({"depths": "1e9"}, "depths", "depth '1e9'"),
+        ({"depths": "3,,6"}, "depths", "comma-separated"),
+        ({"layers": "zones,<b>x</b>"}, "layers", "unknown layer"),
+        ({"palette": "neon"}, "palette", "unknown"),
+        ({"utm_source": "x"}, None, "not used"),
+    ],
+)
+def test_bad_values_warn_and_fall_back(ds, params, field, needle):
+    view = appstate.parse_query(ds, params)
+    assert any(needle in w for w in view.warnings), view.warnings
+    default = appstate.parse_query(ds, {})
+    if field == "date":
+        assert view.date == default.date
+    if field == "depths":
+        assert view.depths == default.depths
+    if field == "layers":
+        assert view.layers == ("zones",)
+
+
+def test_long_values_are_cut_in_warnings(ds):
+    view = appstate.parse_query(ds, {"layers": "x" * 10_000, "date": "9" * 10_000})
+    assert all(len(w) < 400 for w in view.warnings)
+
+
+def test_empty_depths_means_no_bands(ds):
+    assert appstate.parse_query(ds, {"depths": ""}).depths == ()

@@ -1,0 +1,92 @@
+"""The map runtime's data: pure tests of what the server hands to static/territory/territory.js."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from territory import control, mapview, settings
+from territory.data import Dataset
+
+DATES = [dt.date(2024, 11, 26), dt.date(2024, 11, 30), dt.date(2024, 12, 8)]
+
+
+def _frame(ds, date, **kw):
+    since = kw.pop("since", date - dt.timedelta(days=1) if date > ds.baseline_date else None)
+    return json.loads(
+        mapview.frame_data(
+            ds,
+            date,
+            kw.pop("depths", (3, 6, 10, 22, 30)),
+            kw.pop("shown", mapview.DEFAULT_MAP_LAYERS),
+            kw.pop("palette", None),
+            since,
+        )
+    )
+
+
+def test_static_basemap_file_matches_the_committed_data(ds):
+    """The build wrote static/territory/basemap.js for exactly this geodata/ (else the app inlines it)."""
+    assert mapview.base_uses_static_file(ds)
+    text = (settings.PROJECT_ROOT / "static" / "territory" / "basemap.js").read_text(encoding="utf-8")
+    assert mapview.basemap_fingerprint(mapview.base_data(ds)) in text.splitlines()[0]
+
+
+def test_base_data_lines_up_with_the_dataset(ds):
+    base = mapview.base_data(ds)
+    assert len(base["cells"]["features"]) == len(ds.cells)
+    assert [f["properties"]["i"] for f in base["cells"]["features"]] == list(range(len(ds.cells)))
+    assert len(base["places"]["xy"]) == len(base["places"]["names"]) == len(ds.places)
+    assert base["labels"] == [mapview.esc(settings.CONTROLLER_LABELS[c]) for c in settings.CONTROLLERS]
+    assert set(base["bands"]) == {"3", "6", "10", "22", "30"}
+    explicit = [e for e in ds.events if e.scope != "governorate"]
+    assert len(base["events"]["xy"]) == len(explicit)
+    assert base["events"]["day"] == sorted(base["events"]["day"])  # events sorted by date: a prefix is "up to a date"
+
+
+@pytest.mark.parametrize("date", DATES)
+def test_frame_codes_match_the_engine(ds, date):
+    f = _frame(ds, date)
+    assert f["cls"] == f"territory-date-{date.isoformat()}"
+    codes = [settings.CONTROLLERS[c] for c in f["cells"]]
+    assert codes == list(control.cell_controllers(ds, date))
+    states = control.place_states(ds, date)
+    assert [settings.CONTROLLERS[c] for c in f["pc"]] == [states[p].controller for p in ds.places["id"]]
+    assert f["nEvents"] == sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date)
+    assert len(f["colours"]) == len(settings.CONTROLLERS)
+
+
+def test_frame_is_small_and_options_travel(ds):
+    text = mapview.frame_data(ds, dt.date(2024, 12, 2), (3, 15.5), ("zones", "buffers"), "colour-blind safe", None)
+    assert len(text) < 12_000
+    f = json.loads(text)
+    assert f["shown"] == ["buffers", "zones"]
+    assert f["colours"][0] == settings.PALETTES["colour-blind safe"]["government"]
+    assert [b.get("ref") for b in f["bands"]] == [None, "3"] and f["bands"][0]["feature"]["properties"][
+        "label"
+    ] == "15.5 mi"
+    assert "changes" not in f
+
+
+def test_js_json_cannot_close_a_script_tag():
+    out = mapview._js_json({"x": "</script><script>alert(1)</script>", "y": "\u2028"})
+    assert "</script" not in out and "\u2028" not in out
+    assert json.loads(out.replace("<\\/", "</")) == {"x": "</script><script>alert(1)</script>", "y": "\u2028"}
+
+
+def test_inline_base_data_when_the_static_file_is_stale(ds, monkeypatch):
+    other = Dataset.from_parts(
+        syria=ds.syria,
+        border=ds.border,
+        places=ds.places.reset_index(drop=True),
+        cells=ds.cells.iloc[::-1].reset_index(drop=True),
+        timeline=ds.timeline,
+        governorates=ds.governorates,
+        extra_layers=ds.extra_layers,
+    )
+    assert not mapview.base_uses_static_file(other)
+    script = mapview.base_script(other)
+    assert script.startswith("window.TERRITORY_BASE = {") and re.search(r"window\.territory\.base\(__MAP__", script)
+    m = mapview.base_map(other)
+    assert mapview.BASEMAP_JS_URL not in [u for _, u in m.default_js]
