@@ -26,6 +26,19 @@ class PlaceState:
     note: str
 
 
+def describe_event(kind: str, controller: str) -> str:
+    """Plain-language phrase for an event: ``"captured by Kurdish-led SDF"``."""
+    who = settings.CONTROLLER_LABELS.get(controller, controller)
+    phrases = {
+        "captured": f"captured by {who}",
+        "withdrawn": f"the holder withdrew; {who} moved in",
+        "handed_over": f"handed over to {who}",
+        "entered": f"{who} entered (contested)",
+        "contested": "contested" if controller == settings.CONTESTED else f"contested ({who} attacking)",
+    }
+    return phrases.get(kind, f"{kind.replace('_', ' ')} ({who})")
+
+
 def place_states(ds: Dataset, date: dt.date) -> dict[str, PlaceState]:
     """Every place's state on ``date``: its latest event on or before the date, else its baseline.
 

@@ -242,8 +242,8 @@ def base_data(ds: Dataset) -> dict[str, Any]:
                 "c": [CODES[e.controller] for e in explicit],
                 "what": [
                     esc(
-                        f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)} {e.kind.replace('_', ' ')} "
-                        f"({settings.CONTROLLER_LABELS.get(e.controller, e.controller)})"
+                        f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)}: "
+                        f"{control.describe_event(e.kind, e.controller)}"
                     )
                     for e in explicit
                 ],

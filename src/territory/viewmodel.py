@@ -77,8 +77,8 @@ def events_markdown(ds: Dataset, date: dt.date) -> str:
             wide.setdefault((e["governorate"], e["controller"], e["note"], e["source"]), []).append(e["place"])
             continue
         lines.append(
-            f"- **{md_escape(e['place'])}**: {md_escape(e['kind'].replace('_', ' '))} "
-            f"({md_escape(who)}). {md_escape(e['note'])} — {source_md(ds, e['source'])}"
+            f"- **{md_escape(e['place'])}**: {md_escape(control.describe_event(e['kind'], e['controller']))}. "
+            f"{md_escape(e['note'])} — {source_md(ds, e['source'])}"
         )
     for (gov, ctl, note, source), places in wide.items():
         who = settings.CONTROLLER_LABELS.get(ctl, ctl)
