@@ -7,7 +7,6 @@ failed build leaves the previous ``geodata/`` as it was.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import shutil
@@ -70,15 +69,13 @@ def _kind_from_population(population: int) -> str:
     return "village"
 
 
-def _governorate_of(pt: Point, governorates: list[tuple[str, Any]]) -> tuple[str, float]:
-    """Governorate containing ``pt`` (or nearest), and the distance to it in km."""
+def _governorate_of(pt: Point, governorates: list[tuple[str, Any]]) -> str:
+    """Governorate containing ``pt``, else the nearest one (places just outside the outline)."""
     for name, geom in governorates:
         if geom.covers(pt):
-            return name, 0.0
+            return name
     pt_m = geometry.to_metric(pt)
-    dists = [(geometry.to_metric(g).distance(pt_m) / 1000.0, n) for n, g in governorates]
-    km, name = min(dists)
-    return name, km
+    return min(governorates, key=lambda ng: geometry.to_metric(ng[1]).distance(pt_m))[0]
 
 
 def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[str, Any]], list[str]]:
@@ -127,7 +124,7 @@ def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[st
     records = []
     for rec in sorted(by_id.values(), key=lambda r: r["id"]):
         pt = Point(rec["lon"], rec["lat"])
-        spatial, _km = _governorate_of(pt, base.governorates)
+        spatial = _governorate_of(pt, base.governorates)
         named = rec.get("governorate")
         if named and named != spatial:
             gov_geom = dict(base.governorates)[named]
@@ -206,13 +203,13 @@ def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dic
     return generated
 
 
-def first_capture(seeds: Seeds) -> dict[str, dt.date]:
-    """Date each place was first taken (captured, withdrawn from, handed over) in the timeline."""
-    out: dict[str, dt.date] = {}
+def first_capture(seeds: Seeds) -> dict[str, Event]:
+    """The event by which each place was first taken (captured, withdrawn from, handed over)."""
+    out: dict[str, Event] = {}
     for e in seeds.events:
         if e.kind in settings.CONTESTING_EVENT_KINDS:
             continue
-        out.setdefault(e.place_id, e.date)
+        out.setdefault(e.place_id, e)
     return out
 
 
@@ -465,22 +462,9 @@ def build(
             & (places_gdf.geometry.y > hama_city["lat"])
         )
         villages = places_gdf[village_mask][["id", "name", "kind", "population", "geometry"]].copy()
-        villages.insert(2, "captured", [captured.get(i) for i in villages["id"]])
-        villages.insert(
-            3,
-            "captured_by",
-            [
-                next(
-                    (
-                        e.controller
-                        for e in seeds.events
-                        if e.place_id == i and e.kind not in settings.CONTESTING_EVENT_KINDS
-                    ),
-                    None,
-                )
-                for i in villages["id"]
-            ],
-        )
+        taken = [captured.get(i) for i in villages["id"]]
+        villages.insert(2, "captured", [e.date if e else None for e in taken])
+        villages.insert(3, "captured_by", [e.controller if e else None for e in taken])
         _write_layer(
             tmp,
             settings.LAYER_HAMA_VILLAGES,
