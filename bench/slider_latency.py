@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         browser.close()
     ours = results.get("ours", {})
     out = {
-        "machine": {"cores": __import__("os").cpu_count()},
+        "machine": {"cores": os.cpu_count()},
         "p50_ms": ours.get("p50_ms"),
         "p95_ms": ours.get("p95_ms"),
         "naive_p50_ms": results.get("naive", {}).get("p50_ms"),

@@ -9,6 +9,7 @@ TERRITORY_MAP_MODE : environment variable
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Iterator
@@ -41,7 +42,7 @@ def warm_caches(ds, depths, shown, palette_name=None) -> None:
     from territory import control, mapview, stats
 
     for date in ds.dates:
-        since = date - __import__("datetime").timedelta(days=1) if date > ds.baseline_date else None
+        since = date - dt.timedelta(days=1) if date > ds.baseline_date else None
         control.control_zones(ds, date)
         if since is not None:
             control.changes(ds, since, date)
