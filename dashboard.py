@@ -116,10 +116,13 @@ def _toggle_play() -> None:
         st.session_state.date = ds.baseline_date
 
 
-speed = st.session_state.get("speed", 1.0)
+# The fragment's timer is fixed when the whole page runs: Play, Pause and a new speed (all inside the
+# fragment) rerun the page so that the timer follows them.
+timer = st.session_state.get("speed", 1.0) if st.session_state.playing else None
+st.session_state.timer = timer
 
 
-@st.fragment(run_every=speed if st.session_state.playing else None)
+@st.fragment(run_every=timer)
 def timeline_view() -> None:
     """Date controls, map and the date's events: reruns alone while playing or stepping."""
     with perf.rerun_timer():
@@ -127,6 +130,9 @@ def timeline_view() -> None:
 
 
 def _timeline_view() -> None:
+    wanted = st.session_state.get("speed", 1.0) if st.session_state.playing else None
+    if wanted != st.session_state.timer:
+        st.rerun(scope="app")
     if st.session_state.playing:
         if st.session_state.date >= ds.end_date:
             st.session_state.playing = False

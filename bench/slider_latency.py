@@ -2,17 +2,22 @@
 
 For N date steps (default: every date of the timeline, twice, both directions) the benchmark presses
 the slider key and times until the map shows paths with the new ``territory-date-YYYY-MM-DD`` class,
-polling every animation frame. In the same run it measures the naive reference mode of the same app
-(map rebuilt and re-rendered on every change) and a floor (a plain Streamlit page whose text changes
-with the slider). Writes JSON and prints a one-line summary.
+polling every animation frame. Latency is taken in the page: from the key event's timestamp to the
+animation frame in which the new class is first seen (the driver's round trip, which also waits for a
+busy main thread, is reported as ``driver_*``), and, separately, until the day panel beside the map
+names the new date (``page_settled_*``: the whole rerun has arrived). Every step starts from a
+settled page. In the same run it measures the naive reference mode of the same app (map rebuilt and
+re-rendered on every change), a floor (a plain Streamlit page whose text changes with the slider),
+and playback at 0.25 s per day (every date's arrival on the map). Writes JSON and prints a summary.
 
-Usage: python bench/slider_latency.py [--json OUT] [--rounds 2] [--modes ours,naive,floor]
+Usage: python bench/slider_latency.py [--json OUT] [--rounds 2] [--modes ours,naive,floor] [--no-playback]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import statistics
@@ -32,6 +37,24 @@ MAP_HAS_CLASS = """(cls) => {
   return f.contentDocument.querySelector('path.' + cls) !== null;
 }""" % MAP_FRAME.replace("'", "\\'")
 FLOOR_HAS_TEXT = """(cls) => document.body.innerText.includes(cls)"""
+# The rest of the page has caught up when the day panel's heading names the date.
+PAGE_HAS_TEXT = """(text) => document.body.textContent.includes(text)"""
+
+# Timestamps taken in the page: when the key event reached it, and the animation frame in which a
+# check first held. The driver's own round trip (Playwright <-> Chromium, slowed whenever the page's
+# main thread is busy with the rest of the rerun) is reported separately as ``driver_*``.
+KEY_STAMP = """document.addEventListener('keydown', (e) => {
+  window.__stamps = {key: e.timeStamp};
+}, true);"""
+
+
+def stamped(check: str, name: str) -> str:
+    """``check`` that also records ``performance.now()`` of the frame where it first held."""
+    return f"""(arg) => {{
+  const ok = ({check})(arg);
+  if (ok && window.__stamps && window.__stamps.{name} === undefined) window.__stamps.{name} = performance.now();
+  return ok;
+}}"""
 
 
 def _plan(rounds: int) -> list[int]:
@@ -45,7 +68,8 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
     env = {"TERRITORY_MAP_MODE": "naive"} if mode == "naive" else {}
     rerun_log = Path(tempfile.mkstemp(prefix=f"territory-{mode}-", suffix=".log")[1])
     env["TERRITORY_RERUN_LOG"] = str(rerun_log)
-    check = FLOOR_HAS_TEXT if mode == "floor" else MAP_HAS_CLASS
+    check = stamped(FLOOR_HAS_TEXT if mode == "floor" else MAP_HAS_CLASS, "shown")
+    settle = stamped(PAGE_HAS_TEXT, "settled")
     prefix = "territory-floor-" if mode == "floor" else "territory-date-"
     with streamlit_server(script, env) as (url, pid):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -57,6 +81,7 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
             ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
 
         page.on("websocket", on_ws)
+        page.add_init_script(KEY_STAMP)
         t_open = time.perf_counter()
         page.goto(f"{url}/?date={DATES[0].isoformat()}")
         page.wait_for_function(check, arg=f"{prefix}{DATES[0].isoformat()}", polling="raf", timeout=60_000)
@@ -65,7 +90,7 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
         slider = page.get_by_role("slider").first
         slider.focus()
         idx = 0
-        times, sizes = [], []
+        times, driver, settled, sizes = [], [], [], []
         steps = _plan(rounds)[:max_steps] if max_steps else _plan(rounds)
         for k, direction in enumerate([+1] * warmup + [-1] * warmup + steps):
             idx += direction
@@ -75,9 +100,15 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
             page.keyboard.press("ArrowRight" if direction > 0 else "ArrowLeft")
             page.wait_for_function(check, arg=target, polling="raf", timeout=30_000)
             elapsed = (time.perf_counter() - t0) * 1000
+            # Each step starts from a settled page: wait for the rerun to reach the rest of the page.
+            if mode != "floor":
+                page.wait_for_function(settle, arg=f"{DATES[idx]:%A %d %B %Y}", polling="raf", timeout=30_000)
+            stamps = page.evaluate("() => window.__stamps")
             page.wait_for_timeout(120)  # let the rerun's last messages arrive before the next step
             if k >= 2 * warmup:
-                times.append(elapsed)
+                times.append(stamps["shown"] - stamps["key"])
+                settled.append(stamps.get("settled", stamps["shown"]) - stamps["key"])
+                driver.append(elapsed)
                 sizes.append(received[0] - before)
         rss = peak_rss_mb(pid)
         context.close()
@@ -99,6 +130,10 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
         "p95_ms": round(percentile(times, 0.95), 1),
         "max_ms": round(max(times), 1),
         "mean_ms": round(statistics.fmean(times), 1),
+        "driver_p50_ms": round(percentile(driver, 0.5), 1),
+        "driver_p95_ms": round(percentile(driver, 0.95), 1),
+        "page_settled_p50_ms": round(percentile(settled, 0.5), 1),
+        "page_settled_p95_ms": round(percentile(settled, 0.95), 1),
         "bytes_per_step_p50": int(percentile(sizes, 0.5)),
         "bytes_per_step_max": int(max(sizes)),
         "server_rerun_p50_ms": round(percentile(reruns, 0.5), 1) if reruns else None,
@@ -110,12 +145,70 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
     }
 
 
+# Inside the map's frame: note each date the zones show, with the animation frame it appeared in.
+WATCH_DATES = """() => {
+  window.__shown = [];
+  const tick = () => {
+    const p = document.querySelector('path.territory-zone');
+    const m = p && /territory-date-(\\S+)/.exec(p.getAttribute('class'));
+    const last = window.__shown[window.__shown.length - 1];
+    if (m && (!last || last[0] !== m[1])) window.__shown.push([m[1], performance.now()]);
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def run_playback(browser, seconds_per_day: float = 0.25) -> dict:
+    """Press Play at the fastest speed and record when each date reaches the map."""
+    with streamlit_server(ROOT / "dashboard.py") as (url, _pid):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        block_outside(page)
+        page.goto(f"{url}/?date={DATES[0].isoformat()}")
+        page.wait_for_function(MAP_HAS_CLASS, arg=f"territory-date-{DATES[0]}", polling="raf", timeout=60_000)
+        page.get_by_role("combobox", name="Seconds per day").click()
+        page.get_by_role("option", name=f"{seconds_per_day:g} s / day").click()
+        page.wait_for_timeout(500)
+        map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+        map_frame.evaluate(WATCH_DATES)
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function(
+            MAP_HAS_CLASS, arg=f"territory-date-{DATES[-1]}", polling="raf", timeout=30_000 + 2000 * len(DATES)
+        )
+        page.wait_for_timeout(1000)
+        shown = map_frame.evaluate("() => window.__shown")
+        context.close()
+    seq = [d for d, _ in shown]
+    times = [t for _, t in shown]
+    start = seq.index(DATES[0].isoformat()) if DATES[0].isoformat() in seq else 0
+    seq, times = seq[start:], times[start:]
+    intervals = [b - a for a, b in itertools.pairwise(times[1:])]  # from the first step on (not the click)
+    expected = [d.isoformat() for d in DATES]
+    span_s = (times[-1] - times[1]) / 1000 if len(times) > 2 else float("nan")
+    return {
+        "seconds_per_day": seconds_per_day,
+        "dates_shown": len(seq),
+        "in_order": seq == expected,
+        "skipped": [d for d in expected if d not in seq],
+        "dates_per_s": round((len(times) - 2) / span_s, 2) if span_s > 0 else None,
+        "interval_p50_ms": round(percentile(intervals, 0.5), 1) if intervals else None,
+        "interval_p95_ms": round(percentile(intervals, 0.95), 1) if intervals else None,
+        "interval_max_ms": round(max(intervals), 1) if intervals else None,
+        # Frames piling up would show as a growing lag behind the schedule of one date per tick.
+        "lag_behind_schedule_ms": [
+            round(t - times[1] - i * seconds_per_day * 1000, 1) for i, t in enumerate(times[1:])
+        ],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--rounds", type=int, default=2, help="forward+backward passes (default 2)")
     ap.add_argument("--modes", default="ours,naive,floor")
     ap.add_argument("--steps", type=int, help="stop after this many measured steps per mode (smoke runs)")
+    ap.add_argument("--no-playback", action="store_true", help="skip the playback measurement")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
@@ -127,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes:
             print(f"measuring {mode} …", file=sys.stderr, flush=True)
             results[mode] = run_mode(browser, mode, args.rounds, max_steps=args.steps)
+        playback = None
+        if not args.no_playback:
+            print("measuring playback …", file=sys.stderr, flush=True)
+            playback = run_playback(browser)
         browser.close()
     ours = results.get("ours", {})
     out = {
@@ -144,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_server_rss_mb": ours.get("peak_server_rss_mb"),
         "first_map_s": ours.get("first_map_s"),
         "first_map_warm_s": ours.get("first_map_warm_s"),
+        "playback": playback,
         "modes": results,
     }
     if out["naive_p95_ms"] and out["p95_ms"]:
@@ -158,8 +256,14 @@ def main(argv: list[str] | None = None) -> int:
         f"p95 {out['naive_p95_ms']} ms (×{out.get('ratio_vs_naive')}) | floor p50 {out['floor_p50_ms']} ms "
         f"| {out['bytes_per_step']} B/step | rerun p50 {out['server_rerun_p50_ms']} ms | "
         f"RSS {out['peak_server_rss_mb']} MB | first map {out['first_map_s']} s (cold server), "
-        f"{out['first_map_warm_s']} s (warm)"
+        f"{out['first_map_warm_s']} s (warm) | page settled p50 {ours.get('page_settled_p50_ms')} ms"
     )
+    if playback:
+        print(
+            f"playback at {playback['seconds_per_day']} s/day: {playback['dates_per_s']} dates/s, "
+            f"{playback['dates_shown']} dates in order: {playback['in_order']}, "
+            f"interval p95 {playback['interval_p95_ms']} ms"
+        )
     return 0
 
 

@@ -85,7 +85,7 @@ def test_layer_toggles_change_what_the_map_receives():
     assert {"zones", "events", "buffers", "sites"} <= set(data["shown"]) and "bands" in data
     at.multiselect(key="map_layers").set_value(["events"]).run()
     data = _map_data(at)
-    assert data["shown"] == ["events"] and "bands" not in data and "changes" not in data
+    assert data["shown"] == ["events"] and "bands" not in data
 
 
 def test_query_params_restore_state():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
 import pytest
 
+from territory import control, settings
 from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server
 
 from .conftest import run_cli
@@ -162,3 +164,68 @@ def test_sessions_keep_their_own_date(browser, server):
     finally:
         ca.close()
         cb.close()
+
+
+def _zone_fills(pg) -> list[str]:
+    """The fill colour of every control-zone path, in cell order (Leaflet adds them in that order)."""
+    return (
+        pg.frame_locator(MAP_FRAME)
+        .first.locator("path.territory-zone")
+        .evaluate_all("(paths) => paths.map((p) => p.getAttribute('fill'))")
+    )
+
+
+def test_fast_steps_end_on_the_slider_date_with_its_colours(page, server, ds):
+    """Keys pressed faster than the server answers: the map follows the slider, never a stale rerun.
+
+    The map redraws from the slider at once and only restyles the cells that changed, so after a burst
+    of steps every cell must carry the final date's colour, as the engine computes it.
+    """
+    page.goto(f"{server}/?date=2024-11-28")
+    _wait_for_zone_date(page, "2024-11-28")
+    page.get_by_role("slider").first.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    _wait_for_zone_date(page, "2024-12-03")
+    page.get_by_text("Tuesday 03 December 2024").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # every rerun of the burst has reached the map by now
+    frame = page.frame_locator(MAP_FRAME).first
+    for day in ("2024-11-29", "2024-11-30", "2024-12-01", "2024-12-02"):
+        assert frame.locator(f"path.territory-date-{day}").count() == 0
+    colours = settings.PALETTES["conventional"]
+    expected = [colours[c] for c in control.cell_controllers(ds, dt.date(2024, 12, 3))]
+    assert _zone_fills(page) == expected
+    # And back again, one step at a time, through the server's frames as well.
+    page.keyboard.press("ArrowLeft")
+    _wait_for_zone_date(page, "2024-12-02")
+    page.get_by_text("Monday 02 December 2024").first.wait_for(timeout=30_000)
+    assert _zone_fills(page) == [colours[c] for c in control.cell_controllers(ds, dt.date(2024, 12, 2))]
+    assert not page.page_errors, page.page_errors
+
+
+def test_play_runs_through_every_date_and_stops(page, server):
+    """Play at the fastest speed: every date reaches the map in order, then playback stops by itself."""
+    page.goto(f"{server}/?date=2024-12-06")
+    _wait_for_zone_date(page, "2024-12-06")
+    page.get_by_role("combobox", name="Seconds per day").click()
+    page.get_by_role("option", name="0.25 s / day").click()
+    page.wait_for_timeout(500)
+    map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    map_frame.evaluate(
+        """() => {
+          window.seen = [];
+          const tick = () => {
+            const p = document.querySelector('path.territory-zone');
+            const m = p && /territory-date-(\\S+)/.exec(p.getAttribute('class'));
+            if (m && window.seen[window.seen.length - 1] !== m[1]) window.seen.push(m[1]);
+            requestAnimationFrame(tick);
+          };
+          tick();
+        }"""
+    )
+    page.get_by_role("button", name="Play").click()
+    _wait_for_zone_date(page, "2024-12-12")
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)  # back to Play at the end
+    assert map_frame.evaluate("() => window.seen") == [f"2024-12-{d:02d}" for d in range(6, 13)]
+    assert "date=2024-12-12" in page.url
+    assert not page.page_errors, page.page_errors

@@ -46,27 +46,48 @@ def test_base_data_lines_up_with_the_dataset(ds):
 
 
 @pytest.mark.parametrize("date", DATES)
-def test_frame_codes_match_the_engine(ds, date):
-    f = _frame(ds, date)
-    assert f["cls"] == f"territory-date-{date.isoformat()}"
-    codes = [settings.CONTROLLERS[c] for c in f["cells"]]
-    assert codes == list(control.cell_controllers(ds, date))
+def test_day_codes_match_the_engine(ds, date):
+    """Every date's codes ship with the base data, so the map can redraw without the server."""
+    base = mapview.base_data(ds)
+    assert len(base["days"]) == len(ds.dates) == len(base["dates"])
+    day = base["days"][ds.dates.index(date)]
+    assert [settings.CONTROLLERS[c] for c in day["cells"]] == list(control.cell_controllers(ds, date))
     states = control.place_states(ds, date)
-    assert [settings.CONTROLLERS[c] for c in f["pc"]] == [states[p].controller for p in ds.places["id"]]
-    assert f["nEvents"] == sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date)
+    assert [settings.CONTROLLERS[c] for c in day["pc"]] == [states[p].controller for p in ds.places["id"]]
+    assert [base["dates"][i] for i in day["since"]] == [states[p].since.isoformat() for p in ds.places["id"]]
+    assert day["nEvents"] == sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date)
+
+
+def test_day_changes_are_the_changes_layer(ds):
+    base = mapview.base_data(ds)
+    assert "changes" not in base["days"][0]  # nothing before the baseline
+    date = dt.date(2024, 11, 30)
+    day = base["days"][ds.dates.index(date)]
+    layer = control.changes(ds, date - dt.timedelta(days=1), date)
+    assert len(day["changes"]["features"]) == len(layer) > 0
+    assert [settings.CONTROLLERS[f["properties"]["c"]] for f in day["changes"]["features"]] == list(layer["to"])
+
+
+@pytest.mark.parametrize("date", DATES)
+def test_frame_names_the_date_and_options(ds, date):
+    f = _frame(ds, date)
+    assert f["cls"] == f"territory-date-{date.isoformat()}" and f["date"] == date.isoformat()
+    assert f["day"] == ds.dates.index(date)
     assert len(f["colours"]) == len(settings.CONTROLLERS)
+    assert f["changes"] is (date > ds.baseline_date)
 
 
 def test_frame_is_small_and_options_travel(ds):
     text = mapview.frame_data(ds, dt.date(2024, 12, 2), (3, 15.5), ("zones", "buffers"), "colour-blind safe", None)
     assert len(text) < 12_000
+    assert len(mapview.frame_data(ds, dt.date(2024, 12, 2), (3, 6), ("zones", "buffers"), None, None)) < 1_000
     f = json.loads(text)
     assert f["shown"] == ["buffers", "zones"]
     assert f["colours"][0] == settings.PALETTES["colour-blind safe"]["government"]
     assert [b.get("ref") for b in f["bands"]] == [None, "3"] and f["bands"][0]["feature"]["properties"][
         "label"
     ] == "15.5 mi"
-    assert "changes" not in f
+    assert f["changes"] is False
 
 
 def test_js_json_cannot_close_a_script_tag():

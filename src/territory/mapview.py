@@ -251,6 +251,7 @@ def base_data(ds: Dataset) -> dict[str, Any]:
                 "s": [src_index.get(e.source, 0) for e in explicit],
             },
             "bands": {buffers.format_depth(d): _band_feature(ds, d) for d in settings.DEFAULT_DEPTHS_MILES},
+            "days": [_day_data(ds, d) for d in ds.dates],
         }
 
     return ds.cached(("mapview-base-data",), make)
@@ -359,6 +360,30 @@ def _bands_frame(ds: Dataset, depths: Sequence[float]) -> list[dict[str, Any]]:
     return out
 
 
+def _day_data(ds: Dataset, date: dt.date) -> dict[str, Any]:
+    """What the map needs for one date, whatever the options: codes per cell and place, and changes."""
+    states = control.place_states(ds, date)
+    src_index = _sources_index(ds)
+    days = {d: i for i, d in enumerate(ds.dates)}
+    zones = control.control_zones(ds, date)
+    areas = dict(zip(zones["controller"], zones["area_km2"], strict=True))
+    pids = list(ds.places["id"])
+    data: dict[str, Any] = {
+        "areas": [esc(f"{areas[c]:,.0f} km²") if c in areas else "" for c in settings.CONTROLLERS],
+        "cells": [CODES[c] for c in control.cell_controllers(ds, date)],
+        "pc": [CODES[states[p].controller] for p in pids],
+        "since": [days[states[p].since] for p in pids],
+        "src": [src_index.get(states[p].source, 0) for p in pids],
+        "nEvents": sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date),
+    }
+    since = date - dt.timedelta(days=1)  # the day panel's "changed since" date (viewmodel.previous_date)
+    if since in days:
+        changes = _changes_data(ds, since, date)
+        if changes is not None:
+            data["changes"] = changes
+    return data
+
+
 def frame_data(
     ds: Dataset,
     date: dt.date,
@@ -367,37 +392,28 @@ def frame_data(
     palette_name: str | None = None,
     since: dt.date | None = None,
 ) -> str:
-    """JSON of one date's frame for the map runtime (a few kB; cached per date and options)."""
+    """JSON of one rerun's frame for the map runtime: the date and the options (well under 1 kB).
+
+    The per-date codes travel once, with the base data (``base_data()["days"]``); the runtime
+    combines them with these options, and redraws straight from the page's date slider when it
+    can, without waiting for the server.
+    """
     shown_t = tuple(sorted(set(shown)))
     key = ("mapview-frame", date, tuple(depths), shown_t, palette_name, since)
 
     def make() -> str:
         colours = palette(palette_name)
-        states = control.place_states(ds, date)
-        src_index = _sources_index(ds)
-        days = {d: i for i, d in enumerate(ds.dates)}
-        zones = control.control_zones(ds, date)
-        areas = dict(zip(zones["controller"], zones["area_km2"], strict=True))
-        pids = list(ds.places["id"])
         data: dict[str, Any] = {
             "date": date.isoformat(),
-            "day": days[date],
+            "day": ds.dates.index(date),
             "cls": date_class(date),
             "shown": list(shown_t),
             "colours": [colours[c] for c in settings.CONTROLLERS],
-            "areas": [esc(f"{areas[c]:,.0f} km²") if c in areas else "" for c in settings.CONTROLLERS],
-            "cells": [CODES[c] for c in control.cell_controllers(ds, date)],
-            "pc": [CODES[states[p].controller] for p in pids],
-            "since": [days[states[p].since] for p in pids],
-            "src": [src_index.get(states[p].source, 0) for p in pids],
-            "nEvents": sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date),
+            # Changes are drawn against the previous date only (the day panel's "since").
+            "changes": since is not None and since == date - dt.timedelta(days=1),
         }
         if "buffers" in shown_t and depths:
             data["bands"] = _bands_frame(ds, depths)
-        if "changes" in shown_t and since is not None and since < date:
-            changes = _changes_data(ds, since, date)
-            if changes is not None:
-                data["changes"] = changes
         return _js_json(data)
 
     return ds.cached(key, make)

@@ -1,7 +1,7 @@
 // territory's map runtime. base() draws everything that does not depend on the date once (from
-// window.TERRITORY_BASE, a static file the build writes); frame() restyles it for a date from a few
-// kilobytes of codes. Every string in the data is HTML-escaped on the server: this code only joins
-// those escaped pieces, it never builds markup from unescaped input.
+// window.TERRITORY_BASE, a static file the build writes, with every date's codes); frame() takes a
+// rerun's options and render() restyles the map for a date. Every string in the data is HTML-escaped
+// on the server: this code only joins those escaped pieces, it never builds markup from unescaped input.
 window.territory = (function () {
   "use strict";
   var S = null; // state made by base()
@@ -9,7 +9,7 @@ window.territory = (function () {
   function geo(fc, opts) { return L.geoJSON(fc, opts); }
 
   function base(map, B, tiles) {
-    S = { map: map, B: B, groups: {}, eventLayers: [], frame: null };
+    S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawn: null, day: 0 };
     geo(B.neighbours, {
       interactive: false,
       style: function () { return { fillColor: "#e8e4da", color: "#b5ad9c", weight: 0.8, fillOpacity: tiles ? 0 : 1 }; },
@@ -74,6 +74,7 @@ window.territory = (function () {
 
     S.groups.events = L.layerGroup();
     S.groups.bands = L.layerGroup();
+    S.groups.changes = L.layerGroup();
 
     // Legend: labels come escaped with the base data; swatch colours follow the frame's palette.
     var legend = L.control({ position: "bottomright" });
@@ -105,8 +106,8 @@ window.territory = (function () {
   }
 
   function held(p) {
-    var F = S.frame;
-    return S.B.labels[F.pc[p]] + " since " + S.B.dates[F.since[p]] + "<br>Source: " + S.B.srcs[F.src[p]];
+    var D = S.B.days[S.day];
+    return S.B.labels[D.pc[p]] + " since " + S.B.dates[D.since[p]] + "<br>Source: " + S.B.srcs[D.src[p]];
   }
 
   function placePopup(p) {
@@ -121,8 +122,8 @@ window.territory = (function () {
   }
 
   function zoneTip(i) {
-    var F = S.frame, c = F.cells[i];
-    return S.B.labels[c] + ": " + F.areas[c] + " on " + F.date;
+    var D = S.B.days[S.day], c = D.cells[i];
+    return S.B.labels[c] + ": " + D.areas[c] + " on " + S.B.dates[S.day];
   }
 
   function eventLayer(e) {
@@ -142,68 +143,134 @@ window.territory = (function () {
     if (!on && S.map.hasLayer(g)) S.map.removeLayer(g);
   }
 
+  // A rerun's frame: the options (layers shown, palette, bands) and the server's date. The map shows
+  // the date on the page's slider when there is one (it may already be ahead of the server), else the
+  // frame's.
   function frame(group, F) {
     if (!S) return;
-    S.frame = F;
-    var colours = F.colours, i;
+    var key = JSON.stringify([F.shown, F.colours, F.bands || null, F.changes]);
+    var optionsChanged = key !== S.optionsKey;
+    S.options = F;
+    S.optionsKey = key;
+    if (optionsChanged) {
+      drawBands(F.bands);
+      S.drawn = null;
+    }
+    watchSlider();
+    var d = sliderDay();
+    render(d === null ? F.day : d);
+  }
+
+  // Draw one date with the current options; only what differs from what is on screen is touched.
+  function render(day) {
+    var F = S.options, D = S.B.days[day], colours = F.colours, i;
+    if (!F || !D) return;
+    var was = S.drawn;
+    if (was && was.day === day) return;
+    var old = was ? S.B.days[was.day] : null;
+    S.day = day;
+    S.drawn = { day: day };
     for (i = 0; i < S.swatches.length; i++) S.swatches[i].style.background = colours[i];
     var shown = {};
     for (i = 0; i < F.shown.length; i++) shown[F.shown[i]] = true;
 
-    // Zones: restyle every cell and give its path the date's class (paths exist once shown).
+    // Zones: recolour the cells whose holder changed, and give every path the date's class.
     show("zones", !!shown.zones);
-    var cls = "leaflet-interactive territory-zone " + F.cls;
+    var cls = "leaflet-interactive territory-zone territory-date-" + S.B.dates[day];
     for (i = 0; i < S.cells.length; i++) {
-      var l = S.cells[i], col = colours[F.cells[i]];
-      l.setStyle({ fillColor: col });
+      var l = S.cells[i];
+      if (!old || old.cells[i] !== D.cells[i]) l.setStyle({ fillColor: colours[D.cells[i]] });
       if (l._path) l._path.setAttribute("class", cls);
     }
 
-    for (i = 0; i < S.points.length; i++) S.points[i].setStyle({ fillColor: colours[F.pc[i]] });
+    for (i = 0; i < S.points.length; i++) {
+      if (!old || old.pc[i] !== D.pc[i]) S.points[i].setStyle({ fillColor: colours[D.pc[i]] });
+    }
     show("points", !!shown.points);
 
+    var date = S.B.dates[day];
     for (i = 0; i < S.villages.length; i++) {
       var cap = S.B.villages.captured[i];
-      S.villages[i].setStyle({ fillOpacity: cap && cap <= F.date ? 0.9 : 0 });
+      S.villages[i].setStyle({ fillOpacity: cap && cap <= date ? 0.9 : 0 });
     }
     show("villages", !!shown.villages);
 
-    for (i = 0; i < S.sites.length; i++) S.sites[i].setIcon(siteIcon(i, colours[F.pc[S.B.sites.place[i]]]));
+    for (i = 0; i < S.sites.length; i++) {
+      var p = S.B.sites.place[i];
+      if (!old || old.pc[p] !== D.pc[p]) S.sites[i].setIcon(siteIcon(i, colours[D.pc[p]]));
+    }
     show("sites", !!shown.sites);
 
     // Events up to the date (they are sorted by date); the date's own drawn larger.
-    S.groups.events.clearLayers();
-    var E = S.B.events;
-    for (i = 0; i < F.nEvents; i++) {
-      var today = E.day[i] === F.day;
-      var m = eventLayer(i);
+    var E = S.B.events, g = S.groups.events;
+    for (i = 0; i < E.xy.length; i++) {
+      var m = S.eventLayers[i];
+      if (i >= D.nEvents) {
+        if (m && g.hasLayer(m)) g.removeLayer(m);
+        continue;
+      }
+      var today = E.day[i] === day;
+      m = eventLayer(i);
       m.setStyle({ radius: today ? 9 : 5, weight: today ? 2.5 : 1.2, color: today ? "#000000" : colours[E.c[i]] });
       m.setRadius(today ? 9 : 5);
-      S.groups.events.addLayer(m);
+      if (!g.hasLayer(m)) g.addLayer(m);
     }
     show("events", !!shown.events);
-
-    // Bands: the default ones come with the base data, custom ones with the frame.
-    S.groups.bands.clearLayers();
-    if (F.bands) {
-      for (i = 0; i < F.bands.length; i++) {
-        var b = F.bands[i];
-        var feature = b.ref !== undefined ? S.B.bands[b.ref] : b.feature;
-        drawBand(S.groups.bands, feature, b.colour, b.at);
-      }
-    }
     show("bands", !!shown.buffers);
 
-    // What changed since the previous date: small, sent with the frame, drawn in the dynamic group.
-    if (F.changes) {
-      geo(F.changes, {
+    // What changed since the previous date (sent once per date with the base data).
+    S.groups.changes.clearLayers();
+    if (F.changes && D.changes) {
+      geo(D.changes, {
         style: function (f) {
           return { color: "#000000", weight: 2.5, dashArray: "6 4", fillColor: colours[f.properties.c],
                    fillOpacity: 0.35, className: "territory-change" };
         },
         onEachFeature: function (f, l) { l.bindTooltip(f.properties.t, { sticky: true }); },
-      }).addTo(group);
+      }).addTo(S.groups.changes);
     }
+    show("changes", !!shown.changes);
+  }
+
+  // Bands: the default ones come with the base data, custom ones with the frame.
+  function drawBands(bands) {
+    S.groups.bands.clearLayers();
+    for (var i = 0; bands && i < bands.length; i++) {
+      var b = bands[i];
+      drawBand(S.groups.bands, b.ref !== undefined ? S.B.bands[b.ref] : b.feature, b.colour, b.at);
+    }
+  }
+
+  // The page's date slider (Streamlit's, in the parent page; same origin). Reading it lets the map
+  // redraw the moment the slider moves, from the per-date data it already has; the rerun that
+  // follows updates the rest of the page. Without access to it, the map waits for the frames.
+  var SLIDER = 'input[type="range"][aria-label="Date"]';
+
+  function parentDocument() {
+    try {
+      return window.parent && window.parent !== window ? window.parent.document : null;
+    } catch (e) {
+      return null; // another origin
+    }
+  }
+
+  function sliderDay() {
+    var doc = parentDocument(), el = doc && doc.querySelector(SLIDER);
+    if (!el) return null;
+    var i = S.B.dates.indexOf(el.getAttribute("aria-valuetext"));
+    return i < 0 ? null : i;
+  }
+
+  function watchSlider() {
+    var doc = parentDocument();
+    if (S.watching || !doc || !doc.body || !window.MutationObserver) return;
+    var observer = new MutationObserver(function () {
+      var d = sliderDay();
+      if (d !== null && S.options) render(d);
+    });
+    observer.observe(doc.body, { subtree: true, attributes: true, attributeFilter: ["aria-valuetext"] });
+    window.addEventListener("pagehide", function () { observer.disconnect(); });
+    S.watching = true;
   }
 
   function drawBand(target, f, colour, at) {
