@@ -221,12 +221,9 @@ def compare_tab(date: dt.date, _since: dt.date | None) -> None:
         st.info("Pick one or more depths in the sidebar to compare them.")
         return
     st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{date.isoformat()}**.")
-    st.dataframe(viewmodel.compare_table(ds, date, depths), hide_index=True, width="stretch")
-    share = viewmodel.share_long(ds, date, depths)
-    colours = mapview.palette(st.session_state.palette)
-    st.vega_lite_chart(share, viewmodel.share_chart_spec(colours, len(depths)), width="stretch")
+    st.html(viewmodel.compare_html(ds, date, depths, mapview.palette(st.session_state.palette)))
     st.caption(
-        "Population and place counts are GeoNames figures (approximate, of varying date). Areas are "
+        "\\*Population and place counts are GeoNames figures (approximate, of varying date). Areas are "
         "measured in an equal-area projection (EPSG:6933); bands are buffered in UTM 37N from the "
         "Natural Earth border line."
     )

@@ -77,8 +77,10 @@ def test_map_draws_with_no_network(page, server, artifacts):
     frame = page.frame_locator(MAP_FRAME).first
     assert frame.locator("path.territory-zone").count() >= 4
     assert frame.locator(".leaflet-container").count() == 1
-    # The charts draw offline too (Vega-Lite ships with Streamlit).
-    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=30_000)
+    # The comparison (plain HTML) and the charts (Vega-Lite ships with Streamlit) draw offline too.
+    page.locator("table.territory-compare").wait_for(state="visible", timeout=30_000)
+    assert page.locator("table.territory-compare tbody tr").count() == 5
+    assert page.locator(".territory-share span").count() >= 5
     page.get_by_role("tab", name="Over time").click()
     page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(500)

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+import shutil
 
 import pytest
 
@@ -30,7 +31,19 @@ def test_static_basemap_file_matches_the_committed_data(ds):
     """The build wrote static/territory/basemap.js for exactly this geodata/ (else the app inlines it)."""
     assert mapview.base_uses_static_file(ds)
     text = (settings.PROJECT_ROOT / "static" / "territory" / "basemap.js").read_text(encoding="utf-8")
-    assert mapview.basemap_fingerprint(mapview.base_data(ds)) in text.splitlines()[0]
+    first = text.splitlines()[0]
+    assert f"fingerprint: {mapview.basemap_fingerprint(mapview.base_data(ds))}" in first
+    assert f"geodata: {mapview.geodata_digest(ds.directory)}" in first
+
+
+def test_edited_geodata_is_not_paired_with_the_static_file(ds, tmp_path):
+    """The cheap start-up check (a digest of the geodata files) notices any edit, and the app inlines."""
+    shutil.copytree(ds.directory, tmp_path / "geodata")
+    timeline = tmp_path / "geodata" / "timeline.json"
+    timeline.write_text(timeline.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    other = Dataset.load(tmp_path / "geodata")
+    assert not mapview.base_uses_static_file(other)
+    assert mapview.base_script(other).startswith("window.TERRITORY_BASE = {")
 
 
 def test_base_data_lines_up_with_the_dataset(ds):

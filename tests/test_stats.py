@@ -3,6 +3,7 @@
 import datetime as dt
 import itertools
 import json
+import re
 
 import geopandas as gpd
 import pytest
@@ -99,3 +100,19 @@ def test_every_layer_round_trips_through_geopandas(ds, tmp_path, name):
     for geom, f in zip(gdf.geometry, data["features"], strict=True):
         assert geom.equals_exact(shape(f["geometry"]), tolerance=1e-9)
     assert layers.layer_geojson(ds, name, dt.date(2024, 12, 3), (6, 22), dt.date(2024, 12, 1)) == text
+
+
+def test_compare_html_matches_the_statistics_and_escapes(ds):
+    from territory import mapview, viewmodel
+
+    date = dt.date(2024, 12, 2)
+    colours = mapview.palette("colour-blind safe")
+    text = viewmodel.compare_html(ds, date, (3, 22), colours)
+    result = stats.stats(ds, date, (3, 22))
+    assert text.count("<tr>") == 1 + 2  # header + one row per band
+    for b in result["buffers"]:
+        assert f"{b['area_km2']:,.0f}" in text and f"{b['population']:,}" in text
+    # Each band's bar segments add up to the whole band.
+    widths = [float(w) for w in re.findall(r"<span style=\"width:([0-9.]+)%", text)]
+    assert abs(sum(widths) - 200.0) < 0.1  # two bands, 100% each
+    assert colours["sdf"] in text and "<script" not in text

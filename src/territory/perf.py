@@ -37,11 +37,16 @@ def rerun_timer() -> Iterator[None]:
 _WARMED: set[int] = set()
 
 
-def warm_caches(ds, depths, shown, palette_name=None) -> None:
-    """Compute every date's zones, changes, statistics and map data for the default view."""
+def warm_caches(ds, depths, shown, palette_name=None, pause: float = 0.0) -> None:
+    """Compute every date's zones, changes, statistics and map data for the default view.
+
+    ``pause`` seconds are slept between dates, so a server warming up keeps answering its first
+    visitor's requests (the page's scripts are served by the same process).
+    """
     from territory import control, mapview, stats
 
     for date in ds.dates:
+        time.sleep(pause)
         since = date - dt.timedelta(days=1) if date > ds.baseline_date else None
         control.control_zones(ds, date)
         if since is not None:
@@ -50,11 +55,22 @@ def warm_caches(ds, depths, shown, palette_name=None) -> None:
         mapview.frame_data(ds, date, depths, shown, palette_name, since)
 
 
+WARM_DELAY_S = 3.0  # after the first page, long enough for its map to load
+WARM_PAUSE_S = 0.05
+
+
 def warm_in_background(ds, depths, shown) -> None:
-    """Start :func:`warm_caches` once per dataset in a daemon thread (the first page stays quick)."""
+    """Start :func:`warm_caches` once per dataset, a few seconds later, in a daemon thread.
+
+    The delay and the pauses keep the first visitor's page quick: while its browser loads the
+    page's scripts from this process, the warming would compete with them for the interpreter.
+    """
     import threading
 
     if id(ds) in _WARMED:
         return
     _WARMED.add(id(ds))
-    threading.Thread(target=warm_caches, args=(ds, depths, shown), name="territory-warm", daemon=True).start()
+    timer = threading.Timer(WARM_DELAY_S, warm_caches, args=(ds, depths, shown), kwargs={"pause": WARM_PAUSE_S})
+    timer.name = "territory-warm"
+    timer.daemon = True
+    timer.start()

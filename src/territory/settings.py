@@ -69,6 +69,7 @@ CONTROLLER_LABELS = {
     SDF: "Kurdish-led SDF",
     CONTESTED: "Contested / fighting",
 }
+CONTROLLER_SHORT = {GOVERNMENT: "Government", HTS: "HTS-led", SNA: "SNA", SDF: "SDF", CONTESTED: "Contested"}
 # Common convention of Syrian control maps (government red, SDF yellow, SNA light green, HTS-led
 # opposition a distinct grey-green), and an Okabe–Ito palette that stays apart for colour-blind readers.
 PALETTES: dict[str, dict[str, str]] = {

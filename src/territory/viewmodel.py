@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -102,45 +103,52 @@ def proposal_options(ds: Dataset) -> list[dict[str, Any]]:
     return [seen[d] for d in sorted(seen)]
 
 
-def compare_table(ds: Dataset, date: dt.date, depths: Sequence[float]) -> pd.DataFrame:
-    """Side-by-side comparison of bands: area, population, places, key sites, share per holder."""
+def compare_html(ds: Dataset, date: dt.date, depths: Sequence[float], colours: dict[str, str]) -> str:
+    """The chosen bands side by side: area, places, population, key sites, and who held how much.
+
+    Plain HTML (every data string escaped) with a stacked bar per band whose segments are also
+    written out as text, so the shares read without the colours.
+    """
     result = stats.stats(ds, date, depths)
+    head = ["Band", "Proposals", "Area (km²)", "Places", "Population*", "Key sites", f"Held on {date:%d %b %Y}"]
     rows = []
     for b in result["buffers"]:
-        row: dict[str, Any] = {
-            "depth (mi)": buffers.format_depth(b["depth_miles"]),
-            "depth (km)": round(b["depth_miles"] * settings.METRES_PER_MILE / 1000, 1),
-            "proposals": "; ".join(b["proposals"]) or "custom",
-            "area (km²)": round(b["area_km2"]),
-            "population (approx.)": b["population"],
-            "places": b["places"],
-            "key sites": ", ".join(b["sites"]) or "—",
-        }
+        km = b["depth_miles"] * settings.METRES_PER_MILE / 1000
         total = sum(b["held_km2"].values()) or 1.0
-        for ctl in settings.CONTROLLERS:
-            row[f"% {ctl}"] = round(100 * b["held_km2"].get(ctl, 0.0) / total, 1)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def share_long(ds: Dataset, date: dt.date, depths: Sequence[float]) -> pd.DataFrame:
-    """Long table (band, controller, km², %) for the share chart."""
-    rows = []
-    for depth in sorted(depths):
-        held = stats.band_holdings(ds, date, depth)
-        total = sum(held.values()) or 1.0
-        for ctl, km2 in held.items():
-            rows.append(
-                {
-                    "band": f"{buffers.format_depth(depth)} mi",
-                    "depth": depth,
-                    "controller": ctl,
-                    "holder": settings.CONTROLLER_LABELS[ctl],
-                    "km2": km2,
-                    "share": round(100 * km2 / total, 1),
-                }
-            )
-    return pd.DataFrame(rows)
+        shares = [(c, b["held_km2"].get(c, 0.0), 100 * b["held_km2"].get(c, 0.0) / total) for c in settings.CONTROLLERS]
+        shares = [s for s in shares if s[1] > 0]
+        bar = "".join(
+            f'<span style="width:{pct:.2f}%;background:{html.escape(colours[c])}" '
+            f'title="{html.escape(settings.CONTROLLER_LABELS[c])}: {km2:,.0f} km² ({pct:.1f}%)"></span>'
+            for c, km2, pct in shares
+        )
+        text = " · ".join(
+            f"{html.escape(settings.CONTROLLER_SHORT[c])} {'&lt;1' if pct < 0.5 else f'{pct:.0f}'}%"
+            for c, _, pct in shares
+        )
+        cells = [
+            f"<b>{html.escape(buffers.format_depth(b['depth_miles']))} mi</b><br><small>{km:.1f} km</small>",
+            html.escape("; ".join(b["proposals"]) or "custom"),
+            f"{b['area_km2']:,.0f}",
+            f"{b['places']:,}",
+            f"{b['population']:,}",
+            html.escape(", ".join(b["sites"]) or "—"),
+            f'<div class="territory-share">{bar}</div><small>{text}</small>',
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (
+        "<style>.territory-compare{border-collapse:collapse;width:100%;font-size:0.9rem}"
+        ".territory-compare th,.territory-compare td{border-bottom:1px solid #ddd;padding:4px 6px;"
+        "text-align:left;vertical-align:top}.territory-compare td:nth-child(n+3):nth-child(-n+5){text-align:right}"
+        ".territory-compare td:first-child{white-space:nowrap}"
+        ".territory-share{display:flex;height:14px;min-width:140px;border:1px solid #888;margin:2px 0}"
+        ".territory-share span{display:block;height:100%}</style>"
+        '<table class="territory-compare"><thead><tr>'
+        + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def series_long(ds: Dataset) -> pd.DataFrame:
@@ -209,25 +217,6 @@ def about_markdown(ds: Dataset) -> str:
         f"{len(ds.events)} events, {len(ds.sources)} sources."
     )
     return ABOUT + "\n" + span
-
-
-def share_chart_spec(colours: dict[str, str], n_bands: int) -> dict[str, Any]:
-    """Vega-Lite spec of the stacked share-per-holder bar chart (data passed separately)."""
-    return {
-        "mark": {"type": "bar"},
-        "height": 40 + 32 * n_bands,
-        "encoding": {
-            "y": {"field": "band", "type": "nominal", "sort": {"field": "depth"}, "title": "Band"},
-            "x": {"field": "share", "type": "quantitative", "stack": "normalize", "title": "Share of the band's area"},
-            "color": {
-                "field": "controller",
-                "type": "nominal",
-                "scale": {"domain": list(colours), "range": list(colours.values())},
-                "title": "Held by",
-            },
-            "tooltip": [{"field": f} for f in ("band", "holder", "km2", "share")],
-        },
-    }
 
 
 def series_chart_spec(colours: dict[str, str], measure: str, title: str, date: dt.date) -> dict[str, Any]:
