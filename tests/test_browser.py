@@ -90,6 +90,21 @@ def test_map_draws_with_no_network(page, server, artifacts):
     assert all("127.0.0.1" not in u for u in page.outside_requests)
 
 
+def test_serve_runs_the_dashboard(browser, tmp_path):
+    """`python -m territory serve` (libraries and data loaded before the first visitor) serves the same app."""
+    with streamlit_server(serve=True, log=tmp_path / "serve.log") as (url, _pid):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        try:
+            pg = context.new_page()
+            pg.goto(f"{url}/?date=2024-12-01")
+            _wait_for_zone_date(pg, "2024-12-01")
+            pg.get_by_text("Sunday 01 December 2024").first.wait_for(timeout=30_000)
+        finally:
+            context.close()
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
+    assert "loading libraries and geodata" in log and "Traceback" not in log
+
+
 def test_slider_redraws_zones_for_the_new_date(page, server, artifacts):
     page.goto(f"{server}/?date=2024-11-29")
     _wait_for_zone_date(page, "2024-11-29")

@@ -49,6 +49,11 @@ def test_bad_arguments_exit_2_with_one_line(args, needle):
     assert needle in err
 
 
+def test_unknown_options_are_refused_except_for_serve():
+    err = _one_line_error(run_cli("export", "syria", "--server.port", "8502", "-o", "-"))
+    assert "unrecognized arguments: --server.port 8502" in err
+
+
 def test_unwritable_output(tmp_path):
     err = _one_line_error(run_cli("export", "syria", "-o", str(tmp_path / "missing" / "x.geojson")))
     assert "does not exist" in err

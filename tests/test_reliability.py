@@ -68,9 +68,10 @@ def test_app_names_the_broken_file(tmp_path, monkeypatch, name, mode):
 
 def test_missing_geodata_dir(tmp_path, monkeypatch):
     missing = tmp_path / "nowhere"
-    proc = run_cli("stats", env={"TERRITORY_GEODATA": str(missing)})
-    assert proc.returncode == 2
-    assert "does not exist" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+    for verb in ("stats", "serve"):  # serve refuses to start a server on data it cannot read
+        proc = run_cli(verb, env={"TERRITORY_GEODATA": str(missing)})
+        assert proc.returncode == 2
+        assert "does not exist" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
     monkeypatch.setenv("TERRITORY_GEODATA", str(missing))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception

@@ -1,4 +1,4 @@
-"""The command line: ``python -m territory build | layers | export | stats | check``.
+"""The command line: ``python -m territory build | layers | export | stats | check | serve``.
 
 Errors a user can fix (unknown layer, bad date, bad depths, seed problems, missing data) exit with
 status 2 and a one-line message (seed problems: one line each), never a traceback.
@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
             help="buffer depths in miles, comma-separated (default 3,6,10,22,30; 0.5 to 60)",
         )
         e.add_argument("--geodata", type=Path, help="read layers from this directory")
+
+    sub.add_parser(
+        "serve",
+        help="run the dashboard (streamlit run dashboard.py), its libraries and data loaded before the first visitor",
+        description="Any other options go to streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0",
+    )
     return p
 
 
@@ -160,10 +166,36 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """``streamlit run dashboard.py`` in this process, after importing and loading what the page needs.
+
+    A plain ``streamlit run`` imports folium, pandas and geopandas and reads geodata/ when the first
+    visitor arrives (about a second); here that happens before the server listens.
+    """
+    import os
+
+    from territory import perf
+
+    for var in ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE"):  # keep them valid after chdir
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).resolve())
+    os.chdir(settings.PROJECT_ROOT)  # .streamlit/config.toml and static/ are read from here
+    print("territory: loading libraries and geodata/ …", file=sys.stderr, flush=True)
+    perf.preload()
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = ["streamlit", "run", str(settings.PROJECT_ROOT / "dashboard.py"), *args.streamlit_options]
+    return streamlit_cli.main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.streamlit_options = extra
     try:
         if args.command == "layers":
             print("\n".join(settings.LAYERS))
@@ -173,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check": _cmd_check,
             "export": _cmd_export,
             "stats": _cmd_stats,
+            "serve": _cmd_serve,
         }[args.command]
         return handler(args)
     except SeedValidationError as exc:

@@ -34,6 +34,21 @@ def rerun_timer() -> Iterator[None]:
                 fh.write(f"{(time.perf_counter() - start) * 1000:.2f}\n")
 
 
+def preload() -> None:
+    """Import the dashboard's libraries and load the default dataset now (``python -m territory serve``).
+
+    Raises :class:`territory._errors.DataError` when geodata/ is missing or broken.
+    """
+    # Not Streamlit itself: loading its configuration before `streamlit run` parses the command line
+    # would make it warn that the server options changed.
+    import folium  # noqa: F401
+
+    from territory import appstate, layers, mapview, mapview_folium, stats, viewmodel  # noqa: F401
+    from territory.data import default_dataset
+
+    mapview.base_uses_static_file(default_dataset())
+
+
 _WARMED: set[int] = set()
 
 

@@ -44,15 +44,26 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    script: Path = DASHBOARD, env: dict[str, str] | None = None, log: Path | None = None, timeout: float = 60.0
+    script: Path = DASHBOARD,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    timeout: float = 60.0,
+    serve: bool = False,
 ) -> Iterator[tuple[str, int]]:
-    """Run ``streamlit run script`` on 127.0.0.1 and a free port until the block ends.
+    """Run ``streamlit run script`` (or ``python -m territory serve``) on 127.0.0.1 and a free port.
 
-    Yields the base URL and the server's pid once ``/_stcore/health`` answers ``ok``.
+    Yields the base URL and the server's pid once ``/_stcore/health`` answers ``ok``; stops the
+    server when the block ends.
     """
     port = free_port()
     out = log.open("wb") if log else subprocess.DEVNULL
-    args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    if serve:
+        if script != DASHBOARD:
+            msg = "serve runs dashboard.py only"
+            raise ValueError(msg)
+        args = [sys.executable, "-m", "territory", "serve", "--server.port", str(port)]
+    else:
+        args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     args += ["--server.headless", "true", "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(
         args, cwd=settings.PROJECT_ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
