@@ -129,7 +129,8 @@ async def run(sessions: int, seconds: float, split_cores: bool = False, think: f
         "steps": {},
     }
     rerun_log = Path(tempfile.mkstemp(prefix="territory-load-", suffix=".log")[1])
-    with streamlit_server(ROOT / "dashboard.py", env={"TERRITORY_RERUN_LOG": str(rerun_log)}) as (url, pid):
+    env = {"TERRITORY_RERUN_LOG": str(rerun_log)}
+    with streamlit_server(ROOT / "dashboard.py", env=env, serve=True) as (url, pid):
         own = os.sched_getaffinity(0)
         if split_cores:  # the server on the first core, the browsers (started from here) on the others
             cores = sorted(own)
