@@ -73,35 +73,34 @@ def band_population_held(ds: Dataset, date: dt.date, depth: float) -> dict[str, 
     return out
 
 
+def band_summary(ds: Dataset, depth: float) -> dict[str, Any]:
+    """What a band of ``depth`` miles covers, whatever the date (the fields shared by layer and stats)."""
+    c = _band_contents(ds, depth)
+    return {
+        "depth_miles": depth,
+        "proposals": proposals_for_depth(ds, depth),
+        "area_km2": c["area_km2"],
+        "population": c["population"],
+        "places": c["places"],
+        "sites": c["sites"],
+    }
+
+
 def buffer_layer(ds: Dataset, depths: Sequence[float], date: dt.date | None) -> gpd.GeoDataFrame:
     """Layer ``buffers``: one band per depth; with a date, also who holds how much of it."""
-    rows: dict[str, list[Any]] = {
-        "depth_miles": [],
-        "label": [],
-        "proposals": [],
-        "area_km2": [],
-        "population": [],
-        "places": [],
-        "sites": [],
-    }
-    if date is not None:
-        rows["date"] = []
-        rows["held_km2"] = []
-    geoms = []
+    rows = []
     for depth in sorted(depths):
-        c = _band_contents(ds, depth)
-        rows["depth_miles"].append(depth)
-        rows["label"].append(f"{buffers.format_depth(depth)} mi ({depth * settings.METRES_PER_MILE / 1000:.1f} km)")
-        rows["proposals"].append(proposals_for_depth(ds, depth))
-        rows["area_km2"].append(c["area_km2"])
-        rows["population"].append(c["population"])
-        rows["places"].append(c["places"])
-        rows["sites"].append(c["sites"])
+        row = band_summary(ds, depth)
+        row["label"] = f"{buffers.format_depth(depth)} mi ({depth * settings.METRES_PER_MILE / 1000:.1f} km)"
         if date is not None:
-            rows["date"].append(date)
-            rows["held_km2"].append(band_holdings(ds, date, depth))
-        geoms.append(c["geometry"])
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
+            row["date"] = date
+            row["held_km2"] = band_holdings(ds, date, depth)
+        rows.append(row)
+    columns = ["depth_miles", "label", "proposals", "area_km2", "population", "places", "sites"]
+    columns += ["date", "held_km2"] if date is not None else []
+    frame = pd.DataFrame(rows, columns=columns)
+    geoms = [band_geometry(ds, depth) for depth in sorted(depths)]
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=settings.CRS_WGS84)
 
 
 def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]:
@@ -115,21 +114,14 @@ def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]
 
 def stats(ds: Dataset, date: dt.date, depths: Sequence[float]) -> dict[str, Any]:
     """The ``stats`` JSON of DESIGN.md for one date and set of depths."""
-    bands = []
-    for depth in sorted(depths):
-        c = _band_contents(ds, depth)
-        bands.append(
-            {
-                "depth_miles": depth,
-                "proposals": proposals_for_depth(ds, depth),
-                "area_km2": c["area_km2"],
-                "population": c["population"],
-                "places": c["places"],
-                "sites": c["sites"],
-                "held_km2": band_holdings(ds, date, depth),
-                "population_held": band_population_held(ds, date, depth),
-            }
-        )
+    bands = [
+        {
+            **band_summary(ds, depth),
+            "held_km2": band_holdings(ds, date, depth),
+            "population_held": band_population_held(ds, date, depth),
+        }
+        for depth in sorted(depths)
+    ]
     return {"date": date.isoformat(), "controllers": controller_totals(ds, date), "buffers": bands}
 
 
