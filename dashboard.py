@@ -190,7 +190,7 @@ def _timeline_view() -> None:
             st_folium(
                 mapview.base_map(ds, web_tiles=web_tiles),
                 key="map",
-                feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette, since),
+                feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette),
                 returned_objects=[],
                 height=600,
                 use_container_width=True,

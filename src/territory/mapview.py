@@ -417,7 +417,6 @@ def frame_data(
     depths: Sequence[float],
     shown: Iterable[str],
     palette_name: str | None = None,
-    since: dt.date | None = None,
 ) -> str:
     """JSON of one rerun's frame for the map runtime: the date and the options (well under 1 kB).
 
@@ -426,7 +425,7 @@ def frame_data(
     can, without waiting for the server.
     """
     shown_t = tuple(sorted(set(shown)))
-    key = ("mapview-frame", date, tuple(depths), shown_t, palette_name, since)
+    key = ("mapview-frame", date, tuple(depths), shown_t, palette_name)
 
     def make() -> str:
         colours = palette(palette_name)
@@ -436,8 +435,6 @@ def frame_data(
             "cls": date_class(date),
             "shown": list(shown_t),
             "colours": [colours[c] for c in settings.CONTROLLERS],
-            # Changes are drawn against the previous date only (the day panel's "since").
-            "changes": since is not None and since == date - dt.timedelta(days=1),
         }
         if "buffers" in shown_t and depths:
             data["bands"] = _bands_frame(ds, depths)
@@ -452,7 +449,6 @@ def dynamic_groups(
     depths: Sequence[float],
     shown: Iterable[str],
     palette_name: str | None = None,
-    since: dt.date | None = None,
 ) -> list[folium.FeatureGroup]:
     """The date- and option-dependent part of the map: one small frame for the runtime."""
-    return [DynamicLayers(frame_data(ds, date, depths, shown, palette_name, since), date)]
+    return [DynamicLayers(frame_data(ds, date, depths, shown, palette_name), date)]

@@ -67,7 +67,7 @@ def warm_caches(ds, depths, shown, palette_name=None, pause: float = 0.0) -> Non
         if since is not None:
             control.changes(ds, since, date)
         stats.stats(ds, date, depths)
-        mapview.frame_data(ds, date, depths, shown, palette_name, since)
+        mapview.frame_data(ds, date, depths, shown, palette_name)
 
 
 WARM_DELAY_S = 3.0  # after the first page, long enough for its map to load

@@ -148,7 +148,7 @@ window.territory = (function () {
   // frame's.
   function frame(group, F) {
     if (!S) return;
-    var key = JSON.stringify([F.shown, F.colours, F.bands || null, F.changes]);
+    var key = JSON.stringify([F.shown, F.colours, F.bands || null]);
     var optionsChanged = key !== S.optionsKey;
     S.options = F;
     S.optionsKey = key;
@@ -220,7 +220,7 @@ window.territory = (function () {
 
     // What changed since the previous date (sent once per date with the base data).
     S.groups.changes.clearLayers();
-    if (F.changes && D.changes) {
+    if (D.changes) {
       geo(D.changes, {
         style: function (f) {
           return { color: "#000000", weight: 2.5, dashArray: "6 4", fillColor: colours[f.properties.c],
