@@ -125,14 +125,14 @@ st.session_state.timer = timer
 @st.fragment(run_every=timer)
 def timeline_view() -> None:
     """Date controls, map and the date's events: reruns alone while playing or stepping."""
+    wanted = st.session_state.get("speed", 1.0) if st.session_state.playing else None
+    if wanted != st.session_state.timer:
+        st.rerun(scope="app")
     with perf.rerun_timer():
         _timeline_view()
 
 
 def _timeline_view() -> None:
-    wanted = st.session_state.get("speed", 1.0) if st.session_state.playing else None
-    if wanted != st.session_state.timer:
-        st.rerun(scope="app")
     if st.session_state.playing:
         if st.session_state.date >= ds.end_date:
             st.session_state.playing = False

@@ -113,7 +113,10 @@ async def session(browser, url: str, n: int, seconds: float, stats: dict, think:
 def pin(pid: int, cpus: set[int]) -> None:
     """Bind every thread of a process to ``cpus`` (Linux)."""
     for task in Path(f"/proc/{pid}/task").iterdir():
-        os.sched_setaffinity(int(task.name), cpus)
+        try:
+            os.sched_setaffinity(int(task.name), cpus)
+        except (ProcessLookupError, FileNotFoundError):
+            continue  # the thread ended meanwhile
 
 
 async def run(sessions: int, seconds: float, split_cores: bool = False, think: float = 0.25) -> dict:

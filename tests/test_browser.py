@@ -192,6 +192,40 @@ def _zone_fills(pg) -> list[str]:
     )
 
 
+def test_map_follows_the_slider_before_the_server_answers(page, server):
+    """The map redraws from the slider at once; the day panel waits for the server's rerun.
+
+    The server's messages are held back while the key is pressed, so only the page itself can have
+    redrawn the map.
+    """
+    held: list = []
+    state: dict = {"hold": False, "page_ws": None}
+
+    def relay(ws):
+        upstream = ws.connect_to_server()
+        state["page_ws"] = ws
+        ws.on_message(upstream.send)
+        upstream.on_message(lambda m: held.append(m) if state["hold"] else ws.send(m))
+
+    page.route_web_socket("**/_stcore/stream", relay)
+    page.goto(f"{server}/?date=2024-11-29")
+    _wait_for_zone_date(page, "2024-11-29")
+    page.get_by_text("Friday 29 November 2024").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    state["hold"] = True
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    _wait_for_zone_date(page, "2024-11-30", timeout=5_000)
+    page.wait_for_timeout(300)
+    assert page.get_by_text("Saturday 30 November 2024").count() == 0  # the rerun has not arrived
+    assert page.get_by_text("Friday 29 November 2024").count() > 0
+    state["hold"] = False
+    for message in held:
+        state["page_ws"].send(message)
+    page.get_by_text("Saturday 30 November 2024").first.wait_for(timeout=30_000)
+    assert not page.page_errors, page.page_errors
+
+
 def test_fast_steps_end_on_the_slider_date_with_its_colours(page, server, ds):
     """Keys pressed faster than the server answers: the map follows the slider, never a stale rerun.
 

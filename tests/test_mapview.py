@@ -24,6 +24,14 @@ def test_static_basemap_file_matches_the_committed_data(ds):
     first = text.splitlines()[0]
     assert f"fingerprint: {mapview.basemap_fingerprint(mapview.base_data(ds))}" in first
     assert f"geodata: {mapview.geodata_digest(ds.directory)}" in first
+    assert f"code: {mapview.code_digest()}" in first
+
+
+def test_map_scripts_are_versioned(ds):
+    """A browser holding an older runtime or base file in its cache fetches the new one."""
+    urls = [u for _, u in mapview.base_map(ds).default_js]
+    assert f"{mapview.RUNTIME_JS_URL}?v={mapview.runtime_version()}" in urls
+    assert any(u.startswith(f"{mapview.BASEMAP_JS_URL}?v=") for u in urls)
 
 
 def test_edited_geodata_is_not_paired_with_the_static_file(ds, tmp_path):

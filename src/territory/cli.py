@@ -60,11 +60,15 @@ def _parser() -> argparse.ArgumentParser:
         )
         e.add_argument("--geodata", type=Path, help="read layers from this directory")
 
-    sub.add_parser(
+    v = sub.add_parser(
         "serve",
         help="run the dashboard (streamlit run dashboard.py), its libraries and data loaded before the first visitor",
-        description="Any other options go to streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0",
+        description=(
+            "Other options go to streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0; it runs from the "
+            "project directory (for .streamlit/config.toml), so give paths in them as absolute paths."
+        ),
     )
+    v.add_argument("--geodata", type=Path, help="serve the layers of this directory (default geodata/)")
     return p
 
 
@@ -176,6 +180,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from territory import perf
 
+    script = settings.PROJECT_ROOT / "dashboard.py"
+    if not script.is_file():
+        msg = f"{script} is missing: serve runs from a checkout of the project"
+        raise UsageError(msg)
+    if args.geodata is not None:
+        os.environ["TERRITORY_GEODATA"] = str(args.geodata)
     for var in ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE"):  # keep them valid after chdir
         if os.environ.get(var):
             os.environ[var] = str(Path(os.environ[var]).resolve())
@@ -184,7 +194,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     perf.preload()
     from streamlit.web import cli as streamlit_cli
 
-    sys.argv = ["streamlit", "run", str(settings.PROJECT_ROOT / "dashboard.py"), *args.streamlit_options]
+    sys.argv = ["streamlit", "run", str(script), *args.streamlit_options]
     return streamlit_cli.main()
 
 

@@ -148,6 +148,10 @@ window.territory = (function () {
   // frame's.
   function frame(group, F) {
     if (!S) return;
+    if (!S.B.days) {
+      if (window.console) console.error("territory: the base data has no per-date codes; rebuild it (python -m territory build)");
+      return;
+    }
     var key = JSON.stringify([F.shown, F.colours, F.bands || null]);
     var optionsChanged = key !== S.optionsKey;
     S.options = F;
@@ -230,6 +234,10 @@ window.territory = (function () {
       }).addTo(S.groups.changes);
     }
     show("changes", !!shown.changes);
+
+    // An open popup (a place's holder, a site) shows the new date's answer.
+    var popup = S.map._popup;
+    if (popup && S.map.hasLayer(popup)) popup.update();
   }
 
   // Bands: the default ones come with the base data, custom ones with the frame.
@@ -256,7 +264,13 @@ window.territory = (function () {
 
   function sliderDay() {
     var doc = parentDocument(), el = doc && doc.querySelector(SLIDER);
-    if (!el) return null;
+    if (!el) {
+      if (!S.warnedSlider && window.console) {
+        console.warn("territory: no date slider found in the page; the map follows the server's frames only");
+      }
+      S.warnedSlider = true;
+      return null;
+    }
     var i = S.B.dates.indexOf(el.getAttribute("aria-valuetext"));
     return i < 0 ? null : i;
   }
