@@ -116,17 +116,20 @@ def _toggle_play() -> None:
         st.session_state.date = ds.baseline_date
 
 
+def _timer() -> float | None:
+    """Seconds between the fragment's automatic reruns: the speed while playing, else none."""
+    return st.session_state.get("speed", 1.0) if st.session_state.playing else None
+
+
 # The fragment's timer is fixed when the whole page runs: Play, Pause and a new speed (all inside the
 # fragment) rerun the page so that the timer follows them.
-timer = st.session_state.get("speed", 1.0) if st.session_state.playing else None
-st.session_state.timer = timer
+st.session_state.timer = _timer()
 
 
-@st.fragment(run_every=timer)
+@st.fragment(run_every=st.session_state.timer)
 def timeline_view() -> None:
     """Date controls, map and the date's events: reruns alone while playing or stepping."""
-    wanted = st.session_state.get("speed", 1.0) if st.session_state.playing else None
-    if wanted != st.session_state.timer:
+    if _timer() != st.session_state.timer:
         st.rerun(scope="app")
     with perf.rerun_timer():
         _timeline_view()
