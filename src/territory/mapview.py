@@ -312,6 +312,11 @@ def _static_header() -> dict[str, str]:
     return {f[0]: f[1] for f in fields if len(f) == 2}
 
 
+def _static_header_of(ds: Dataset) -> dict[str, str]:
+    """The static file's header, read once per dataset (not on every rerun)."""
+    return ds.cached(("mapview-static-header",), _static_header)
+
+
 def base_uses_static_file(ds: Dataset) -> bool:
     """True when ``static/territory/basemap.js`` holds this dataset's base data (else it is inlined).
 
@@ -320,7 +325,7 @@ def base_uses_static_file(ds: Dataset) -> bool:
     """
 
     def check() -> bool:
-        header = _static_header()
+        header = _static_header_of(ds)
         if ds.directory and "geodata" in header:
             return header["geodata"] == geodata_digest(ds.directory) and header.get("code") == code_digest()
         return header.get("fingerprint") == basemap_fingerprint(base_data(ds))
@@ -353,7 +358,7 @@ def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
     # Versioned URLs: a browser that cached an older runtime or base file fetches the new one.
     m.default_js = [("leaflet", LEAFLET_JS), ("territory_runtime", f"{RUNTIME_JS_URL}?v={runtime_version()}")]
     if base_uses_static_file(ds):
-        m.default_js.append(("territory_basemap", f"{BASEMAP_JS_URL}?v={_static_header()['fingerprint']}"))
+        m.default_js.append(("territory_basemap", f"{BASEMAP_JS_URL}?v={_static_header_of(ds)['fingerprint']}"))
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if web_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (web)", max_zoom=13).add_to(m)
