@@ -9,7 +9,7 @@ window.territory = (function () {
   function geo(fc, opts) { return L.geoJSON(fc, opts); }
 
   function base(map, B, tiles) {
-    S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawn: null, day: 0 };
+    S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawnDay: null, day: 0 };
     geo(B.neighbours, {
       interactive: false,
       style: function () { return { fillColor: "#e8e4da", color: "#b5ad9c", weight: 0.8, fillOpacity: tiles ? 0 : 1 }; },
@@ -158,7 +158,7 @@ window.territory = (function () {
     S.optionsKey = key;
     if (optionsChanged) {
       drawBands(F.bands);
-      S.drawn = null;
+      S.drawnDay = null; // everything is restyled with the new options
     }
     watchSlider();
     var d = sliderDay();
@@ -167,20 +167,19 @@ window.territory = (function () {
 
   // Draw one date with the current options; only what differs from what is on screen is touched.
   function render(day) {
-    var F = S.options, D = S.B.days[day], colours = F.colours, i;
-    if (!F || !D) return;
-    var was = S.drawn;
-    if (was && was.day === day) return;
-    var old = was ? S.B.days[was.day] : null;
+    var F = S.options, D = S.B.days[day], i;
+    if (!F || !D || day === S.drawnDay) return;
+    var old = S.drawnDay === null ? null : S.B.days[S.drawnDay];
+    var colours = F.colours, date = S.B.dates[day];
     S.day = day;
-    S.drawn = { day: day };
+    S.drawnDay = day;
     for (i = 0; i < S.swatches.length; i++) S.swatches[i].style.background = colours[i];
     var shown = {};
     for (i = 0; i < F.shown.length; i++) shown[F.shown[i]] = true;
 
     // Zones: recolour the cells whose holder changed, and give every path the date's class.
     show("zones", !!shown.zones);
-    var cls = "leaflet-interactive territory-zone territory-date-" + S.B.dates[day];
+    var cls = "leaflet-interactive territory-zone territory-date-" + date;
     for (i = 0; i < S.cells.length; i++) {
       var l = S.cells[i];
       if (!old || old.cells[i] !== D.cells[i]) l.setStyle({ fillColor: colours[D.cells[i]] });
@@ -192,7 +191,6 @@ window.territory = (function () {
     }
     show("points", !!shown.points);
 
-    var date = S.B.dates[day];
     for (i = 0; i < S.villages.length; i++) {
       var cap = S.B.villages.captured[i];
       S.villages[i].setStyle({ fillOpacity: cap && cap <= date ? 0.9 : 0 });
