@@ -143,11 +143,12 @@ def compare_html(ds: Dataset, date: dt.date, depths: Sequence[float], colours: d
         ".territory-compare td:first-child{white-space:nowrap}"
         ".territory-share{display:flex;height:14px;min-width:140px;border:1px solid #888;margin:2px 0}"
         ".territory-share span{display:block;height:100%}</style>"
-        '<table class="territory-compare"><thead><tr>'
+        # Narrow screens scroll the table sideways rather than squeezing it.
+        '<div style="overflow-x:auto"><table class="territory-compare" style="min-width:720px"><thead><tr>'
         + "".join(f"<th>{html.escape(h)}</th>" for h in head)
         + "</tr></thead><tbody>"
         + "".join(rows)
-        + "</tbody></table>"
+        + "</tbody></table></div>"
     )
 
 
