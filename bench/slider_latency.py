@@ -60,6 +60,22 @@ def stamped(check: str, name: str) -> str:
 }}"""
 
 
+def new_page(browser):
+    """A new visitor: its own context (empty cache), 1280×800, no request off this machine."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    block_outside(page)
+    return context, page
+
+
+def open_at(page, url: str, date: dt.date, check: str, arg: str) -> float:
+    """Open the app on ``date``; seconds until ``check(arg)`` holds (polled every animation frame)."""
+    t_open = time.perf_counter()
+    page.goto(f"{url}/?date={date.isoformat()}")
+    page.wait_for_function(check, arg=arg, polling="raf", timeout=60_000)
+    return time.perf_counter() - t_open
+
+
 def _plan(rounds: int) -> list[int]:
     """Step directions: forward through every date then back, ``rounds`` times."""
     n = len(DATES) - 1
@@ -76,9 +92,7 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
     prefix = "territory-floor-" if mode == "floor" else "territory-date-"
     # The app as deployed (python -m territory serve); the floor is a plain streamlit run.
     with streamlit_server(script, env, serve=mode != "floor") as (url, pid):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        block_outside(page)
+        context, page = new_page(browser)
         received = [0]
 
         def on_ws(ws):
@@ -86,10 +100,7 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
 
         page.on("websocket", on_ws)
         page.add_init_script(KEY_STAMP)
-        t_open = time.perf_counter()
-        page.goto(f"{url}/?date={DATES[0].isoformat()}")
-        page.wait_for_function(check, arg=f"{prefix}{DATES[0].isoformat()}", polling="raf", timeout=60_000)
-        first_visible_s = time.perf_counter() - t_open
+        first_visible_s = open_at(page, url, DATES[0], check, f"{prefix}{DATES[0].isoformat()}")
         page.wait_for_timeout(500)
         slider = page.get_by_role("slider").first
         slider.focus()
@@ -117,14 +128,9 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
         rss = peak_rss_mb(pid)
         context.close()
         # A second visitor on the now-warm server (modules imported, caches filled).
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        block_outside(page)
-        t_open = time.perf_counter()
+        context, page = new_page(browser)
         second = DATES[0] if mode == "floor" else DATES[5]  # the floor page has no URL state
-        page.goto(f"{url}/?date={second.isoformat()}")
-        page.wait_for_function(check, arg=f"{prefix}{second.isoformat()}", polling="raf", timeout=60_000)
-        first_visible_warm_s = time.perf_counter() - t_open
+        first_visible_warm_s = open_at(page, url, second, check, f"{prefix}{second.isoformat()}")
         context.close()
     reruns = [float(x) for x in rerun_log.read_text().split()] if rerun_log.exists() else []
     rerun_log.unlink(missing_ok=True)
@@ -166,13 +172,8 @@ WATCH_DATES = """() => {
 def first_map_plain_run(browser) -> float:
     """Seconds to the first map for the first visitor of a server started with plain ``streamlit run``."""
     with streamlit_server(ROOT / "dashboard.py") as (url, _pid):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        block_outside(page)
-        t_open = time.perf_counter()
-        page.goto(f"{url}/?date={DATES[0].isoformat()}")
-        page.wait_for_function(MAP_HAS_CLASS, arg=f"territory-date-{DATES[0]}", polling="raf", timeout=60_000)
-        seconds = time.perf_counter() - t_open
+        context, page = new_page(browser)
+        seconds = open_at(page, url, DATES[0], MAP_HAS_CLASS, f"territory-date-{DATES[0]}")
         context.close()
     return round(seconds, 2)
 
@@ -180,11 +181,8 @@ def first_map_plain_run(browser) -> float:
 def run_playback(browser, seconds_per_day: float = 0.25) -> dict:
     """Press Play at the fastest speed and record when each date reaches the map."""
     with streamlit_server(ROOT / "dashboard.py", serve=True) as (url, _pid):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        block_outside(page)
-        page.goto(f"{url}/?date={DATES[0].isoformat()}")
-        page.wait_for_function(MAP_HAS_CLASS, arg=f"territory-date-{DATES[0]}", polling="raf", timeout=60_000)
+        context, page = new_page(browser)
+        open_at(page, url, DATES[0], MAP_HAS_CLASS, f"territory-date-{DATES[0]}")
         page.get_by_role("combobox", name="Seconds per day").click()
         page.get_by_role("option", name=f"{seconds_per_day:g} s / day").click()
         page.wait_for_timeout(500)
