@@ -8,6 +8,12 @@ from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, f
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# True once the map's frame has a path with the CSS class given as argument (e.g. territory-date-2024-11-30).
+MAP_HAS_CLASS = """(cls) => {
+  const f = document.querySelector('%s');
+  return !!(f && f.contentDocument && f.contentDocument.querySelector('path.' + cls));
+}""" % MAP_FRAME.replace("'", "\\'")
+
 
 def peak_rss_mb(pid: int) -> float:
     """Peak resident set size (VmHWM) of a process and its children, in MB."""

@@ -18,14 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, ROOT, peak_rss_mb, percentile, streamlit_server
+from _harness import CHROMIUM, LAUNCH_ARGS, MAP_HAS_CLASS, ROOT, peak_rss_mb, percentile, streamlit_server
 from playwright.async_api import async_playwright
 
 DATES = [dt.date(2024, 11, 26) + dt.timedelta(days=i) for i in range(17)]
-HAS_CLASS = """(cls) => {
-  const f = document.querySelector('%s');
-  return !!(f && f.contentDocument && f.contentDocument.querySelector('path.' + cls));
-}""" % MAP_FRAME.replace("'", "\\'")
 # The server has answered the step when the download button names the new date.
 # Ten pages polling on every animation frame would themselves load the two cores; 20 ms polling costs
 # little and quantises each latency by at most 20 ms.
@@ -49,7 +45,7 @@ async def session(browser, url: str, n: int, seconds: float, stats: dict, think:
         t_open = time.perf_counter()
         await page.goto(f"{url}/?date={DATES[idx].isoformat()}", timeout=120_000)
         await page.wait_for_function(
-            HAS_CLASS, arg=f"territory-date-{DATES[idx].isoformat()}", polling=POLL_MS, timeout=120_000
+            MAP_HAS_CLASS, arg=f"territory-date-{DATES[idx].isoformat()}", polling=POLL_MS, timeout=120_000
         )
         stats["page_loads"].append((time.perf_counter() - t_open) * 1000)
         await page.get_by_role("tab", name="Downloads").click()
@@ -70,7 +66,7 @@ async def session(browser, url: str, n: int, seconds: float, stats: dict, think:
             await page.keyboard.press("ArrowRight" if direction > 0 else "ArrowLeft")
             try:
                 await page.wait_for_function(
-                    HAS_CLASS, arg=f"territory-date-{DATES[idx].isoformat()}", polling=POLL_MS, timeout=20_000
+                    MAP_HAS_CLASS, arg=f"territory-date-{DATES[idx].isoformat()}", polling=POLL_MS, timeout=20_000
                 )
             except Exception as exc:
                 stats["errors"].append(f"session {n}: step to {DATES[idx]} failed: {type(exc).__name__}")

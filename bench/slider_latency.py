@@ -29,16 +29,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, ROOT, block_outside, peak_rss_mb, percentile, streamlit_server
+from _harness import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    MAP_HAS_CLASS,
+    ROOT,
+    block_outside,
+    peak_rss_mb,
+    percentile,
+    streamlit_server,
+)
 from playwright.sync_api import sync_playwright
 
 DATES = [dt.date(2024, 11, 26) + dt.timedelta(days=i) for i in range(17)]
 
-MAP_HAS_CLASS = """(cls) => {
-  const f = document.querySelector('%s');
-  if (!f || !f.contentDocument) return false;
-  return f.contentDocument.querySelector('path.' + cls) !== null;
-}""" % MAP_FRAME.replace("'", "\\'")
 FLOOR_HAS_TEXT = """(cls) => document.body.innerText.includes(cls)"""
 # The rest of the page has caught up when the day panel's heading names the date.
 PAGE_HAS_TEXT = """(text) => document.body.textContent.includes(text)"""
