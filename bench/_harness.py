@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, free_port, streamlit_server  # noqa: F401
@@ -13,6 +14,59 @@ MAP_HAS_CLASS = """(cls) => {
   const f = document.querySelector('%s');
   return !!(f && f.contentDocument && f.contentDocument.querySelector('path.' + cls));
 }""" % MAP_FRAME.replace("'", "\\'")
+
+
+# Timestamps taken in the page: when the key event reached it, and when a check first held (the
+# driver's own round trip, slowed whenever the page's main thread or the machine is busy, is left out).
+KEY_STAMP = """document.addEventListener('keydown', (e) => {
+  window.__stamps = {key: e.timeStamp};
+}, true);"""
+
+
+def stamped(check: str, name: str) -> str:
+    """``check`` that also records ``performance.now()`` of the poll where it first held."""
+    return f"""(arg) => {{
+  const ok = ({check})(arg);
+  if (ok && window.__stamps && window.__stamps.{name} === undefined) window.__stamps.{name} = performance.now();
+  return ok;
+}}"""
+
+
+def cpu_seconds_by_role(server_pid: int) -> dict[tuple[str, int], float]:
+    """CPU time (user + system) used so far by each process of the run, keyed by (role, pid).
+
+    Roles: ``server`` (the app and its children), ``renderer`` and ``browser`` (every other
+    Chromium process), ``driver`` (Playwright's Node process). Take it twice and subtract.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[tuple[str, int], float] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(proc.name)
+        if pid == server_pid or int(fields[1]) == server_pid:
+            role = "server"
+        elif "chromium" in cmd:
+            role = "renderer" if "--type=renderer" in cmd else "browser"
+        elif "playwright" in cmd and cmd.split(" ", 1)[0].endswith("node"):
+            role = "driver"
+        else:
+            continue
+        out[(role, pid)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def cpu_used(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]) -> dict[str, float]:
+    """CPU seconds per role between two :func:`cpu_seconds_by_role` readings."""
+    used: dict[str, float] = {}
+    for key, seconds in after.items():
+        used[key[0]] = used.get(key[0], 0.0) + seconds - before.get(key, 0.0)
+    return {role: round(s, 1) for role, s in sorted(used.items())}
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -31,12 +31,14 @@ from pathlib import Path
 
 from _harness import (
     CHROMIUM,
+    KEY_STAMP,
     LAUNCH_ARGS,
     MAP_HAS_CLASS,
     ROOT,
     block_outside,
     peak_rss_mb,
     percentile,
+    stamped,
     streamlit_server,
 )
 from playwright.sync_api import sync_playwright
@@ -46,22 +48,6 @@ DATES = [dt.date(2024, 11, 26) + dt.timedelta(days=i) for i in range(17)]
 FLOOR_HAS_TEXT = """(cls) => document.body.innerText.includes(cls)"""
 # The rest of the page has caught up when the day panel's heading names the date.
 PAGE_HAS_TEXT = """(text) => document.body.textContent.includes(text)"""
-
-# Timestamps taken in the page: when the key event reached it, and the animation frame in which a
-# check first held. The driver's own round trip (Playwright <-> Chromium, slowed whenever the page's
-# main thread is busy with the rest of the rerun) is reported separately as ``driver_*``.
-KEY_STAMP = """document.addEventListener('keydown', (e) => {
-  window.__stamps = {key: e.timeStamp};
-}, true);"""
-
-
-def stamped(check: str, name: str) -> str:
-    """``check`` that also records ``performance.now()`` of the frame where it first held."""
-    return f"""(arg) => {{
-  const ok = ({check})(arg);
-  if (ok && window.__stamps && window.__stamps.{name} === undefined) window.__stamps.{name} = performance.now();
-  return ok;
-}}"""
 
 
 def new_page(browser):

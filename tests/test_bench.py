@@ -42,3 +42,18 @@ def test_slider_benchmark_runs(tmp_path):
     for key in ("p50_ms", "p95_ms", "floor_p50_ms", "bytes_per_step", "peak_server_rss_mb"):
         assert data[key] is not None
     assert "slider→map" in proc.stdout
+
+
+@pytest.mark.browser
+def test_load_benchmark_runs(tmp_path):
+    _need_browser()
+    out = tmp_path / "load.json"
+    proc = _run(
+        "bench/load.py", "--sessions", "2", "--seconds", "6", "--settle", "0.5", "--warmup", "1", "--json", str(out)
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["errors"] == 0 and data["state_leaks"] == 0
+    assert data["steps"] >= 2 and data["warmup_steps"] == 2
+    assert data["p95_ms"] >= data["p50_ms"] > 0 and data["cpu_s"]["server"] > 0 and data["cpu_s"]["renderer"] > 0
+    assert len(data["samples"]) == data["steps"] + data["warmup_steps"]

@@ -192,6 +192,55 @@ def _zone_fills(pg) -> list[str]:
     )
 
 
+def _event_marks(pg) -> list[tuple[str, float]]:
+    """(stroke colour, radius) of every event marker on the map (radius from the circle's SVG arc)."""
+    return (
+        pg.frame_locator(MAP_FRAME)
+        .first.locator("path.territory-event")
+        .evaluate_all(
+            "(paths) => paths.map((p) => [p.getAttribute('stroke'), parseFloat(/a([0-9.]+),/.exec(p.getAttribute('d'))[1])])"
+        )
+    )
+
+
+def test_event_markers_follow_the_date_both_ways(page, server, ds):
+    """The date's own events are drawn large and black, earlier ones small in their side's colour.
+
+    The map restyles only the markers whose look changes, so stepping forward and back must still
+    leave every marker as the engine's events say.
+    """
+    from territory import mapview
+
+    events = mapview.base_data(ds)["events"]
+    colours = list(settings.PALETTES["conventional"].values())
+
+    def expected(date: str) -> list[tuple[str, float]]:
+        day = [d.isoformat() for d in ds.dates].index(date)
+        marks = [
+            ("#000000", 9.0) if d == day else (colours[c], 5.0)
+            for d, c in zip(events["day"], events["c"], strict=True)
+            if d <= day
+        ]
+        return sorted(marks)
+
+    page.goto(f"{server}/?date=2024-11-30")
+    _wait_for_zone_date(page, "2024-11-30")
+    page.get_by_role("slider").first.focus()
+    for key, date in (
+        ("", "2024-11-30"),
+        ("ArrowRight", "2024-12-01"),
+        ("ArrowRight", "2024-12-02"),
+        ("ArrowLeft", "2024-12-01"),
+    ):
+        if key:
+            page.keyboard.press(key)
+            _wait_for_zone_date(page, date)
+        marks = sorted((stroke, radius) for stroke, radius in _event_marks(page))
+        assert marks == expected(date), date
+        assert any(r == 9.0 for _, r in marks), f"no event of {date} drawn large"
+    assert not page.page_errors, page.page_errors
+
+
 def test_map_follows_the_slider_before_the_server_answers(page, server):
     """The map redraws from the slider at once; the day panel waits for the server's rerun.
 

@@ -192,8 +192,8 @@ window.territory = (function () {
     show("points", !!shown.points);
 
     for (i = 0; i < S.villages.length; i++) {
-      var cap = S.B.villages.captured[i];
-      S.villages[i].setStyle({ fillOpacity: cap && cap <= date ? 0.9 : 0 });
+      var cap = S.B.villages.captured[i], opacity = cap && cap <= date ? 0.9 : 0;
+      if (S.villages[i].options.fillOpacity !== opacity) S.villages[i].setStyle({ fillOpacity: opacity });
     }
     show("villages", !!shown.villages);
 
@@ -211,10 +211,13 @@ window.territory = (function () {
         if (m && g.hasLayer(m)) g.removeLayer(m);
         continue;
       }
-      var today = E.day[i] === day;
+      var today = E.day[i] === day, look = today ? "today" : colours[E.c[i]];
       m = eventLayer(i);
-      m.setStyle({ radius: today ? 9 : 5, weight: today ? 2.5 : 1.2, color: today ? "#000000" : colours[E.c[i]] });
-      m.setRadius(today ? 9 : 5);
+      if (m.territoryLook !== look) { // restyle only the markers whose look changes (each one redraws)
+        m.setStyle({ radius: today ? 9 : 5, weight: today ? 2.5 : 1.2, color: today ? "#000000" : colours[E.c[i]] });
+        m.setRadius(today ? 9 : 5);
+        m.territoryLook = look;
+      }
       if (!g.hasLayer(m)) g.addLayer(m);
     }
     show("events", !!shown.events);
