@@ -241,6 +241,36 @@ def test_event_markers_follow_the_date_both_ways(page, server, ds):
     assert not page.page_errors, page.page_errors
 
 
+STALE_WATCH = """() => {
+  window.__stale = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target.getAttribute('data-stale') !== 'true' || !r.target.closest('.st-key-timeline')) continue;
+      const cs = getComputedStyle(r.target);
+      window.__stale.push([cs.opacity, cs.transitionDuration]);
+    }
+  }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-stale']});
+}"""
+
+
+def test_timeline_reruns_do_not_fade(page, server):
+    """While a step's rerun runs, the timeline's elements stay as they are: no stale fade.
+
+    (The delayed fade's transition, started and cancelled on every element at every step, made
+    Chromium re-raster the page twice per step.)
+    """
+    page.goto(f"{server}/?date=2024-11-29")
+    _wait_for_zone_date(page, "2024-11-29")
+    page.get_by_text("Friday 29 November 2024").first.wait_for(timeout=30_000)
+    page.evaluate(STALE_WATCH)
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("Saturday 30 November 2024").first.wait_for(timeout=30_000)
+    stale = page.evaluate("() => window.__stale")
+    assert stale, "the step's rerun marked no timeline element stale (has Streamlit's markup changed?)"
+    assert all(opacity == "1" and duration == "0s" for opacity, duration in stale), stale
+
+
 def test_map_follows_the_slider_before_the_server_answers(page, server):
     """The map redraws from the slider at once; the day panel waits for the server's rerun.
 
