@@ -105,6 +105,7 @@ for warning in st.session_state.url_warnings:
 
 
 TIMELINE_KEY = "timeline"
+CONTROLS_KEY = "date_controls"
 
 
 def _step(delta: int) -> None:
@@ -133,7 +134,22 @@ st.session_state.timer = _timer()
 # from the slider when they start. Streamlit fades stale elements with a delayed opacity transition;
 # starting and cancelling it on every element at every step made Chromium re-raster the page twice
 # per step (about a quarter of the browser's CPU per step). Streamlit's running indicator stays.
-st.html(f'<style>.st-key-{TIMELINE_KEY} [data-stale="true"]{{opacity:1 !important;transition:none !important}}</style>')
+# On phones Streamlit stacks columns one per row, which pushed the map below the fold: the date
+# controls keep two rows instead (previous, slider, next; then Play and the speed).
+_COLUMN = f".st-key-{CONTROLS_KEY} [data-testid=stColumn]"
+# The previous/next buttons show their arrow; their names are read out but not shown.
+_SR_ONLY = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
+st.html(
+    "<style>"
+    f'.st-key-{TIMELINE_KEY} [data-stale="true"]{{opacity:1 !important;transition:none !important}}'
+    f".st-key-prev_day button [data-testid=stMarkdownContainer],"
+    f".st-key-next_day button [data-testid=stMarkdownContainer]{{{_SR_ONLY}}}"
+    f"@media (max-width: 640px){{.st-key-{CONTROLS_KEY} [data-testid=stHorizontalBlock]{{flex-wrap:wrap}}"
+    f"{_COLUMN}{{min-width:0 !important;width:auto !important;flex:0 0 auto !important}}"
+    f"{_COLUMN}:nth-child(2){{flex:1 1 calc(100% - 9rem) !important}}"
+    f"{_COLUMN}:nth-child(4),{_COLUMN}:nth-child(5){{flex:1 1 40% !important}}}}"
+    "</style>"
+)
 
 
 @st.fragment(run_every=st.session_state.timer)
@@ -154,9 +170,11 @@ def _timeline_view() -> None:
     date: dt.date = st.session_state.date
     since = viewmodel.previous_date(ds, date)
 
-    c_prev, c_slider, c_next, c_play, c_speed = st.columns([0.7, 8, 0.7, 1.4, 1.6], vertical_alignment="bottom")
+    c_prev, c_slider, c_next, c_play, c_speed = st.container(key=CONTROLS_KEY).columns(
+        [0.7, 7.6, 0.7, 1.4, 2.0], vertical_alignment="bottom"
+    )
     c_prev.button(
-        "",
+        "Previous day",
         icon=":material/chevron_left:",
         key="prev_day",
         on_click=_step,
@@ -171,7 +189,7 @@ def _timeline_view() -> None:
         key="date",
     )
     c_next.button(
-        "",
+        "Next day",
         icon=":material/chevron_right:",
         key="next_day",
         on_click=_step,

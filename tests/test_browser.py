@@ -151,6 +151,17 @@ def test_narrow_phone_viewport(browser, server, artifacts):
     pg.goto(f"{server}/?date=2024-12-05")
     _wait_for_zone_date(pg, "2024-12-05")
     pg.screenshot(path=str(artifacts / "phone-2024-12-05.png"), full_page=False)
+    # The date controls keep to two rows (previous, slider, next; Play and speed), so the map starts
+    # on the first screen instead of below five stacked rows.
+    prev = pg.get_by_role("button", name="Previous day").bounding_box()
+    slider = pg.locator(".st-key-date").first.bounding_box()
+    nxt = pg.get_by_role("button", name="Next day").bounding_box()
+    play = pg.get_by_role("button", name="Play").bounding_box()
+    assert abs(prev["y"] - nxt["y"]) < 5 and prev["x"] < slider["x"] < nxt["x"], (prev, slider, nxt)
+    assert slider["width"] > 200, slider
+    assert play["y"] > prev["y"] + prev["height"] / 2
+    top = pg.locator(MAP_FRAME).first.bounding_box()["y"]
+    assert top < 600, f"the map starts {top:.0f} px down a 844 px screen"
     context.close()
 
 
