@@ -130,26 +130,25 @@ def _timer() -> float | None:
 st.session_state.timer = _timer()
 
 
-# No stale fade on the timeline: its reruns are quick and frequent, and the map has already redrawn
-# from the slider when they start. Streamlit fades stale elements with a delayed opacity transition;
-# starting and cancelling it on every element at every step made Chromium re-raster the page twice
-# per step (about a quarter of the browser's CPU per step). Streamlit's running indicator stays.
-# On phones Streamlit stacks columns one per row, which pushed the map below the fold: the date
-# controls keep two rows instead (previous, slider, next; then Play and the speed).
 _COLUMN = f".st-key-{CONTROLS_KEY} [data-testid=stColumn]"
-# The previous/next buttons show their arrow; their names are read out but not shown.
 _SR_ONLY = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
-st.html(
-    "<style>"
+PAGE_CSS = (
+    # No stale fade on the timeline: its reruns are quick and frequent, and the map has already
+    # redrawn from the slider when they start. Streamlit fades stale elements with a delayed opacity
+    # transition; starting and cancelling it on every element at every step made Chromium re-raster
+    # the page twice per step (about a quarter of the browser's CPU per step). The running indicator stays.
     f'.st-key-{TIMELINE_KEY} [data-stale="true"]{{opacity:1 !important;transition:none !important}}'
+    # The previous/next buttons show their arrow; their names are read out, not shown.
     f".st-key-prev_day button [data-testid=stMarkdownContainer],"
     f".st-key-next_day button [data-testid=stMarkdownContainer]{{{_SR_ONLY}}}"
+    # On phones Streamlit stacks columns one per row, which pushed the map below the fold: the date
+    # controls keep to two rows instead (previous, slider, next; then Play and the speed).
     f"@media (max-width: 640px){{.st-key-{CONTROLS_KEY} [data-testid=stHorizontalBlock]{{flex-wrap:wrap}}"
     f"{_COLUMN}{{min-width:0 !important;width:auto !important;flex:0 0 auto !important}}"
     f"{_COLUMN}:nth-child(2){{flex:1 1 calc(100% - 9rem) !important}}"
     f"{_COLUMN}:nth-child(4),{_COLUMN}:nth-child(5){{flex:1 1 40% !important}}}}"
-    "</style>"
 )
+st.html(f"<style>{PAGE_CSS}</style>")
 
 
 @st.fragment(run_every=st.session_state.timer)
