@@ -147,14 +147,18 @@ async def session(
             await context.close()
 
 
-async def conduct(stats: dict, gate: dict, server_pid: int, settle: float) -> None:
-    """Start the steps once every page is open and the machine has settled; read CPU around them."""
+async def conduct(stats: dict, gate: dict, server_pid: int, settle: float, rerun_log: Path) -> None:
+    """Start the steps once every page is open and the machine has settled; read CPU around them.
+
+    Only the server reruns logged after the start count (not those of the pages opening).
+    """
     try:
         await asyncio.wait_for(gate["loaded"].wait(), timeout=300)
         await asyncio.sleep(settle)
     except TimeoutError:
         stats["errors"].append("not every page opened within 300 s")
     stats["cpu_before"] = cpu_seconds_by_role(server_pid)
+    stats["reruns_before"] = len(rerun_log.read_text().split())
     stats["t_go"] = time.perf_counter()
     gate["go"].set()
     await gate["done"].wait()
@@ -202,23 +206,15 @@ async def run(
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             gate = {name: asyncio.Event() for name in ("loaded", "go", "done", "closing")}
             t0 = time.perf_counter()
-            reruns_before = 0
-
-            async def mark_reruns() -> None:  # only the steady state's reruns count
-                nonlocal reruns_before
-                await gate["go"].wait()
-                reruns_before = len(rerun_log.read_text().split())
-
             await asyncio.gather(
-                conduct(stats, gate, pid, settle),
-                mark_reruns(),
+                conduct(stats, gate, pid, settle, rerun_log),
                 *(session(browser, url, n, seconds, stats, think, warmup, gate) for n in range(sessions)),
             )
             wall = time.perf_counter() - t0
             await browser.close()
         os.sched_setaffinity(0, own)
         rss = peak_rss_mb(pid)
-    reruns = [float(x) for x in rerun_log.read_text().split()][reruns_before:]
+    reruns = [float(x) for x in rerun_log.read_text().split()][stats.get("reruns_before", 0) :]
     rerun_log.unlink(missing_ok=True)
     lat = stats["latencies"]
     cpu = cpu_used(stats.get("cpu_before", {}), stats.get("cpu_after", {}))

@@ -223,12 +223,12 @@ def test_event_markers_follow_the_date_both_ways(page, server, ds):
     from territory import mapview
 
     events = mapview.base_data(ds)["events"]
-    colours = list(settings.PALETTES["conventional"].values())
+    colours = settings.PALETTES["conventional"]
 
     def expected(date: str) -> list[tuple[str, float]]:
         day = [d.isoformat() for d in ds.dates].index(date)
         marks = [
-            ("#000000", 9.0) if d == day else (colours[c], 5.0)
+            ("#000000", 9.0) if d == day else (colours[settings.CONTROLLERS[c]], 5.0)
             for d, c in zip(events["day"], events["c"], strict=True)
             if d <= day
         ]
@@ -246,7 +246,7 @@ def test_event_markers_follow_the_date_both_ways(page, server, ds):
         if key:
             page.keyboard.press(key)
             _wait_for_zone_date(page, date)
-        marks = sorted((stroke, radius) for stroke, radius in _event_marks(page))
+        marks = sorted(tuple(mark) for mark in _event_marks(page))
         assert marks == expected(date), date
         assert any(r == 9.0 for _, r in marks), f"no event of {date} drawn large"
     assert not page.page_errors, page.page_errors
