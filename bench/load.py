@@ -196,7 +196,7 @@ async def run(
     }
     rerun_log = Path(tempfile.mkstemp(prefix="territory-load-", suffix=".log")[1])
     env = {"TERRITORY_RERUN_LOG": str(rerun_log)}
-    with streamlit_server(ROOT / "dashboard.py", env=env, serve=True) as (url, pid):
+    with streamlit_server(ROOT / "bench" / "timed_dashboard.py", env=env, serve=True) as (url, pid):
         own = os.sched_getaffinity(0)
         if split_cores:  # the server on the first core, the browsers (started from here) on the others
             cores = sorted(own)

@@ -73,8 +73,8 @@ def _plan(rounds: int) -> list[int]:
 
 
 def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | None = None) -> dict:
-    script = ROOT / ("bench/floor_app.py" if mode == "floor" else "dashboard.py")
-    env = {"TERRITORY_MAP_MODE": "naive"} if mode == "naive" else {}
+    script = ROOT / ("bench/floor_app.py" if mode == "floor" else "bench/timed_dashboard.py")
+    env = {"TERRITORY_BENCH_MAP": "naive"} if mode == "naive" else {}
     rerun_log = Path(tempfile.mkstemp(prefix=f"territory-{mode}-", suffix=".log")[1])
     env["TERRITORY_RERUN_LOG"] = str(rerun_log)
     check = stamped(FLOOR_HAS_TEXT if mode == "floor" else MAP_HAS_CLASS, "shown")

@@ -5,13 +5,16 @@ Usage: python docs/make_screenshot.py  (starts its own server on a free port; ne
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the server and browser helpers are shared with the tests
+
+from tests.harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server  # noqa: E402
+
 URL_QUERY = "?date=2024-12-01&depths=10,22,30&layers=zones,changes,points,events,villages,sites,buffers"
 
 

@@ -5,9 +5,10 @@ import json
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest, app_test
 
-from territory import layers, settings
+from territory import settings
+from territory.data import default_dataset
 
 from .conftest import ROOT, run_cli
 
@@ -35,34 +36,37 @@ def _map_data(at: AppTest) -> dict:
     return json.loads(m.group(1))
 
 
+def _map_date(at: AppTest) -> dt.date:
+    """The date the map runtime draws: it reads the frame's ``day``, an index into the timeline's dates."""
+    return default_dataset().dates[_map_data(at)["day"]]
+
+
 def test_app_runs_without_exception():
     at = _app()
     assert not at.exception
     assert not at.error
-    args = _map_args(at)
-    assert "territory-date-" in args["feature_group"]
     assert at.select_slider(key="date").value == dt.date(2024, 12, 12)
+    assert _map_date(at) == dt.date(2024, 12, 12)
 
 
 def test_slider_changes_dynamic_layer_not_base_map():
     at = _app(date="2024-11-28")
     first = _map_args(at)
-    assert "territory-date-2024-11-28" in first["feature_group"]
+    assert _map_date(at) == dt.date(2024, 11, 28)
     at.select_slider(key="date").set_value(dt.date(2024, 12, 2)).run()
     second = _map_args(at)
     assert not at.exception
-    assert "territory-date-2024-12-02" in second["feature_group"]
-    assert "territory-date-2024-11-28" not in second["feature_group"]
+    assert _map_date(at) == dt.date(2024, 12, 2)
     assert second["script"] == first["script"]  # same base map: no remount
 
 
 def test_step_buttons_move_the_date():
     at = _app(date="2024-11-30")
     at.button(key="next_day").click().run()
-    assert at.select_slider(key="date").value == dt.date(2024, 12, 1)
+    assert at.select_slider(key="date").value == dt.date(2024, 12, 1) == _map_date(at)
     at.button(key="prev_day").click().run()
     at.button(key="prev_day").click().run()
-    assert at.select_slider(key="date").value == dt.date(2024, 11, 29)
+    assert at.select_slider(key="date").value == dt.date(2024, 11, 29) == _map_date(at)
 
 
 def test_proposal_picker_changes_bands_not_base_map():
@@ -73,10 +77,35 @@ def test_proposal_picker_changes_bands_not_base_map():
     after = _map_args(at)
     assert [b["ref"] for b in _map_data(at)["bands"]] == ["22"]
     assert after["script"] == before["script"]
-    at.number_input[0].set_value(15.5).run()  # a custom depth travels with the frame
+    at.number_input(key="custom_depth").set_value(15.5).run()  # a custom depth travels with the frame
     bands = _map_data(at)["bands"]
     assert [b.get("ref") for b in bands] == ["22", None]
     assert bands[1]["feature"]["properties"]["label"] == "15.5 mi"
+
+
+def test_custom_depth_can_be_removed_and_is_rounded():
+    at = _app(date="2024-12-02", depths="22")
+    at.number_input(key="custom_depth").set_value(15.3).run()
+    assert at.number_input(key="custom_depth").value is None  # the box empties for the next depth
+    assert at.multiselect(key="custom_kept").value == [15.5]  # rounded to the half mile
+    assert [b.get("ref") for b in _map_data(at)["bands"]] == ["22", None]
+    at.multiselect(key="custom_kept").set_value([]).run()
+    at.run()  # a later rerun must not put it back
+    assert not at.exception
+    assert [b.get("ref") for b in _map_data(at)["bands"]] == ["22"]
+    assert "depths=22" in _query(at)
+
+
+def _query(at: AppTest) -> str:
+    return "&".join(f"{k}={v}" for k, v in at.query_params.items())
+
+
+def test_bands_are_capped_in_the_page():
+    depths = ",".join(str(d) for d in range(1, 16))  # 15 depths in the URL
+    at = _app(date="2024-12-02", depths=depths)
+    warnings = " ".join(w.value for w in at.warning)
+    assert f"at most {settings.MAX_BANDS} bands" in warnings
+    assert len(_map_data(at)["bands"]) == 5  # the default bands instead
 
 
 def test_layer_toggles_change_what_the_map_receives():
@@ -95,8 +124,8 @@ def test_query_params_restore_state():
     assert at.multiselect(key="depths_picked").value == [10.0, 22.0]
     assert at.multiselect(key="map_layers").value == ["zones", "buffers"]
     assert at.radio(key="palette").value == "colour-blind safe"
-    fg = _map_args(at)["feature_group"]
-    assert "territory-date-2024-12-01" in fg and settings.PALETTES["colour-blind safe"]["hts"] in fg
+    assert _map_date(at) == dt.date(2024, 12, 1)
+    assert _map_data(at)["colours"][settings.CONTROLLERS.index("hts")] == settings.PALETTES["colour-blind safe"]["hts"]
 
 
 @pytest.mark.parametrize(
@@ -119,38 +148,44 @@ def test_bad_query_params_warn_and_fall_back(params, needle):
     warnings = " ".join(w.value for w in at.warning)
     assert needle in warnings
     assert len(warnings) < 1200
-    assert "territory-date-" in _map_args(at)["feature_group"]
+    assert at.select_slider(key="date").value == _map_date(at) == dt.date(2024, 12, 12)  # the default date
 
 
-def test_download_equals_cli_export():
+class _RecordingMediaFiles(app_test.MediaFileManager):
+    """Streamlit's media file manager that remembers itself, so a test can read what a download offers."""
+
+    last: "_RecordingMediaFiles | None" = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        type(self).last = self
+
+    def bytes_of(self, url: str) -> bytes:
+        file_id = url.rsplit("/", 1)[-1].split(".", 1)[0]
+        if file_id in self._deferred_callables:
+            return self._deferred_callables[file_id]["callable"]()
+        return self._storage.get_file(url.rsplit("/", 1)[-1]).content
+
+
+def test_download_buttons_offer_the_cli_bytes(monkeypatch):
+    """The bytes each download button of the Downloads tab offers equal the CLI's output."""
+    monkeypatch.setattr(app_test, "MediaFileManager", _RecordingMediaFiles)
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["date"] = "2024-12-02"
     at.query_params["depths"] = "6,22"
     at.session_state["tab"] = "Downloads"
     at.run()
     assert not at.exception
-    buttons = at.get("download_button")
-    assert buttons
-    # The selected layer (control-zones by default) offered for download is the CLI export's bytes.
-    from territory.data import default_dataset
-
-    ds = default_dataset()
-    page = layers.layer_geojson(ds, "control-zones", dt.date(2024, 12, 2), (6.0, 22.0), None)
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    files = _RecordingMediaFiles.last
+    layer = buttons["Download control-zones 2024-12-02 (GeoJSON)"]
+    assert layer.url
     cli = run_cli("export", "control-zones", "--date", "2024-12-02", "--depths", "6,22", "-o", "-")
-    assert cli.stdout.decode() == page
-    first = buttons[0].proto
-    assert first.label == "Download control-zones 2024-12-02 (GeoJSON)"
+    assert cli.returncode == 0
+    assert files.bytes_of(layer.url) == cli.stdout
+    stats_json = run_cli("stats", "--date", "2024-12-02", "--depths", "6,22")
+    assert json.loads(files.bytes_of(buttons["Statistics (JSON)"].url)) == json.loads(stats_json.stdout)
+    stats_csv = run_cli("stats", "--date", "2024-12-02", "--depths", "6,22", "--format", "csv")
+    assert files.bytes_of(buttons["Statistics (CSV)"].url).decode() == stats_csv.stdout.decode()
     code = [c.value for c in at.code]
     assert any("export control-zones --date 2024-12-02" in c for c in code)
-
-
-def test_naive_reference_mode_runs(monkeypatch):
-    """The benchmark's reference: a plain folium map rebuilt (and remounted) on every change."""
-    monkeypatch.setenv("TERRITORY_MAP_MODE", "naive")
-    at = _app(date="2024-11-30")
-    assert not at.exception
-    first = _map_args(at)
-    assert "territory-date-2024-11-30" in first["script"] and first["feature_group"] is None
-    at.select_slider(key="date").set_value(dt.date(2024, 12, 1)).run()
-    second = _map_args(at)
-    assert "territory-date-2024-12-01" in second["script"] and second["script"] != first["script"]

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from territory import appstate, settings
-from territory.mapview import DEFAULT_MAP_LAYERS
+from territory.settings import DEFAULT_MAP_LAYERS
 
 
 def test_defaults(ds):
@@ -58,3 +58,9 @@ def test_long_values_are_cut_in_warnings(ds):
 
 def test_empty_depths_means_no_bands(ds):
     assert appstate.parse_query(ds, {"depths": ""}).depths == ()
+
+
+def test_url_depths_are_rounded_with_a_warning(ds):
+    view = appstate.parse_query(ds, {"depths": "3.1,15.3"})
+    assert view.depths == (3.1, 15.5)  # 3.1 is a proposal's own depth (the US 5 km strip); 15.3 is not
+    assert any("15.3 rounded" in w for w in view.warnings)

@@ -72,11 +72,14 @@ def test_places_have_population_and_lie_in_syria():
     for f in fc["features"]:
         p = f["properties"]
         assert p["id"] and p["name"] and p["kind"] in settings.PLACE_KINDS
-        assert p["population"] is None or p["population"] >= 0
+        assert isinstance(p["population"], int) and p["population"] >= 0  # 0: unknown
         pt = shape(f["geometry"])
         assert syria.contains(pt) or syria_m.distance(geometry.to_metric(pt)) < 2_000, p["id"]
     ids = [f["properties"]["id"] for f in fc["features"]]
     assert len(ids) == len(set(ids))
+    pops = {f["properties"]["id"]: f["properties"]["population"] for f in fc["features"]}
+    assert pops["aleppo"] > 1_000_000 and pops["idlib"] > 50_000 and pops["damascus"] > 1_000_000
+    assert sum(p > 0 for p in pops.values()) > 100  # GeoNames gives the towns and cities a population
 
 
 def test_default_buffers_nested_and_growing():
@@ -88,9 +91,14 @@ def test_default_buffers_nested_and_growing():
     geoms = [shape(b["geometry"]) for b in bands]
     for inner, outer in itertools.pairwise(geoms):
         assert geometry.area_km2(inner.difference(outer)) < 0.5  # inner lies within outer
+    places = export_json("places")["features"]
     for b, g in zip(bands, geoms, strict=True):
         assert geometry.area_km2(g) == pytest.approx(b["properties"]["area_km2"], rel=1e-3)
-        assert b["properties"]["places"] >= 0 and b["properties"]["population"] >= 0
+        inside = [f["properties"] for f in places if g.contains(shape(f["geometry"]))]
+        assert b["properties"]["places"] == len(inside) > 0
+        assert b["properties"]["population"] == sum(p["population"] for p in inside) > 0
+    counts = [b["properties"]["places"] for b in bands]
+    assert counts == sorted(counts) and counts[0] < counts[-1]  # deeper bands hold more places
 
 
 def test_aleppo_inside_30_mile_band_not_22():

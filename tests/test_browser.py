@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from territory import control, settings
-from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server
 
 from .conftest import run_cli
+from .harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,9 @@ def page(browser, server, tmp_path):
 
     pg.route("**/*", route)
     pg.outside_requests = outside
+    seen: list[str] = []  # every request the page and its frames made, as the browser saw it
+    pg.on("request", lambda r: seen.append(r.url))
+    pg.requests_seen = seen
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.page_errors = errors
@@ -86,8 +89,18 @@ def test_map_draws_with_no_network(page, server, artifacts):
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts / "baseline-2024-11-26.png"), full_page=True)
     assert not page.page_errors, page.page_errors
-    # Whatever tried to leave the machine was blocked, and the map still drew.
-    assert all("127.0.0.1" not in u for u in page.outside_requests)
+    # The page asked nothing of the outside world (a request that tried would be in this list,
+    # blocked), and it did load its own map assets from this server.
+    assert page.outside_requests == []
+    local = [u for u in page.requests_seen if u.startswith(server)]
+    outside = [u for u in page.requests_seen if not u.startswith((server, "data:", "blob:", "about:"))]
+    assert outside == [], outside[:5]
+    for asset in (
+        "/app/static/vendor/leaflet/leaflet.js",
+        "/app/static/territory/territory.js",
+        "/app/static/territory/basemap.js",
+    ):
+        assert any(asset in u for u in local), (asset, local[:20])
 
 
 def test_serve_runs_the_dashboard(browser, tmp_path):
@@ -220,9 +233,9 @@ def test_event_markers_follow_the_date_both_ways(page, server, ds):
     The map restyles only the markers whose look changes, so stepping forward and back must still
     leave every marker as the engine's events say.
     """
-    from territory import mapview
+    from territory import mapdata
 
-    events = mapview.base_data(ds)["events"]
+    events = mapdata.base_data(ds)["events"]
     colours = settings.PALETTES["conventional"]
 
     def expected(date: str) -> list[tuple[str, float]]:

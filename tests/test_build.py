@@ -13,6 +13,8 @@ from shapely.geometry import Polygon
 from territory import build, settings, tessellation
 from territory.seeds import Collapse, Event, Seeds
 
+from .conftest import run_cli
+
 GEODATA = settings.PROJECT_ROOT / "geodata"
 
 
@@ -57,7 +59,7 @@ def test_failed_build_leaves_previous_geodata_intact(rebuilt, tmp_path, monkeypa
         raise RuntimeError("injected failure halfway through the build")
 
     # Fail after the base layers are written into the temporary directory.
-    monkeypatch.setattr(build.stats_module(), "buffer_layer", boom)
+    monkeypatch.setattr(build.stats, "buffer_layer", boom)
     with pytest.raises(RuntimeError, match="injected"):
         build.build(out_dir=target)
     assert _digest(target) == before
@@ -126,3 +128,15 @@ def test_expand_collapses_only_flips_government_places():
     out = build.expand_collapses(seeds, gov, base)
     assert [(e.place_id, e.controller, e.kind) for e in out] == [("a", "hts", "withdrawn")]
     assert all(e.line >= 1_000_000 for e in out)
+
+
+def test_a_place_on_another_places_spot_is_one_clear_line(seeds_copy, tmp_path):
+    """Two places on one spot cannot both have a control cell: the build says which, and where."""
+    with (seeds_copy / "places.csv").open("a", encoding="utf-8") as fh:
+        fh.write("twin-saraqib,Twin of Saraqib,,35.86447,36.80591,village,Idlib,,hc-geonames-sy-raw\n")
+    proc = run_cli("build", "--seeds", str(seeds_copy), "--out", str(tmp_path / "geodata"), "--quiet")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    assert "'twin-saraqib' lies on the same spot as 'saraqib'" in err
+    assert not (tmp_path / "geodata").exists()

@@ -1,5 +1,7 @@
 """The command line: verbs, exit codes, one-line errors (no tracebacks)."""
 
+import csv
+import io
 import json
 
 import geopandas as gpd
@@ -7,7 +9,7 @@ import pytest
 
 from territory import settings
 
-from .conftest import run_cli
+from .conftest import export_json, run_cli
 
 
 def _one_line_error(proc):
@@ -84,18 +86,32 @@ def test_stats_json_shape():
     data = json.loads(proc.stdout)
     assert data["date"] == "2024-11-30"
     assert set(data["controllers"]) <= set(settings.CONTROLLERS)
-    for c in data["controllers"].values():
-        assert c["area_km2"] > 0 and c["population"] >= 0
+    points = export_json("control-points", "--date", "2024-11-30")["features"]
+    for ctl, c in data["controllers"].items():
+        held = [f["properties"] for f in points if f["properties"]["controller"] == ctl]
+        assert c["area_km2"] > 0
+        assert c["places"] == len(held) and c["population"] == sum(p["population"] for p in held)
+    assert data["controllers"]["hts"]["population"] > 1_000_000  # Aleppo fell by 30 Nov
     assert [b["depth_miles"] for b in data["buffers"]] == [10, 22]
     for b in data["buffers"]:
         assert {"depth_miles", "area_km2", "population", "places", "held_km2"} <= set(b)
 
 
-def test_stats_csv():
-    proc = run_cli("stats", "--date", "2024-11-30", "--format", "csv")
-    lines = proc.stdout.decode().strip().splitlines()
-    assert lines[0].startswith("date,depth_miles,")
-    assert len(lines) == 6
+def test_stats_csv_matches_the_json():
+    args = ("stats", "--date", "2024-11-30", "--depths", "3,10,22")
+    proc = run_cli(*args, "--format", "csv")
+    assert proc.returncode == 0, proc.stderr.decode()
+    rows = list(csv.DictReader(io.StringIO(proc.stdout.decode())))
+    data = json.loads(run_cli(*args).stdout)
+    assert len(rows) == len(data["buffers"]) == 3
+    for row, band in zip(rows, data["buffers"], strict=True):
+        assert row["date"] == data["date"]
+        assert float(row["depth_miles"]) == band["depth_miles"]
+        assert float(row["area_km2"]) == band["area_km2"]
+        assert int(row["population"]) == band["population"] and int(row["places"]) == band["places"]
+        assert row["proposals"] == "; ".join(band["proposals"]) and row["sites"] == "; ".join(band["sites"])
+        for ctl in settings.CONTROLLERS:
+            assert float(row[f"held_km2_{ctl}"]) == band["held_km2"].get(ctl, 0.0)
 
 
 def test_export_all_zip(tmp_path):

@@ -7,31 +7,31 @@ import shutil
 
 import pytest
 
-from territory import control, mapview, settings
+from territory import control, mapdata, mapview, settings
 from territory.data import Dataset
 
 DATES = [dt.date(2024, 11, 26), dt.date(2024, 11, 30), dt.date(2024, 12, 8)]
 
 
-def _frame(ds, date, depths=(3, 6, 10, 22, 30), shown=mapview.DEFAULT_MAP_LAYERS, palette=None):
-    return json.loads(mapview.frame_data(ds, date, depths, shown, palette))
+def _frame(ds, date, depths=(3, 6, 10, 22, 30), shown=settings.DEFAULT_MAP_LAYERS, palette=None):
+    return json.loads(mapdata.frame_data(ds, date, depths, shown, palette))
 
 
 def test_static_basemap_file_matches_the_committed_data(ds):
     """The build wrote static/territory/basemap.js for exactly this geodata/ (else the app inlines it)."""
-    assert mapview.base_uses_static_file(ds)
+    assert mapdata.base_uses_static_file(ds)
     text = (settings.PROJECT_ROOT / "static" / "territory" / "basemap.js").read_text(encoding="utf-8")
     first = text.splitlines()[0]
-    assert f"fingerprint: {mapview.basemap_fingerprint(mapview.base_data(ds))}" in first
-    assert f"geodata: {mapview.geodata_digest(ds.directory)}" in first
-    assert f"code: {mapview.code_digest()}" in first
+    assert f"fingerprint: {mapdata.basemap_fingerprint(mapdata.base_data(ds))}" in first
+    assert f"geodata: {mapdata.geodata_digest(ds.directory)}" in first
+    assert f"format: {mapdata.BASEMAP_FORMAT}" in first
 
 
 def test_map_scripts_are_versioned(ds):
     """A browser holding an older runtime or base file in its cache fetches the new one."""
     urls = [u for _, u in mapview.base_map(ds).default_js]
-    assert f"{mapview.RUNTIME_JS_URL}?v={mapview.runtime_version()}" in urls
-    assert any(u.startswith(f"{mapview.BASEMAP_JS_URL}?v=") for u in urls)
+    assert f"{mapdata.RUNTIME_JS_URL}?v={mapdata.runtime_version()}" in urls
+    assert any(u.startswith(f"{mapdata.BASEMAP_JS_URL}?v=") for u in urls)
 
 
 def test_edited_geodata_is_not_paired_with_the_static_file(ds, tmp_path):
@@ -40,16 +40,16 @@ def test_edited_geodata_is_not_paired_with_the_static_file(ds, tmp_path):
     timeline = tmp_path / "geodata" / "timeline.json"
     timeline.write_text(timeline.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     other = Dataset.load(tmp_path / "geodata")
-    assert not mapview.base_uses_static_file(other)
+    assert not mapdata.base_uses_static_file(other)
     assert mapview.base_script(other).startswith("window.TERRITORY_BASE = {")
 
 
 def test_base_data_lines_up_with_the_dataset(ds):
-    base = mapview.base_data(ds)
+    base = mapdata.base_data(ds)
     assert len(base["cells"]["features"]) == len(ds.cells)
     assert [f["properties"]["i"] for f in base["cells"]["features"]] == list(range(len(ds.cells)))
     assert len(base["places"]["xy"]) == len(base["places"]["names"]) == len(ds.places)
-    assert base["labels"] == [mapview.esc(settings.CONTROLLER_LABELS[c]) for c in settings.CONTROLLERS]
+    assert base["labels"] == [settings.CONTROLLER_LABELS[c] for c in settings.CONTROLLERS]  # text, not markup
     assert set(base["bands"]) == {"3", "6", "10", "22", "30"}
     explicit = [e for e in ds.events if e.scope != "governorate"]
     assert len(base["events"]["xy"]) == len(explicit)
@@ -59,7 +59,7 @@ def test_base_data_lines_up_with_the_dataset(ds):
 @pytest.mark.parametrize("date", DATES)
 def test_day_codes_match_the_engine(ds, date):
     """Every date's codes ship with the base data, so the map can redraw without the server."""
-    base = mapview.base_data(ds)
+    base = mapdata.base_data(ds)
     assert len(base["days"]) == len(ds.dates) == len(base["dates"])
     day = base["days"][ds.dates.index(date)]
     assert [settings.CONTROLLERS[c] for c in day["cells"]] == list(control.cell_controllers(ds, date))
@@ -70,7 +70,7 @@ def test_day_codes_match_the_engine(ds, date):
 
 
 def test_day_changes_are_the_changes_layer(ds):
-    base = mapview.base_data(ds)
+    base = mapdata.base_data(ds)
     assert "changes" not in base["days"][0]  # nothing before the baseline
     date = dt.date(2024, 11, 30)
     day = base["days"][ds.dates.index(date)]
@@ -82,15 +82,15 @@ def test_day_changes_are_the_changes_layer(ds):
 @pytest.mark.parametrize("date", DATES)
 def test_frame_names_the_date_and_options(ds, date):
     f = _frame(ds, date)
-    assert f["cls"] == f"territory-date-{date.isoformat()}" and f["date"] == date.isoformat()
-    assert f["day"] == ds.dates.index(date)
+    assert set(f) == {"day", "shown", "colours", "bands"}  # exactly what the runtime reads
+    assert mapdata.base_data(ds)["dates"][f["day"]] == date.isoformat()
     assert len(f["colours"]) == len(settings.CONTROLLERS)
 
 
 def test_frame_is_small_and_options_travel(ds):
-    text = mapview.frame_data(ds, dt.date(2024, 12, 2), (3, 15.5), ("zones", "buffers"), "colour-blind safe")
+    text = mapdata.frame_data(ds, dt.date(2024, 12, 2), (3, 15.5), ("zones", "buffers"), "colour-blind safe")
     assert len(text) < 12_000
-    assert len(mapview.frame_data(ds, dt.date(2024, 12, 2), (3, 6), ("zones", "buffers"), None)) < 1_000
+    assert len(mapdata.frame_data(ds, dt.date(2024, 12, 2), (3, 6), ("zones", "buffers"), None)) < 1_000
     f = json.loads(text)
     assert f["shown"] == ["buffers", "zones"]
     assert f["colours"][0] == settings.PALETTES["colour-blind safe"]["government"]
@@ -101,7 +101,7 @@ def test_frame_is_small_and_options_travel(ds):
 
 
 def test_js_json_cannot_close_a_script_tag():
-    out = mapview._js_json({"x": "</script><script>alert(1)</script>", "y": "\u2028"})
+    out = mapdata.js_json({"x": "</script><script>alert(1)</script>", "y": "\u2028"})
     assert "</script" not in out and "\u2028" not in out
     assert json.loads(out.replace("<\\/", "</")) == {"x": "</script><script>alert(1)</script>", "y": "\u2028"}
 
@@ -116,8 +116,8 @@ def test_inline_base_data_when_the_static_file_is_stale(ds, monkeypatch):
         governorates=ds.governorates,
         extra_layers=ds.extra_layers,
     )
-    assert not mapview.base_uses_static_file(other)
+    assert not mapdata.base_uses_static_file(other)
     script = mapview.base_script(other)
     assert script.startswith("window.TERRITORY_BASE = {") and re.search(r"window\.territory\.base\(__MAP__", script)
     m = mapview.base_map(other)
-    assert mapview.BASEMAP_JS_URL not in [u for _, u in m.default_js]
+    assert mapdata.BASEMAP_JS_URL not in [u for _, u in m.default_js]

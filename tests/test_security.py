@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from territory import build, mapview, viewmodel
-from territory.testing import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, streamlit_server
+from territory import build, mapdata, viewmodel
 
 from .conftest import ROOT
+from .harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, block_outside, streamlit_server
 from .test_browser import _need_browser
 
 SCRIPT = "<script>window.__pwned='script'</script>"
@@ -24,11 +24,8 @@ SRC_ID = "base-newlines-aleppo-never-meant-to-fall"
 
 
 def test_escape_helpers():
-    assert "<" not in mapview.esc(SCRIPT) and "&lt;script&gt;" in mapview.esc(SCRIPT)
-    assert 'onerror="' not in mapview.esc(IMG)
-    assert "<a" not in mapview.safe_link(JS_URL, "x")
-    assert mapview.safe_link("https://example.org/a", IMG).startswith('<a href="https://example.org/a"')
-    assert "<img" not in mapview.safe_link("https://example.org/a", IMG)
+    # The map gets plain text and URLs (the runtime builds its DOM with textContent; tests/js/).
+    assert mapdata.js_json({"t": SCRIPT}).count("</") == 0  # cannot close the map's script tag
     assert "](" not in viewmodel.md_link(JS_URL, "x")
     assert viewmodel.md_escape("[x](javascript:alert(1))") == "\\[x\\]\\(javascript:alert\\(1\\)\\)"
     assert "<" not in viewmodel.md_escape(SCRIPT)
@@ -72,10 +69,10 @@ def test_hostile_strings_reach_the_map_escaped(hostile_geodata, monkeypatch):
         next(c for c in at.get("component_instance") if "st_folium" in c.proto.component_name).proto.json_args
     )
     fg = args["script"] + args["feature_group"]  # base data is inlined: geodata/ is not the default
-    assert "Base &lt;script&gt;" in fg
-    assert "window.__pwned='script'</script>" not in fg
-    assert "<img src=x" not in fg
-    assert 'href="javascript' not in fg and 'href=\\"javascript' not in fg
+    base = json.loads(re.search(r"window\.TERRITORY_BASE = (\{.*?\});\n", fg, re.S).group(1).replace("<\\/", "</"))
+    assert f"Base {SCRIPT}" in base["places"]["names"]  # plain text: the runtime shows it with textContent
+    assert "</script" not in fg  # and it cannot close the map's script tag
+    assert {"t": f"Evil {SCRIPT} (Pub {IMG}, 2024-12-01)", "u": JS_URL} in base["srcs"]  # never linked (tests/js/)
     text = " ".join(m.value for m in at.markdown)
     assert not re.search(r"(?<!\\)\]\(\s*javascript:", text)  # no Markdown link to javascript:
     assert "Note &lt;img src=x" in text

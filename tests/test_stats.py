@@ -11,6 +11,7 @@ from shapely.geometry import shape
 
 from territory import buffers, geometry, layers, settings, stats
 from territory._errors import UsageError
+from territory.data import Dataset
 
 from .conftest import export_json, run_cli
 
@@ -103,10 +104,10 @@ def test_every_layer_round_trips_through_geopandas(ds, tmp_path, name):
 
 
 def test_compare_html_matches_the_statistics_and_escapes(ds):
-    from territory import mapview, viewmodel
+    from territory import mapdata, viewmodel
 
     date = dt.date(2024, 12, 2)
-    colours = mapview.palette("colour-blind safe")
+    colours = mapdata.palette("colour-blind safe")
     text = viewmodel.compare_html(ds, date, (3, 22), colours)
     result = stats.stats(ds, date, (3, 22))
     assert text.count("<tr>") == 1 + 2  # header + one row per band
@@ -116,3 +117,26 @@ def test_compare_html_matches_the_statistics_and_escapes(ds):
     widths = [float(w) for w in re.findall(r"<span style=\"width:([0-9.]+)%", text)]
     assert abs(sum(widths) - 200.0) < 0.1  # two bands, 100% each
     assert colours["sdf"] in text and "<script" not in text
+
+
+def test_per_process_cache_is_bounded(ds, monkeypatch):
+    """Depths typed by visitors cannot grow memory without bound: least recently used results go."""
+    fresh = Dataset.load(ds.directory)
+    monkeypatch.setattr(settings, "CACHE_MAX_ENTRIES", 40)
+    for i in range(120):
+        fresh.cached(("probe", i), lambda i=i: i * i)
+        assert fresh.cache_size <= 40
+    assert fresh.cached(("probe", 119), lambda: -1) == 119 * 119  # recent results stay
+    assert fresh.cached(("probe", 0), lambda: -1) == -1  # the oldest were dropped (and are recomputed)
+    band = stats.band_geometry(fresh, 7.5)
+    for _ in range(50):
+        fresh.cached(("probe", "x", _), lambda: 0)
+    assert stats.band_geometry(fresh, 7.5).equals(band)
+
+
+def test_depths_round_to_the_half_mile_except_proposals():
+    assert buffers.round_depth(15.3) == 15.5 and buffers.round_depth(15.2) == 15.0
+    assert buffers.round_depth(3.1, keep=[3.1]) == 3.1 and buffers.round_depth(3.1) == 3.0
+    assert buffers.round_depth(0.1) == settings.MIN_DEPTH_MILES
+    with pytest.raises(UsageError, match="at most 12 bands"):
+        buffers.parse_depths(",".join(str(d) for d in range(1, 14)))

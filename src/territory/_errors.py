@@ -27,3 +27,7 @@ class DataError(TerritoryError, RuntimeError):
 
 class DownloadError(TerritoryError, RuntimeError):
     """An open-data package could not be fetched or failed verification."""
+
+
+class BuildError(TerritoryError, RuntimeError):
+    """The build cannot go on (seeds that pass validation but cannot be drawn, missing inputs)."""

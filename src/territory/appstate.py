@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from territory import buffers, settings
 from territory._errors import UsageError
 from territory.data import Dataset
-from territory.mapview import DEFAULT_MAP_LAYERS, MAP_LAYERS, PALETTE_DEFAULT
 
 MAX_PARAM_CHARS = 200  # longer values are cut before they are echoed in a warning
 
@@ -25,7 +24,7 @@ class ViewState:
     date: dt.date
     depths: tuple[float, ...]
     layers: tuple[str, ...]
-    palette: str = PALETTE_DEFAULT
+    palette: str = settings.PALETTE_DEFAULT
     warnings: list[str] = field(default_factory=list)
 
 
@@ -48,7 +47,7 @@ def parse_query(ds: Dataset, params: Mapping[str, str | list[str]]) -> ViewState
             value = value[-1] if value else None
         return None if value is None else str(value)
 
-    state = ViewState(default_date(ds), settings.DEFAULT_DEPTHS_MILES, DEFAULT_MAP_LAYERS)
+    state = ViewState(default_date(ds), settings.DEFAULT_DEPTHS_MILES, settings.DEFAULT_MAP_LAYERS)
     raw = get("date")
     if raw is not None:
         try:
@@ -61,20 +60,30 @@ def parse_query(ds: Dataset, params: Mapping[str, str | list[str]]) -> ViewState
             state.depths = ()
         else:
             try:
-                state.depths = buffers.parse_depths(raw[:MAX_PARAM_CHARS])
+                asked = buffers.parse_depths(raw[:MAX_PARAM_CHARS])
             except UsageError as exc:
                 state.warnings.append(f"URL parameter depths: {exc}. Showing the default bands.")
+            else:
+                keep = [float(p["depth_miles"]) for p in ds.proposals]
+                state.depths = tuple(sorted({buffers.round_depth(d, keep) for d in asked}))
+                moved = [d for d in asked if buffers.round_depth(d, keep) != d]
+                if moved:
+                    state.warnings.append(
+                        f"URL parameter depths: {', '.join(map(buffers.format_depth, moved))} rounded to the nearest "
+                        f"{buffers.format_depth(settings.DEPTH_STEP_MILES)} mile (custom depths go in steps of "
+                        f"{buffers.format_depth(settings.DEPTH_STEP_MILES)} mile)."
+                    )
     raw = get("layers")
     if raw is not None:
         names = [n.strip() for n in raw[:MAX_PARAM_CHARS].split(",") if n.strip()]
-        unknown = [n for n in names if n not in MAP_LAYERS]
+        unknown = [n for n in names if n not in settings.MAP_LAYERS]
         if unknown:
             state.warnings.append(
                 f"URL parameter layers: unknown layer {_shown(unknown[0])}; expected any of "
-                f"{', '.join(MAP_LAYERS)}. Unknown names were ignored."
+                f"{', '.join(settings.MAP_LAYERS)}. Unknown names were ignored."
             )
-        known = tuple(n for n in MAP_LAYERS if n in names)
-        state.layers = known if (known or not unknown) else DEFAULT_MAP_LAYERS
+        known = tuple(n for n in settings.MAP_LAYERS if n in names)
+        state.layers = known if (known or not unknown) else settings.DEFAULT_MAP_LAYERS
     raw = get("palette")
     if raw is not None:
         if raw in settings.PALETTES:
@@ -97,6 +106,6 @@ def to_query(state: ViewState) -> dict[str, str]:
         "depths": ",".join(buffers.format_depth(d) for d in state.depths),
         "layers": ",".join(state.layers),
     }
-    if state.palette != PALETTE_DEFAULT:
+    if state.palette != settings.PALETTE_DEFAULT:
         out["palette"] = state.palette
     return out

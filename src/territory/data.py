@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from territory import settings
+from territory import geometry, settings
 from territory._errors import DataError, UsageError
 
 TIMELINE_FILE = "timeline.json"
@@ -85,7 +86,7 @@ class Dataset:
     governorates: gpd.GeoDataFrame
     directory: Path | None = None
     extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other static layers
-    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -128,6 +129,7 @@ class Dataset:
             for name in (settings.LAYER_HAMA_VILLAGES, settings.LAYER_SITES, settings.LAYER_EVENTS)
         }
         extra["neighbours"] = read_layer(directory, NEIGHBOURS_FILE)
+        extra[settings.LAYER_BORDER] = border
         return cls.from_parts(
             syria=syria.geometry.iloc[0],
             border=border.geometry.iloc[0],
@@ -180,6 +182,16 @@ class Dataset:
         for e in self.events:
             out.setdefault(e.date, []).append(e)
         return out
+
+    @cached_property
+    def border_info(self) -> dict[str, Any]:
+        """The border layer's properties (``length_km``, ``source``, ``note``) as the build wrote them."""
+        layer = self.extra_layers.get(settings.LAYER_BORDER)
+        props = {} if layer is None or layer.empty else dict(layer.drop(columns="geometry").iloc[0])
+        if "length_km" not in props:
+            props["length_km"] = round(geometry.geodesic_length_km(self.border), 1)
+        props.setdefault("source", "border line")
+        return props
 
     @cached_property
     def sources(self) -> dict[str, dict[str, str]]:
@@ -238,13 +250,27 @@ class Dataset:
     # --- caching --------------------------------------------------------------------------------
 
     def cached(self, key: Any, make: Any) -> Any:
-        """Memoise ``make()`` under ``key`` (thread-safe; results must be treated as read-only)."""
+        """Memoise ``make()`` under ``key`` (thread-safe; results must be treated as read-only).
+
+        At most ``settings.CACHE_MAX_ENTRIES`` results are kept; the least recently used go first,
+        so options a visitor can vary (depths, layers, palette) cannot grow memory without bound.
+        """
         with self._lock:
             if key in self._cache:
+                self._cache.move_to_end(key)
                 return self._cache[key]
         value = make()
         with self._lock:
-            return self._cache.setdefault(key, value)
+            value = self._cache.setdefault(key, value)
+            self._cache.move_to_end(key)
+            while len(self._cache) > settings.CACHE_MAX_ENTRIES:
+                self._cache.popitem(last=False)
+            return value
+
+    @property
+    def cache_size(self) -> int:
+        """Number of memoised results held now."""
+        return len(self._cache)
 
     @cached_property
     def cell_geoms(self) -> Any:

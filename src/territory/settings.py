@@ -124,6 +124,32 @@ GOVERNORATES: tuple[str, ...] = (
 DEFAULT_DEPTHS_MILES: tuple[float, ...] = (3, 6, 10, 22, 30)
 MIN_DEPTH_MILES = 0.5
 MAX_DEPTH_MILES = 60.0
+DEPTH_STEP_MILES = 0.5  # depths are rounded to this, so a visitor cannot make endless distinct bands
+MAX_BANDS = 12  # bands compared at once, in every path (CLI, URL, sidebar)
+
+# Memoised per-dataset results (zones, bands, frames…) kept at most; least recently used go first.
+# A full day of the default view is about 15 entries, so this holds every date of several views.
+CACHE_MAX_ENTRIES = 2048
+
+# The map (used by the dashboard, the URL state and the map data; ids are those of the URL).
+MAP_LAYERS: dict[str, str] = {
+    "zones": "Control zones",
+    "changes": "Changes since previous date",
+    "points": "Control points (places)",
+    "events": "Events",
+    "villages": "Northern-Hama villages",
+    "sites": "Military & infrastructure sites",
+    "buffers": "Buffer bands",
+}
+DEFAULT_MAP_LAYERS: tuple[str, ...] = tuple(MAP_LAYERS)
+PALETTE_DEFAULT = "conventional"
+SITE_SYMBOLS = {
+    "air_base": "✈",
+    "military_site": "★",
+    "infrastructure": "⚡",
+    "border_crossing": "⇄",
+}
+BAND_COLOURS = ("#111111", "#4b2991", "#872ca2", "#c0369d", "#ea4f88", "#fa7876", "#f6a97a")
 
 # Layer names (the contract in DESIGN.md).
 LAYER_SYRIA = "syria"

@@ -199,9 +199,9 @@ ABOUT = """
 - **Zones.** Each baseline zone is cut into Voronoi cells of the places inside it (in UTM 37N); a
   cell follows its place. The zones are therefore approximate: they show which side held the
   nearest place, not a surveyed front line. Sources are one click away on every event.
-- **Buffer bands.** The part of Syria within *d* miles of the Natural Earth 1:10m Turkey–Syria border
-  line (about 776 km; the real border is about 900 km), buffered in UTM 37N and checked geodesically;
-  areas in an equal-area projection; population from GeoNames (approximate).
+- **Buffer bands.** The part of Syria within *d* miles of the Turkey–Syria border line ({border}),
+  buffered in UTM 37N and checked geodesically; areas in an equal-area projection; population from
+  GeoNames (approximate).
 - **Controllers.** `hts` stands for the HTS-led operations room and, by convention, other anti-Assad
   rebels outside the SNA (e.g. the Southern Operations Room); each such event says which group.
 
@@ -217,7 +217,11 @@ def about_markdown(ds: Dataset) -> str:
         f"Timeline: {ds.baseline_date.isoformat()} to {ds.end_date.isoformat()}, "
         f"{len(ds.events)} events, {len(ds.sources)} sources."
     )
-    return ABOUT + "\n" + span
+    border = ds.border_info
+    about = ABOUT.replace(
+        "{border}", md_escape(f"{border['source']}, {border['length_km']:,.0f} km measured geodesically")
+    )
+    return about + "\n" + span
 
 
 def series_chart_spec(colours: dict[str, str], measure: str, title: str, date: dt.date) -> dict[str, Any]:

@@ -1,10 +1,102 @@
 // territory's map runtime. base() draws everything that does not depend on the date once (from
 // window.TERRITORY_BASE, a static file the build writes, with every date's codes); frame() takes a
-// rerun's options and render() restyles the map for a date. Every string in the data is HTML-escaped
-// on the server: this code only joins those escaped pieces, it never builds markup from unescaped input.
+// rerun's options and render() restyles the map for a date. The data holds plain text and URLs:
+// this code puts text into the page with textContent and attributes only (never innerHTML), and
+// links a source only when its URL is http(s). The pure helpers are exported as territory.dom for
+// the unit tests (tests/js/runtime.test.js, run with node's test runner).
 window.territory = (function () {
   "use strict";
   var S = null; // state made by base()
+
+  // --- DOM from plain text (the only way strings from the data reach the page) -------------------
+  function el(tag, text, attrs) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    for (var k in attrs || {}) if (Object.prototype.hasOwnProperty.call(attrs, k)) node.setAttribute(k, attrs[k]);
+    return node;
+  }
+
+  function add(parent, children) {
+    for (var i = 0; i < children.length; i++) {
+      var c = children[i];
+      if (c === null || c === undefined) continue;
+      parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return parent;
+  }
+
+  function box(children) { return add(el("div"), children); }
+
+  function isWebUrl(url) { return /^https?:\/\/[^\s"'<>]+$/i.test(String(url || "")); }
+
+  // A source {t: citation, u: URL}: a link when the URL is http(s), else the citation as text.
+  function sourceNode(src) {
+    src = src || { t: "", u: "" };
+    if (!isWebUrl(src.u)) return el("span", src.t);
+    return el("a", src.t || src.u, { href: src.u, target: "_blank", rel: "noopener noreferrer" });
+  }
+
+  function held(B, day, p) {
+    var D = B.days[day];
+    return [B.labels[D.pc[p]] + " since " + B.dates[D.since[p]], el("br"), "Source: ", sourceNode(B.srcs[D.src[p]])];
+  }
+
+  function placePopupNode(B, day, p) {
+    return box([el("b", B.places.names[p]), el("br"), "Held by: "].concat(held(B, day, p)));
+  }
+
+  function sitePopupNode(B, day, s) {
+    var p = B.sites.place[s];
+    return box([el("b", B.places.names[p]), el("br"), B.sites.kinds[s], el("br"), "Held by: "].concat(held(B, day, p)));
+  }
+
+  function eventPopupNode(B, e) {
+    var E = B.events;
+    return box([el("b", E.what[e]), el("br"), E.notes[e], el("br"), "Source: ", sourceNode(B.srcs[E.s[e]])]);
+  }
+
+  function villageTipNode(B, day, v) {
+    var V = B.villages, cap = V.captured[v];
+    return box([V.names[v], el("br"), "first taken: " + (cap || "no dated capture in the seeds"), el("br"),
+                "held by " + B.labels[B.days[day].pc[V.place[v]]] + " on " + B.dates[day]]);
+  }
+
+  function zoneTipText(B, day, i) {
+    var D = B.days[day], c = D.cells[i];
+    return B.labels[c] + ": " + D.areas[c] + " on " + B.dates[day];
+  }
+
+  function legendNode(labels) {
+    var div = el("div", null, { "class": "territory-legend" });
+    div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+    var swatch = "display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;";
+    for (var k = 0; k < labels.length; k++) {
+      var sw = el("span", null, { "class": "territory-swatch", style: swatch + "border:1px solid #555;opacity:.8" });
+      add(div, [box([sw, labels[k]])]);
+    }
+    add(div, [
+      box([el("span", null, { style: swatch + "border:2px dashed #000" }), "changed since the previous day"]),
+      box(["✈ air base · ★ military site · ⚡ infrastructure · ⇄ border crossing"]),
+      box(["● / ○ Hama village taken / held by its 26 Nov holder"]),
+    ]);
+    return div;
+  }
+
+  function siteIconNode(name, symbol, colour) {
+    return el("div", symbol, {
+      "class": "territory-site",
+      title: name,
+      style: "font-size:15px;line-height:18px;width:20px;height:20px;text-align:center;border-radius:4px;" +
+        "background:#fff;color:#111;border:2px solid " + colour,
+    });
+  }
+
+  function bandLabelNode(label, colour) {
+    return el("div", label, {
+      "class": "territory-band-label",
+      style: "font:600 11px sans-serif;white-space:nowrap;text-shadow:0 0 3px #fff;color:" + colour,
+    });
+  }
 
   function geo(fc, opts) { return L.geoJSON(fc, opts); }
 
@@ -20,7 +112,7 @@ window.territory = (function () {
         return { fillColor: "#f7f5ef", fillOpacity: tiles ? 0 : 1, color: focus ? "#333333" : "#9a9a9a",
                  weight: focus ? 2.2 : 0.7, dashArray: focus ? null : "3 3", className: "territory-governorate" };
       },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); },
+      onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.name)); },
     }).addTo(map);
 
     // Control zones: one path per cell, restyled per date (zones = cells of one holder).
@@ -30,14 +122,14 @@ window.territory = (function () {
       style: function () { return { fillColor: "#cccccc", stroke: false, fillOpacity: 0.55, className: "territory-zone" }; },
       onEachFeature: function (f, l) {
         cells[f.properties.i] = l;
-        l.bindTooltip(function () { return zoneTip(f.properties.i); }, { sticky: true });
+        l.bindTooltip(function () { return el("span", zoneTipText(S.B, S.day, f.properties.i)); }, { sticky: true });
       },
     });
     S.cells = cells;
 
     geo(B.border, {
       style: function () { return { color: "#000000", weight: 3, opacity: 0.9, className: "territory-border" }; },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.label); },
+      onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.label)); },
     }).addTo(map);
 
     // Places: canvas circle markers (many, cheap), popups composed on opening.
@@ -46,7 +138,7 @@ window.territory = (function () {
     S.groups.points = L.layerGroup();
     for (var i = 0; i < B.places.xy.length; i++) {
       var m = L.circleMarker(B.places.xy[i], { renderer: renderer, radius: 3.5, color: "#222222", weight: 0.8, fillOpacity: 0.95 });
-      m.bindTooltip(B.places.names[i]);
+      m.bindTooltip(el("span", B.places.names[i]));
       m.bindPopup(placePopup(i));
       S.points.push(m);
       S.groups.points.addLayer(m);
@@ -56,7 +148,7 @@ window.territory = (function () {
     S.groups.villages = L.layerGroup();
     for (var v = 0; v < B.villages.xy.length; v++) {
       var vm = L.circleMarker(B.villages.xy[v], { radius: 5, weight: 1.5, color: "#3b2f2f", fillColor: "#3b2f2f", fillOpacity: 0, className: "territory-village" });
-      vm.bindTooltip(B.villages.tips[v]);
+      vm.bindTooltip(villageTip(v));
       S.villages.push(vm);
       S.groups.villages.addLayer(vm);
     }
@@ -66,7 +158,7 @@ window.territory = (function () {
     for (var s = 0; s < B.sites.place.length; s++) {
       var p = B.sites.place[s];
       var sm = L.marker(B.places.xy[p], { icon: siteIcon(s, "#777777") });
-      sm.bindTooltip(B.places.names[p]);
+      sm.bindTooltip(el("span", B.places.names[p]));
       sm.bindPopup(sitePopup(s), { maxWidth: 300 });
       S.sites.push(sm);
       S.groups.sites.addLayer(sm);
@@ -76,19 +168,10 @@ window.territory = (function () {
     S.groups.bands = L.layerGroup();
     S.groups.changes = L.layerGroup();
 
-    // Legend: labels come escaped with the base data; swatch colours follow the frame's palette.
+    // Legend: labels are text from the base data; swatch colours follow the frame's palette.
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
-      var div = L.DomUtil.create("div", "territory-legend");
-      div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
-      var html = "";
-      for (var k = 0; k < B.labels.length; k++) {
-        html += '<div><span class="territory-swatch" style="display:inline-block;width:12px;height:12px;margin-right:5px;' +
-          'vertical-align:-2px;border:1px solid #555;opacity:.8"></span>' + B.labels[k] + "</div>";
-      }
-      html += '<div><span style="display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;border:2px dashed #000"></span>changed since the previous day</div>';
-      html += "<div>✈ air base · ★ military site · ⚡ infrastructure</div><div>● / ○ Hama village taken / not yet</div>";
-      div.innerHTML = html;
+      var div = legendNode(B.labels);
       S.swatches = div.querySelectorAll(".territory-swatch");
       return div;
     };
@@ -97,41 +180,22 @@ window.territory = (function () {
 
   function siteIcon(s, colour) {
     var p = S.B.sites.place[s];
-    return L.divIcon({
-      html: '<div class="territory-site" title="' + S.B.places.names[p] + '" style="font-size:15px;line-height:18px;' +
-        "width:20px;height:20px;text-align:center;border-radius:4px;background:#fff;border:2px solid " + colour +
-        ';color:#111">' + S.B.sites.symbols[s] + "</div>",
-      className: "", iconSize: [24, 24], iconAnchor: [12, 12],
-    });
+    return L.divIcon({ html: siteIconNode(S.B.places.names[p], S.B.sites.symbols[s], colour),
+                       className: "", iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
-  function held(p) {
-    var D = S.B.days[S.day];
-    return S.B.labels[D.pc[p]] + " since " + S.B.dates[D.since[p]] + "<br>Source: " + S.B.srcs[D.src[p]];
-  }
+  function villageTip(v) { return function () { return villageTipNode(S.B, S.day, v); }; }
 
-  function placePopup(p) {
-    return function () { return "<b>" + S.B.places.names[p] + "</b><br>Held by: " + held(p); };
-  }
+  function placePopup(p) { return function () { return placePopupNode(S.B, S.day, p); }; }
 
-  function sitePopup(s) {
-    return function () {
-      var p = S.B.sites.place[s];
-      return "<b>" + S.B.places.names[p] + "</b><br>" + S.B.sites.kinds[s] + "<br>Held by: " + held(p);
-    };
-  }
-
-  function zoneTip(i) {
-    var D = S.B.days[S.day], c = D.cells[i];
-    return S.B.labels[c] + ": " + D.areas[c] + " on " + S.B.dates[S.day];
-  }
+  function sitePopup(s) { return function () { return sitePopupNode(S.B, S.day, s); }; }
 
   function eventLayer(e) {
     var E = S.B.events;
     if (!S.eventLayers[e]) {
       var m = L.circleMarker(E.xy[e], { radius: 5, weight: 1.2, fill: false, className: "territory-event" });
-      m.bindTooltip(E.what[e]);
-      m.bindPopup("<b>" + E.what[e] + "</b><br>" + E.notes[e] + "<br>Source: " + S.B.srcs[E.s[e]]);
+      m.bindTooltip(el("span", E.what[e]));
+      m.bindPopup(eventPopupNode(S.B, e));
       S.eventLayers[e] = m;
     }
     return S.eventLayers[e];
@@ -191,8 +255,9 @@ window.territory = (function () {
     }
     show("points", !!shown.points);
 
+    var V = S.B.villages;
     for (i = 0; i < S.villages.length; i++) {
-      var cap = S.B.villages.captured[i], opacity = cap && cap <= date ? 0.9 : 0;
+      var holder = D.pc[V.place[i]], opacity = holder !== V.base[i] && holder !== V.contested ? 0.9 : 0;
       if (S.villages[i].options.fillOpacity !== opacity) S.villages[i].setStyle({ fillOpacity: opacity });
     }
     show("villages", !!shown.villages);
@@ -231,7 +296,7 @@ window.territory = (function () {
           return { color: "#000000", weight: 2.5, dashArray: "6 4", fillColor: colours[f.properties.c],
                    fillOpacity: 0.35, className: "territory-change" };
         },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.t, { sticky: true }); },
+        onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.t), { sticky: true }); },
       }).addTo(S.groups.changes);
     }
     show("changes", !!shown.changes);
@@ -291,19 +356,26 @@ window.territory = (function () {
   function drawBand(target, f, colour, at) {
     geo(f, {
       style: function () { return { color: colour, weight: 2, dashArray: "8 5", fill: false, className: "territory-band" }; },
-      onEachFeature: function (ff, l) { l.bindTooltip(ff.properties.t, { sticky: true }); },
+      onEachFeature: function (ff, l) { l.bindTooltip(el("span", ff.properties.t), { sticky: true }); },
     }).addTo(target);
     if (at) {
       L.marker(at, {
         interactive: false,
         icon: L.divIcon({
-          html: '<div class="territory-band-label" style="font:600 11px sans-serif;color:' + colour +
-            ';white-space:nowrap;text-shadow:0 0 3px #fff">' + f.properties.label + "</div>",
+          html: bandLabelNode(f.properties.label, colour),
           className: "", iconSize: [50, 14], iconAnchor: [25, -2],
         }),
       }).addTo(target);
     }
   }
 
-  return { base: base, frame: frame };
+  return {
+    base: base,
+    frame: frame,
+    dom: {
+      el: el, isWebUrl: isWebUrl, sourceNode: sourceNode, placePopupNode: placePopupNode,
+      sitePopupNode: sitePopupNode, eventPopupNode: eventPopupNode, villageTipNode: villageTipNode,
+      zoneTipText: zoneTipText, legendNode: legendNode, siteIconNode: siteIconNode, bandLabelNode: bandLabelNode,
+    },
+  };
 })();

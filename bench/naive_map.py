@@ -2,19 +2,27 @@
 
 This is how the map would be built without the runtime of ``static/territory/territory.js``: each
 change rebuilds the whole folium map (full GeoJSON of every layer) and streamlit-folium remounts it.
-``bench/slider_latency.py`` measures it next to the in-place frames; the app never shows it otherwise.
+``bench/slider_latency.py`` measures it (through ``bench/timed_dashboard.py``) next to the real map.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable, Sequence
 
 import folium
 
 from territory import export, layers, settings, stats
 from territory.data import Dataset
-from territory.mapview import BAND_COLOURS, CENTER, LEAFLET_CSS, LEAFLET_JS, ZOOM, date_class, esc, palette
+from territory.mapdata import date_class, palette
+from territory.mapview import CENTER, LEAFLET_CSS, LEAFLET_JS, ZOOM
+
+BAND_COLOURS = settings.BAND_COLOURS
+
+
+def esc(value) -> str:
+    return "" if value is None else html.escape(str(value), quote=True)
 
 
 def _fc(gdf, columns: list[str]) -> dict:

@@ -1,0 +1,363 @@
+"""What the map runtime (``static/territory/territory.js``) draws: base data, per-date codes, frames.
+
+Pure data, no folium and no markup: every string travels as plain text (names, notes, source titles)
+or as a URL, and the runtime puts them into the page with ``textContent`` and attributes only, so no
+string from the data is ever parsed as HTML. The build writes the base data once as the static file
+``static/territory/basemap.js``; each rerun sends only a small frame of options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from territory import buffers, control, layers, settings, stats
+from territory.data import Dataset
+
+log = logging.getLogger(__name__)
+
+# Served by Streamlit's static file serving (server.enableStaticServing) from ./static.
+RUNTIME_JS_URL = "/app/static/territory/territory.js"
+BASEMAP_JS_URL = "/app/static/territory/basemap.js"
+BASEMAP_FILE = "basemap.js"
+STATIC_DIR = settings.PROJECT_ROOT / "static" / "territory"
+# Version of the base data's layout: bump it when base_data() or _day_data() change shape, so a
+# static file written by an older build is not paired with newer code (the freshness test catches
+# a forgotten bump: it rebuilds the file and compares).
+BASEMAP_FORMAT = "4"
+DISPLAY_DECIMALS = 4  # ~10 m: plenty on screen, and a third fewer bytes than the exports' 6
+DISPLAY_CELL_TOLERANCE = 0.006  # degrees (~600 m, half a pixel at the opening zoom) for drawing cells
+CODES = {c: i for i, c in enumerate(settings.CONTROLLERS)}  # compact controller codes for the map
+
+
+def js_json(data: Any) -> str:
+    """JSON for embedding in a script (no ``</script>`` break-out, no NaN)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def display_fc(gdf: gpd.GeoDataFrame, tolerance: float, props: list[dict[str, Any]]) -> dict[str, Any]:
+    """Simplified, rounded FeatureCollection for drawing (exports keep the full geometry)."""
+    geoms = shapely.set_precision(
+        shapely.simplify(np.asarray(gdf.geometry.values, dtype=object), tolerance, preserve_topology=True),
+        10.0**-DISPLAY_DECIMALS,
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+            for p, g in zip(props, geoms, strict=True)
+            if g is not None and not g.is_empty
+        ],
+    }
+
+
+def _xy(geoms: Iterable[Any]) -> list[list[float]]:
+    return [[round(g.y, DISPLAY_DECIMALS), round(g.x, DISPLAY_DECIMALS)] for g in geoms]
+
+
+def source_ref(ds: Dataset, source_id: str) -> dict[str, str]:
+    """A source as ``{"t": citation text, "u": URL}`` (plain text; the runtime links http(s) URLs only)."""
+    src = ds.sources.get(source_id)
+    if src is None:
+        return {"t": source_id, "u": ""}
+    return {"t": f"{src['title']} ({src['publisher']}, {src['published']})", "u": str(src.get("url") or "")}
+
+
+def _sources_index(ds: Dataset) -> dict[str, int]:
+    return {s: i for i, s in enumerate(["", *sorted(ds.sources)])}
+
+
+def band_feature(ds: Dataset, depth: float) -> dict[str, Any]:
+    """One band, simplified for drawing, with its label and tooltip text."""
+    layer = stats.buffer_layer(ds, (depth,), None)
+    row = layer.iloc[0]
+    proposals = list(row["proposals"] or [])
+    title = f"{buffers.format_depth(depth)} mi" + (f": {'; '.join(proposals)}" if proposals else " (custom)")
+    props = {
+        "label": f"{buffers.format_depth(depth)} mi",
+        "t": f"{title} · {row['area_km2']:,.0f} km² · population {int(row['population']):,} (GeoNames)",
+    }
+    return display_fc(layer, 0.006, [props])["features"][0]
+
+
+def border_label(ds: Dataset) -> str:
+    """The border's tooltip, with its length measured from the data."""
+    border_layer = layers.layer(ds, settings.LAYER_BORDER)
+    km = float(border_layer["length_km"].iloc[0])
+    source = str(border_layer["source"].iloc[0]) if "source" in border_layer else ""
+    return f"Turkey–Syria border ({source + ', ' if source else ''}{km:,.0f} km)"
+
+
+def base_data(ds: Dataset) -> dict[str, Any]:
+    """Everything the map draws that does not depend on the date, and every date's codes."""
+
+    def make() -> dict[str, Any]:
+        src_index = _sources_index(ds)
+        srcs = [{"t": "GeoNames / baseline zones", "u": ""}, *(source_ref(ds, s) for s in sorted(ds.sources))]
+        nb = ds.extra_layers.get("neighbours")
+        neighbours = (
+            display_fc(nb, 0.01, [{} for _ in range(len(nb))])
+            if nb is not None
+            else {"type": "FeatureCollection", "features": []}
+        )
+        gov = ds.governorates
+        governorates = display_fc(
+            gov, 0.003, [{"name": str(n), "focus": bool(f)} for n, f in zip(gov["name"], gov["focus"], strict=True)]
+        )
+        border_layer = layers.layer(ds, settings.LAYER_BORDER)
+        # Coverage-simplified for drawing (neighbours keep shared edges): fewer vertices, faster repaints.
+        simple = ds.cells.copy()
+        simple["geometry"] = shapely.coverage_simplify(
+            np.asarray(ds.cells.geometry.values, dtype=object), DISPLAY_CELL_TOLERANCE, simplify_boundary=False
+        )
+        cells = display_fc(simple, 0.0, [{"i": i} for i in range(len(ds.cells))])
+        if len(cells["features"]) != len(ds.cells):
+            msg = "a control cell has no geometry to draw"
+            raise ValueError(msg)
+        places = ds.places
+        place_index = {pid: i for i, pid in enumerate(places["id"])}
+        sites = places[places["kind"].isin(settings.SITE_KINDS)]
+        villages = layers.layer(ds, settings.LAYER_HAMA_VILLAGES)
+        caps = [c if isinstance(c, str) else None for c in villages["captured"]]
+        explicit = [e for e in ds.events if e.scope != "governorate"]
+        dates = [d.isoformat() for d in ds.dates]
+        names = ds.places["name"]
+        return {
+            "neighbours": neighbours,
+            "governorates": governorates,
+            "border": display_fc(border_layer, 0.0, [{"label": border_label(ds)}]),
+            "cells": cells,
+            "labels": [settings.CONTROLLER_LABELS[c] for c in settings.CONTROLLERS],
+            "dates": dates,
+            "srcs": srcs,
+            "places": {"xy": _xy(places.geometry), "names": [str(n) for n in places["name"]]},
+            "sites": {
+                "place": [place_index[p] for p in sites["id"]],
+                "symbols": [settings.SITE_SYMBOLS.get(k, "•") for k in sites["kind"]],
+                "kinds": [k.replace("_", " ") for k in sites["kind"]],
+            },
+            "villages": {
+                "xy": _xy(villages.geometry),
+                "names": [str(n) for n in villages["name"]],
+                "captured": caps,
+                # Each village's place index and baseline holder: it is drawn taken on the days its
+                # holder is another side (a retaken village empties again).
+                "place": [place_index[v] for v in villages["id"]],
+                "base": [CODES[ds.baseline_controllers[v]] for v in villages["id"]],
+                "contested": CODES[settings.CONTESTED],
+            },
+            "events": {
+                "xy": _xy(places.geometry.loc[e.place_id] for e in explicit),
+                "day": [dates.index(e.date.isoformat()) for e in explicit],
+                "c": [CODES[e.controller] for e in explicit],
+                "what": [
+                    f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)}: "
+                    f"{control.describe_event(e.kind, e.controller)}"
+                    for e in explicit
+                ],
+                "notes": [e.note for e in explicit],
+                "s": [src_index.get(e.source, 0) for e in explicit],
+            },
+            "bands": {buffers.format_depth(d): band_feature(ds, d) for d in settings.DEFAULT_DEPTHS_MILES},
+            "days": [_day_data(ds, d) for d in ds.dates],
+        }
+
+    return ds.cached(("mapdata-base",), make)
+
+
+def _changes_data(ds: Dataset, date_from: dt.date, date_to: dt.date) -> dict[str, Any] | None:
+    gdf = layers.layer(ds, settings.LAYER_CHANGES, date_to, since=date_from)
+    if gdf.empty:
+        return None
+    props = [
+        {
+            "c": CODES[b],
+            "t": (
+                f"Changed {date_from:%d %b} → {date_to:%d %b}: {settings.CONTROLLER_LABELS.get(a, a)} → "
+                f"{settings.CONTROLLER_LABELS.get(b, b)}, {area:,.0f} km²"
+            ),
+        }
+        for a, b, area in zip(gdf["from"], gdf["to"], gdf["area_km2"], strict=True)
+    ]
+    return display_fc(gdf, 0.002, props)
+
+
+def _day_data(ds: Dataset, date: dt.date) -> dict[str, Any]:
+    """What the map needs for one date, whatever the options: codes per cell and place, and changes."""
+    states = control.place_states(ds, date)
+    src_index = _sources_index(ds)
+    days = {d: i for i, d in enumerate(ds.dates)}
+    zones = control.control_zones(ds, date)
+    areas = dict(zip(zones["controller"], zones["area_km2"], strict=True))
+    pids = list(ds.places["id"])
+    data: dict[str, Any] = {
+        "areas": [f"{areas[c]:,.0f} km²" if c in areas else "" for c in settings.CONTROLLERS],
+        "cells": [CODES[c] for c in control.cell_controllers(ds, date)],
+        "pc": [CODES[states[p].controller] for p in pids],
+        "since": [days[states[p].since] for p in pids],
+        "src": [src_index.get(states[p].source, 0) for p in pids],
+        "nEvents": sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date),
+    }
+    since = date - dt.timedelta(days=1)  # the day panel's "changed since" date (viewmodel.previous_date)
+    if since in days:
+        changes = _changes_data(ds, since, date)
+        if changes is not None:
+            data["changes"] = changes
+    return data
+
+
+def _label_point(band: shapely.Geometry, lon: float) -> list[float] | None:
+    """Where to label a band: its southern edge on a meridian east of Aleppo."""
+    cut = band.intersection(shapely.LineString([(lon, 30.0), (lon, 40.0)]))
+    if cut.is_empty:
+        return None
+    return [round(cut.bounds[1], DISPLAY_DECIMALS), lon]
+
+
+def _bands_frame(ds: Dataset, depths: Sequence[float]) -> list[dict[str, Any]]:
+    defaults = {buffers.format_depth(d) for d in settings.DEFAULT_DEPTHS_MILES}
+    out = []
+    for i, depth in enumerate(sorted(depths, reverse=True)):
+        key = buffers.format_depth(depth)
+        entry: dict[str, Any] = {
+            "colour": settings.BAND_COLOURS[i % len(settings.BAND_COLOURS)],
+            "at": _label_point(stats.band_geometry(ds, depth), lon=38.0 + 0.45 * (i % 6)),
+        }
+        if key in defaults:
+            entry["ref"] = key
+        else:
+            entry["feature"] = band_feature(ds, depth)
+        out.append(entry)
+    return out
+
+
+def date_class(date: dt.date) -> str:
+    """CSS class the runtime gives every control-zone path: ``territory-date-YYYY-MM-DD``."""
+    return f"territory-date-{date.isoformat()}"
+
+
+def palette(name: str | None) -> dict[str, str]:
+    """Colours of the controllers in the named palette (default: the conventional one)."""
+    return settings.PALETTES.get(name or settings.PALETTE_DEFAULT, settings.PALETTES[settings.PALETTE_DEFAULT])
+
+
+def frame_data(
+    ds: Dataset,
+    date: dt.date,
+    depths: Sequence[float],
+    shown: Iterable[str],
+    palette_name: str | None = None,
+) -> str:
+    """JSON of one rerun's frame for the map runtime: the date's index and the options (under 1 kB).
+
+    Holds exactly what the runtime reads: ``day`` (index into the base data's dates), ``shown``,
+    ``colours`` and ``bands``. The per-date codes travel once, with the base data.
+    """
+    shown_t = tuple(sorted(set(shown)))
+    key = ("mapdata-frame", date, tuple(depths), shown_t, palette_name)
+
+    def make() -> str:
+        colours = palette(palette_name)
+        data: dict[str, Any] = {
+            "day": ds.dates.index(date),
+            "shown": list(shown_t),
+            "colours": [colours[c] for c in settings.CONTROLLERS],
+        }
+        if "buffers" in shown_t and depths:
+            data["bands"] = _bands_frame(ds, depths)
+        return js_json(data)
+
+    return ds.cached(key, make)
+
+
+# --- the static base file ------------------------------------------------------------------------
+
+
+def basemap_fingerprint(data: dict[str, Any]) -> str:
+    """Content hash of the base data (ties the static file to the dataset it came from)."""
+    return hashlib.sha256(js_json(data).encode("utf-8")).hexdigest()[:16]
+
+
+def geodata_digest(directory: Path) -> str:
+    """Hash of every file of a geodata directory (cheap: under a megabyte to read)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in directory.iterdir() if p.is_file()):
+        h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@functools.cache
+def runtime_version() -> str:
+    """Hash of ``static/territory/territory.js`` (its URL changes when the file does)."""
+    return hashlib.sha256((STATIC_DIR / "territory.js").read_bytes()).hexdigest()[:12]
+
+
+def basemap_js(ds: Dataset) -> str:
+    """``static/territory/basemap.js``: the base data as a script (written by the build).
+
+    Its first line names the base data's fingerprint, the digest of the geodata files it was made
+    from and the layout's format, so the app can tell at start, without recomputing the base data,
+    that the file is its own.
+    """
+    data = base_data(ds)
+    made_from = f"; geodata: {geodata_digest(ds.directory)}" if ds.directory else ""
+    return (
+        f"// Generated by python -m territory build; do not edit. fingerprint: {basemap_fingerprint(data)}"
+        f"{made_from}; format: {BASEMAP_FORMAT}\n"
+        f"window.TERRITORY_BASE = {js_json(data)};\n"
+    )
+
+
+def _static_header() -> dict[str, str]:
+    path = STATIC_DIR / BASEMAP_FILE
+    try:
+        with path.open(encoding="utf-8") as fh:
+            first = fh.readline()
+    except OSError:
+        return {}
+    fields = (part.strip().split(": ", 1) for part in first.split("do not edit.", 1)[-1].split(";"))
+    return {f[0]: f[1] for f in fields if len(f) == 2}
+
+
+def static_header(ds: Dataset) -> dict[str, str]:
+    """The static file's header, read once per dataset (not on every rerun)."""
+    return ds.cached(("mapdata-static-header",), _static_header)
+
+
+def base_uses_static_file(ds: Dataset) -> bool:
+    """True when ``static/territory/basemap.js`` holds this dataset's base data (else it is inlined).
+
+    Compares the digest of the geodata files and the layout format when the dataset was read from
+    a directory (milliseconds); otherwise the base data's own fingerprint (which means computing
+    it). A mismatch is logged once per dataset: inlining costs every rerun about 340 kB.
+    """
+
+    def check() -> bool:
+        header = static_header(ds)
+        if ds.directory and "geodata" in header:
+            ok = header["geodata"] == geodata_digest(ds.directory) and header.get("format") == BASEMAP_FORMAT
+        else:
+            ok = header.get("fingerprint") == basemap_fingerprint(base_data(ds))
+        if not ok:
+            log.warning(
+                "%s does not hold the base data of %s (header %s, format %s expected); the map inlines it on "
+                "every rerun (about 340 kB each); run `python -m territory build` to rewrite it",
+                STATIC_DIR / BASEMAP_FILE,
+                ds.directory or "this in-memory dataset",
+                header or "missing",
+                BASEMAP_FORMAT,
+            )
+        return ok
+
+    return ds.cached(("mapdata-static-ok",), check)

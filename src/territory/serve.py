@@ -1,0 +1,96 @@
+"""Start-up work of a served dashboard: preload before the first visitor, warm caches after it.
+
+``python -m territory serve`` runs :func:`run`: libraries imported and ``geodata/`` read before the
+server listens, then ``streamlit run dashboard.py``. The dashboard starts :func:`warm_in_background`
+once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from territory import settings
+from territory._errors import UsageError
+from territory.data import Dataset
+
+DASHBOARD = settings.PROJECT_ROOT / "dashboard.py"
+WARM_DELAY_S = 3.0  # after the first page, long enough for its map to load
+WARM_PAUSE_S = 0.05
+
+
+def preload() -> None:
+    """Import the dashboard's libraries and load the default dataset now.
+
+    Raises :class:`territory._errors.DataError` when geodata/ is missing or broken.
+    """
+    # Not Streamlit itself: loading its configuration before `streamlit run` parses the command line
+    # would make it warn that the server options changed.
+    import folium  # noqa: F401
+
+    from territory import appstate, layers, mapdata, mapview, stats, viewmodel  # noqa: F401
+    from territory.data import default_dataset
+
+    mapdata.base_uses_static_file(default_dataset())
+
+
+def run(options: Sequence[str], script: Path = DASHBOARD, geodata: Path | None = None) -> int:
+    """``streamlit run script OPTIONS`` in this process, after :func:`preload` (the CLI's ``serve``)."""
+    if not script.is_file():
+        msg = f"{script} is missing: serve runs from a checkout of the project"
+        raise UsageError(msg)
+    if geodata is not None:
+        os.environ["TERRITORY_GEODATA"] = str(geodata)
+    for var in ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE"):  # keep them valid after chdir
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).resolve())
+    os.chdir(settings.PROJECT_ROOT)  # .streamlit/config.toml and static/ are read from here
+    print("territory: loading libraries and geodata/ …", file=sys.stderr, flush=True)
+    preload()
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = ["streamlit", "run", str(script), *options]
+    return streamlit_cli.main()
+
+
+def warm_caches(
+    ds: Dataset, depths: Sequence[float], shown: Iterable[str], palette_name: str | None = None, pause: float = 0.0
+) -> None:
+    """Compute every date's zones, changes, statistics and map frame for the default view.
+
+    ``pause`` seconds are slept between dates, so a server warming up keeps answering its first
+    visitor's requests (the page's scripts are served by the same process).
+    """
+    from territory import control, mapdata, stats
+
+    for date in ds.dates:
+        time.sleep(pause)
+        since = date - dt.timedelta(days=1) if date > ds.baseline_date else None
+        control.control_zones(ds, date)
+        if since is not None:
+            control.changes(ds, since, date)
+        stats.stats(ds, date, depths)
+        mapdata.frame_data(ds, date, depths, shown, palette_name)
+
+
+_WARMED: set[int] = set()
+
+
+def warm_in_background(ds: Dataset, depths: Sequence[float], shown: Iterable[str]) -> None:
+    """Start :func:`warm_caches` once per dataset, a few seconds later, in a daemon thread.
+
+    The delay and the pauses keep the first visitor's page quick: while its browser loads the
+    page's scripts from this process, the warming would compete with them for the interpreter.
+    """
+    if id(ds) in _WARMED:
+        return
+    _WARMED.add(id(ds))
+    timer = threading.Timer(WARM_DELAY_S, warm_caches, args=(ds, depths, shown), kwargs={"pause": WARM_PAUSE_S})
+    timer.name = "territory-warm"
+    timer.daemon = True
+    timer.start()

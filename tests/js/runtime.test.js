@@ -1,0 +1,138 @@
+// Unit tests of the map runtime's data handling (static/territory/territory.js), with node's own
+// test runner: `node --test tests/js/` (tests/test_runtime_js.py runs it under pytest).
+// A tiny fake DOM records what the runtime builds; setting innerHTML on it throws, so any markup
+// built from data fails these tests.
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+
+class FakeNode {
+  constructor(tag) {
+    this.tagName = tag;
+    this.children = [];
+    this.attributes = {};
+    this.style = {};
+    this._text = "";
+  }
+  set textContent(v) { this._text = String(v); this.children = []; }
+  get textContent() { return this._text + this.children.map((c) => c.textContent).join(""); }
+  set innerHTML(_v) { throw new Error("innerHTML must not be used"); }
+  appendChild(c) { this.children.push(c); return c; }
+  setAttribute(k, v) { this.attributes[k] = String(v); }
+  getAttribute(k) { return this.attributes[k]; }
+  querySelectorAll(sel) {
+    const cls = sel.replace(/^\./, "");
+    const out = [];
+    const walk = (n) => {
+      for (const c of n.children || []) {
+        if (((c.attributes || {})["class"] || "").split(" ").includes(cls)) out.push(c);
+        walk(c);
+      }
+    };
+    walk(this);
+    return out;
+  }
+  find(tag) {
+    const out = [];
+    const walk = (n) => { for (const c of n.children || []) { if (c.tagName === tag) out.push(c); walk(c); } };
+    walk(this);
+    return out;
+  }
+}
+class FakeText { constructor(t) { this.textContent = String(t); this.tagName = "#text"; } }
+
+function loadRuntime() {
+  const document = { createElement: (t) => new FakeNode(t), createTextNode: (t) => new FakeText(t) };
+  const window = {};
+  const code = fs.readFileSync(path.join(__dirname, "..", "..", "static", "territory", "territory.js"), "utf8");
+  vm.runInNewContext(code, { window, document, console });
+  return window.territory.dom;
+}
+
+const dom = loadRuntime();
+const EVIL = "<img src=x onerror=\"window.__pwned=1\">";
+
+// A base-data shape with one place, one site, one event, one village, one day.
+const B = {
+  labels: ["Government", "HTS <b>led</b>", "SNA", "SDF", "Contested"],
+  dates: ["2024-11-26"],
+  srcs: [{ t: "GeoNames", u: "" }, { t: "Evil " + EVIL, u: "javascript:alert(1)" }, { t: "Good", u: "https://example.org/a" }],
+  places: { names: ["Base " + EVIL] },
+  sites: { place: [0], kinds: ["air base"], symbols: ["✈"] },
+  events: { what: ["2024-11-26: " + EVIL], notes: ["note " + EVIL], s: [2] },
+  villages: { names: [EVIL], captured: [null], place: [0], base: [0], contested: 4 },
+  days: [{ pc: [1], since: [0], src: [1], cells: [1], areas: ["", "12 km²", "", "", ""] }],
+};
+
+test("text from the data stays text", () => {
+  const node = dom.placePopupNode(B, 0, 0);
+  assert.ok(node.textContent.includes("Base " + EVIL));
+  assert.equal(node.find("img").length, 0);
+  assert.ok(node.textContent.includes("HTS <b>led</b> since 2024-11-26"));
+});
+
+test("a source with a javascript: URL is not a link", () => {
+  const node = dom.sourceNode(B.srcs[1]);
+  assert.equal(node.tagName, "span");
+  assert.equal(node.textContent, "Evil " + EVIL);
+  assert.equal(dom.placePopupNode(B, 0, 0).find("a").length, 0);
+});
+
+test("an http(s) source is a safe link", () => {
+  const a = dom.sourceNode(B.srcs[2]);
+  assert.equal(a.tagName, "a");
+  assert.equal(a.getAttribute("href"), "https://example.org/a");
+  assert.equal(a.getAttribute("rel"), "noopener noreferrer");
+  assert.equal(a.getAttribute("target"), "_blank");
+  assert.equal(a.textContent, "Good");
+});
+
+test("only plain http(s) URLs are web URLs", () => {
+  assert.ok(dom.isWebUrl("https://example.org/x?y=1"));
+  assert.ok(dom.isWebUrl("HTTP://example.org"));
+  for (const bad of ["javascript:alert(1)", "data:text/html,x", "//example.org", "https://a.org/\"onmouseover=x", "", null]) {
+    assert.ok(!dom.isWebUrl(bad), String(bad));
+  }
+});
+
+test("event popup: what, note and linked source", () => {
+  const node = dom.eventPopupNode(B, 0);
+  assert.ok(node.textContent.includes("note " + EVIL));
+  const links = node.find("a");
+  assert.equal(links.length, 1);
+  assert.equal(links[0].getAttribute("href"), "https://example.org/a");
+});
+
+test("site popup names the site, its kind and holder", () => {
+  const text = dom.sitePopupNode(B, 0, 0).textContent;
+  assert.ok(text.startsWith("Base " + EVIL));
+  assert.ok(text.includes("air base") && text.includes("Held by: HTS <b>led</b>"));
+});
+
+test("village tooltip shows the day's holder", () => {
+  const text = dom.villageTipNode(B, 0, 0).textContent;
+  assert.ok(text.includes("no dated capture") && text.includes("held by HTS <b>led</b> on 2024-11-26"));
+});
+
+test("zone tooltip: holder, area and date", () => {
+  assert.equal(dom.zoneTipText(B, 0, 0), "HTS <b>led</b>: 12 km² on 2024-11-26");
+});
+
+test("legend: one swatch per controller, labels as text", () => {
+  const legend = dom.legendNode(B.labels);
+  assert.equal(legend.querySelectorAll(".territory-swatch").length, B.labels.length);
+  assert.ok(legend.textContent.includes("HTS <b>led</b>"));
+  assert.equal(legend.find("b").length, 0);
+});
+
+test("site icon and band label carry text and attributes only", () => {
+  const icon = dom.siteIconNode("Base " + EVIL, "✈", "#ff0000");
+  assert.equal(icon.getAttribute("title"), "Base " + EVIL);
+  assert.equal(icon.textContent, "✈");
+  assert.ok(icon.getAttribute("style").endsWith("border:2px solid #ff0000"));
+  const label = dom.bandLabelNode("22 mi", "#111111");
+  assert.equal(label.textContent, "22 mi");
+});
