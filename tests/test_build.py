@@ -10,7 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from territory import build, settings, tessellation
+from territory import build, geometry, settings, tessellation
 from territory.seeds import Collapse, Event, Seeds
 
 from .conftest import run_cli
@@ -101,10 +101,17 @@ def test_cells_follow_zones_and_places():
     ids = ["p1", "p2", "p3"]
     pts = np.array([[36.2, 35.5], [36.6, 35.5], [37.5, 35.5]])
     cells = tessellation.build_cells(zones, ids, pts)
-    assert sorted(c.place_id for c in cells) == ids
+    assert sorted(c.place_id for c in cells if not c.thin) == ids
     union = shapely.union_all([c.geometry for c in cells])
     assert union.area == pytest.approx(country.area, rel=1e-5)  # cells are snapped to the 1e-6 grid
-    owner = {c.place_id: c for c in cells}
+    owner = {c.place_id: c for c in cells if not c.thin}
+    for pid, (x, y) in zip(ids, pts, strict=True):  # a place's cell reaches no farther than REACH_KM
+        ring = shapely.get_coordinates(owner[pid].geometry.exterior)
+        _, _, metres = geometry.GEOD.inv(np.full(len(ring), x), np.full(len(ring), y), ring[:, 0], ring[:, 1])
+        assert metres.max() <= tessellation.REACH_KM * 1000 * 1.01
+    thin = [c for c in cells if c.thin]
+    assert thin and all(c.place_id is None and c.group for c in thin)
+    assert {c.controller for c in thin} == {"hts", settings.GOVERNMENT}  # each zone part keeps its own
     assert owner["p1"].controller == owner["p2"].controller == "hts"
     assert owner["p3"].controller == settings.GOVERNMENT
     for pid, (x, y) in zip(ids, pts, strict=True):
@@ -130,10 +137,27 @@ def test_expand_collapses_only_flips_government_places():
     assert all(e.line >= 1_000_000 for e in out)
 
 
+def test_a_place_level_date_wins_over_a_collapse():
+    """A place with its own sourced change after the collapse keeps its holder until that date."""
+    d = dt.date(2024, 12, 8)
+    seeds = Seeds(
+        sources={},
+        places=[],
+        baseline=[],
+        baseline_points=[],
+        events=[Event(d + dt.timedelta(days=2), "b", "hts", "withdrawn", "s", "", 2)],
+        proposals=[],
+        collapses=[Collapse(d, "Latakia", "hts", "s", "end", (), 2)],
+    )
+    gov = {"a": "Latakia", "b": "Latakia"}
+    out = build.expand_collapses(seeds, gov, {"a": "government", "b": "government"})
+    assert [e.place_id for e in out] == ["a"]
+
+
 def test_a_place_on_another_places_spot_is_one_clear_line(seeds_copy, tmp_path):
     """Two places on one spot cannot both have a control cell: the build says which, and where."""
     with (seeds_copy / "places.csv").open("a", encoding="utf-8") as fh:
-        fh.write("twin-saraqib,Twin of Saraqib,,35.86447,36.80591,village,Idlib,,hc-geonames-sy-raw\n")
+        fh.write("twin-saraqib,Twin of Saraqib,,35.86447,36.80591,village,Idlib,,hc-geonames-sy-raw,\n")
     proc = run_cli("build", "--seeds", str(seeds_copy), "--out", str(tmp_path / "geodata"), "--quiet")
     err = proc.stderr.decode()
     assert proc.returncode == 2, err

@@ -207,3 +207,54 @@ def test_every_control_point_cites_a_source_on_every_date(ds):
         pts = control.control_points(ds, date)
         missing = [pid for pid, src in zip(pts["id"], pts["source"], strict=True) if src not in ds.sources]
         assert not missing, (date, missing[:5])
+
+
+@pytest.mark.parametrize("day", [0, 5, 9, 12, 16])
+def test_areas_come_with_an_honest_range(ds, day):
+    """low ≤ point ≤ high for every side; the points tile Syria."""
+    date = ds.baseline_date + dt.timedelta(days=day)
+    zones = control.control_zones(ds, date)
+    for row in zones.itertuples(index=False):
+        assert row.area_low_km2 <= row.area_km2 <= row.area_high_km2, row.controller
+    assert zones["area_km2"].sum() == pytest.approx(geometry.area_km2(ds.syria), rel=0.005)
+
+
+def test_a_place_takes_only_its_reach_with_it(ds):
+    """A place's own cell reaches no farther than REACH_KM; farther ground is thinly held by groups."""
+    from territory import tessellation
+
+    thin = control.thin_mask(ds)
+    disc = 3.1416 * tessellation.REACH_KM**2
+    areas = geometry.areas_km2(list(ds.cell_geoms))
+    assert thin.any()
+    assert max(a for a, t in zip(areas, thin, strict=True) if not t) <= disc * 1.02
+    for date in (dt.date(2024, 11, 30), dt.date(2024, 12, 6), ds.end_date):
+        holders = control.group_holders(ds, date)
+        cells = control.cell_controllers(ds, date)
+        groups = [g for g, t in zip(ds.cells["group"], thin, strict=True) if t]
+        assert [cells[i] for i in range(len(thin)) if thin[i]] == [holders[g] for g in groups]
+
+
+def test_baseline_shares_match_the_published_figures(ds):
+    """Jusoor for Studies: government 63.38%, SDF 25.64%, opposition 10.98% (2020 to end of 2023)."""
+    from territory import viewmodel
+
+    shares = viewmodel.baseline_shares(ds)
+    assert shares["government"] == pytest.approx(63.38, abs=2.5)
+    assert shares["sdf"] == pytest.approx(25.64, abs=2.5)
+    assert shares["opposition"] == pytest.approx(10.98, abs=2.5)
+
+
+def test_israel_holds_the_golan_and_takes_the_hermon_summit(ds):
+    before = control.controllers_on(ds, dt.date(2024, 12, 7))
+    after = control.controllers_on(ds, dt.date(2024, 12, 9))
+    assert before["majdal-shams"] == after["majdal-shams"] == "israel"
+    assert before["mount-hermon-summit"] != "israel" and after["mount-hermon-summit"] == "israel"
+
+
+def test_foreign_bases_are_sites_with_their_operator():
+    sites = {f["properties"]["id"]: f["properties"] for f in export_json("sites")["features"]}
+    assert sites["hmeimim-air-base"]["operator"] == "Russia"
+    assert sites["tartus-russian-naval-facility"]["kind"] == "foreign_base"
+    assert sites["al-tanf"]["operator"] == "United States"
+    assert {s["operator"] for s in sites.values()} >= {"Russia", "United States", "Turkey"}

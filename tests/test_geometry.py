@@ -8,29 +8,6 @@ from shapely.geometry import Polygon
 from territory import geometry
 
 
-def test_decode_arcs_delta_and_transform():
-    topo = {"transform": {"scale": [0.5, 2.0], "translate": [10.0, 20.0]}, "arcs": [[[2, 1], [2, 0], [0, 3]]]}
-    assert geometry.decode_arcs(topo) == [[(11.0, 22.0), (12.0, 22.0), (12.0, 28.0)]]
-
-
-def test_topojson_polygon_and_shared_border():
-    # Two unit squares side by side sharing the arc x=1 (arc 1), untransformed.
-    topo = {
-        "arcs": [
-            [[1, 0], [0, 0], [0, 1], [1, 1]],  # left square minus shared edge
-            [[1, 1], [1, 0]],  # shared edge
-            [[1, 0], [2, 0], [2, 1], [1, 1]],  # right square minus shared edge
-        ]
-    }
-    left = {"type": "Polygon", "arcs": [[0, 1]]}
-    right = {"type": "Polygon", "arcs": [[2, ~1]]}
-    arcs = geometry.decode_arcs(topo)
-    assert geometry.topojson_geometry(arcs, left).area == 1.0
-    assert geometry.topojson_geometry(arcs, right).area == 1.0
-    line = geometry.shared_border(topo, left, right)
-    assert line.length == 1.0
-
-
 def test_clean_orients_ccw_and_snaps():
     cw = Polygon([(0, 0), (0, 1.0000004), (1, 1), (1, 0)])
     out = geometry.clean(cw)

@@ -42,7 +42,7 @@ def hostile_geodata(tmp_path_factory) -> Path:
         )
     with (seeds / "places.csv").open("a", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["evil-base", f"Base {SCRIPT}", IMG, "35.5", "38.5", "air_base", "", "", "evil-src"])
+        w.writerow(["evil-base", f"Base {SCRIPT}", IMG, "35.5", "38.5", "air_base", "", "", "evil-src", f"Op {SCRIPT}"])
     with (seeds / "events.csv").open("a", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerow(
             ["2024-11-30", "evil-base", "hts", "captured", "evil-src", f"Note {IMG} [x]({JS_URL})"]

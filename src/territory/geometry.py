@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
 
 import numpy as np
 import shapely
@@ -19,80 +18,6 @@ GEOD = Geod(ellps="WGS84")
 
 
 # --- TopoJSON -------------------------------------------------------------------------------------
-
-
-def decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:
-    """Absolute lon/lat coordinates of every arc of a (quantized) TopoJSON topology."""
-    transform_ = topology.get("transform")
-    arcs: list[list[tuple[float, float]]] = []
-    for arc in topology["arcs"]:
-        if transform_ is None:
-            arcs.append([(float(x), float(y)) for x, y, *_ in arc])
-            continue
-        (sx, sy), (tx, ty) = transform_["scale"], transform_["translate"]
-        x = y = 0
-        coords = []
-        for dx, dy, *_ in arc:
-            x += dx
-            y += dy
-            coords.append((x * sx + tx, y * sy + ty))
-        arcs.append(coords)
-    return arcs
-
-
-def _arc(arcs: list[list[tuple[float, float]]], index: int) -> list[tuple[float, float]]:
-    return arcs[index] if index >= 0 else list(reversed(arcs[~index]))
-
-
-def _ring(arcs: list[list[tuple[float, float]]], indices: Sequence[int]) -> list[tuple[float, float]]:
-    coords: list[tuple[float, float]] = []
-    for k, index in enumerate(indices):
-        part = _arc(arcs, index)
-        coords.extend(part if k == 0 else part[1:])
-    return coords
-
-
-def topojson_geometry(arcs: list[list[tuple[float, float]]], geometry: dict[str, Any]) -> Polygon | MultiPolygon:
-    """Shapely (Multi)Polygon of one TopoJSON geometry object."""
-
-    def polygon(ring_arcs: Sequence[Sequence[int]]) -> Polygon | None:
-        # Quantization can collapse tiny islands and lakes to fewer than 4 points: drop those.
-        rings = [r for r in (_ring(arcs, a) for a in ring_arcs) if len(r) >= 4]
-        if not rings or len(_ring(arcs, ring_arcs[0])) < 4:
-            return None
-        return Polygon(rings[0], rings[1:])
-
-    if geometry["type"] == "Polygon":
-        return polygon(geometry["arcs"]) or Polygon()
-    if geometry["type"] == "MultiPolygon":
-        polys = [p for p in (polygon(a) for a in geometry["arcs"]) if p is not None]
-        return MultiPolygon(polys)
-    msg = f"TopoJSON geometry type {geometry['type']!r} is not supported; expected (Multi)Polygon"
-    raise ValueError(msg)
-
-
-def arc_indices(geometry: dict[str, Any]) -> set[int]:
-    """Arc indices (non-negative) used by a TopoJSON (Multi)Polygon."""
-    nested = geometry["arcs"]
-    rings = nested if geometry["type"] == "Polygon" else [r for p in nested for r in p]
-    return {i if i >= 0 else ~i for ring in rings for i in ring}
-
-
-def shared_border(topology: dict[str, Any], geom_a: dict[str, Any], geom_b: dict[str, Any]) -> LineString:
-    """The border of two neighbouring TopoJSON polygons: their shared arcs, as one line."""
-    arcs = decode_arcs(topology)
-    shared = sorted(arc_indices(geom_a) & arc_indices(geom_b))
-    if not shared:
-        msg = "the two geometries share no arc"
-        raise ValueError(msg)
-    merged = shapely.line_merge(shapely.MultiLineString([arcs[i] for i in shared]))
-    if merged.geom_type != "LineString":
-        msg = f"the shared arcs do not form one line ({merged.geom_type})"
-        raise ValueError(msg)
-    return merged
-
-
-# --- projections and measures ---------------------------------------------------------------------
 
 
 @cache

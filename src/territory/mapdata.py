@@ -23,6 +23,7 @@ import shapely
 
 from territory import buffers, control, layers, settings, stats
 from territory.data import Dataset
+from territory.tessellation import REACH_KM
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ STATIC_DIR = settings.PROJECT_ROOT / "static" / "territory"
 # Version of the base data's layout: bump it when base_data() or _day_data() change shape, so a
 # static file written by an older build is not paired with newer code (the freshness test catches
 # a forgotten bump: it rebuilds the file and compares).
-BASEMAP_FORMAT = "4"
+BASEMAP_FORMAT = "5"
 DISPLAY_DECIMALS = 4  # ~10 m: plenty on screen, and a third fewer bytes than the exports' 6
 DISPLAY_CELL_TOLERANCE = 0.006  # degrees (~600 m, half a pixel at the opening zoom) for drawing cells
 CODES = {c: i for i, c in enumerate(settings.CONTROLLERS)}  # compact controller codes for the map
@@ -121,7 +122,8 @@ def base_data(ds: Dataset) -> dict[str, Any]:
         simple["geometry"] = shapely.coverage_simplify(
             np.asarray(ds.cells.geometry.values, dtype=object), DISPLAY_CELL_TOLERANCE, simplify_boundary=False
         )
-        cells = display_fc(simple, 0.0, [{"i": i} for i in range(len(ds.cells))])
+        thin = control.thin_mask(ds)
+        cells = display_fc(simple, 0.0, [{"i": i, "thin": bool(thin[i])} for i in range(len(ds.cells))])
         if len(cells["features"]) != len(ds.cells):
             msg = "a control cell has no geometry to draw"
             raise ValueError(msg)
@@ -146,7 +148,9 @@ def base_data(ds: Dataset) -> dict[str, Any]:
                 "place": [place_index[p] for p in sites["id"]],
                 "symbols": [settings.SITE_SYMBOLS.get(k, "•") for k in sites["kind"]],
                 "kinds": [k.replace("_", " ") for k in sites["kind"]],
+                "operators": [str(o) if isinstance(o, str) else "" for o in sites.get("operator", [""] * len(sites))],
             },
+            "reachKm": REACH_KM,
             "villages": {
                 "xy": _xy(villages.geometry),
                 "names": [str(n) for n in villages["name"]],

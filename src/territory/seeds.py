@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import itertools
 import json
 import math
 import re
@@ -31,6 +32,8 @@ BASELINE_POINTS_FILE = "baseline_points.csv"
 EVENTS_FILE = "events.csv"
 PROPOSALS_FILE = "proposals.csv"
 COLLAPSE_FILE = "collapse.csv"
+GOLAN_LINE_FILE = "golan_line.csv"
+GOLAN_LINE_FIELDS = ("order", "lat", "lon", "source_id", "note")
 
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "url")
 PLACE_FIELDS = (
@@ -43,6 +46,7 @@ PLACE_FIELDS = (
     "governorate",
     "population",
     "source_id",
+    "operator",
 )
 BASELINE_POINT_FIELDS = ("place_id", "controller", "source_id", "note")
 EVENT_FIELDS = ("date", "place_id", "controller", "kind", "source_id", "note")
@@ -94,6 +98,7 @@ class Place:
     population: int | None
     source_id: str
     line: int
+    operator: str = ""  # a foreign state that runs the site (Russia, United States, Turkey…), else empty
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,8 @@ class Seeds:
     proposals: list[Proposal]
     collapses: list[Collapse] = field(default_factory=list)
     timeline: tuple[dt.date, dt.date] = field(default=(settings.BASELINE_DATE, settings.TIMELINE_MIN_END))
+    golan: BaselineZone | None = None  # drawn by the build along ``golan_line`` (see outlines.occupied_golan)
+    golan_line: list[tuple[float, float]] = field(default_factory=list)  # (lon, lat), north to south
 
 
 class _Problems:
@@ -385,7 +392,12 @@ def _load_places(
                 population = None
         _check_source(row["source_id"], where, sources, problems)
         alt = tuple(a.strip() for a in row["alt_names"].split("|") if a.strip())
-        places.append(Place(pid, row["name"], alt, lat, lon, kind, governorate, population, row["source_id"], line))
+        operator = row["operator"].strip()
+        if kind == "foreign_base" and not operator:
+            problems.add(where, "operator is empty on a foreign_base; expected the state that runs it, e.g. Russia")
+        places.append(
+            Place(pid, row["name"], alt, lat, lon, kind, governorate, population, row["source_id"], line, operator)
+        )
     # Two places on the same spot would share one control cell.
     by_coord: dict[tuple[float, float], str] = {}
     for p in places:
@@ -418,6 +430,7 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
         problems.add(rel, "is not a GeoJSON FeatureCollection")
         return []
     zones: list[BaselineZone] = []
+    zones_golan: list[BaselineZone] = []
     seen: set[str] = set()
     rest = data.get("rest")
     rest_zone: BaselineZone | None = None
@@ -441,6 +454,23 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
                 order=0,
             )
             seen.add(str(rest["id"]))
+    golan = data.get("golan")
+    if golan is not None:
+        where = f"{rel}: golan"
+        if not isinstance(golan, dict) or any(k not in golan for k in BASELINE_PROPERTIES):
+            problems.add(where, "is incomplete; expected id, controller, source_id and note (the occupied Golan)")
+        elif _check_choice(str(golan["controller"]), "controller", settings.CONTROLLERS, where, problems):
+            _check_source(str(golan["source_id"]), where, sources, problems)
+            zones_golan.append(
+                BaselineZone(
+                    str(golan["id"]),
+                    str(golan["controller"]),
+                    str(golan["source_id"]),
+                    str(golan["note"]),
+                    shapely.Polygon(),
+                    -1,
+                )
+            )
     for i, feature in enumerate(data.get("features") or [], start=1):
         props = (feature or {}).get("properties") or {}
         zid = str(props.get("id", ""))
@@ -475,7 +505,50 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
             zones.append(BaselineZone(zid, controller, str(props["source_id"]), str(props["note"]), geom, i))
     if rest_zone is not None:
         zones.append(rest_zone)
-    return zones
+    return zones + zones_golan  # the Golan zone (no geometry yet) comes after the rest
+
+
+def load_golan_line(root: Path | None = None) -> list[tuple[float, float]]:
+    """``seeds/golan_line.csv`` alone (the base outline needs it before the other seeds are read).
+
+    Raises
+    ------
+    SeedValidationError
+        When a row is malformed.
+    """
+    root = Path(root or settings.seeds_dir())
+    problems = _Problems()
+    line = _load_golan_line(root, None, problems)
+    if problems.items:
+        raise SeedValidationError(problems.items)
+    return line
+
+
+def _load_golan_line(root: Path, sources: dict[str, Source] | None, problems: _Problems) -> list[tuple[float, float]]:
+    """The pre-1967 line, north to south, as ``(lon, lat)``; empty when the file is absent."""
+    rel = f"seeds/{GOLAN_LINE_FILE}"
+    if not (root / GOLAN_LINE_FILE).exists():
+        return []
+    points: list[tuple[int, float, float]] = []
+    for line, row in _read_csv(root / GOLAN_LINE_FILE, GOLAN_LINE_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        try:
+            order, lat, lon = int(row["order"]), float(row["lat"]), float(row["lon"])
+        except ValueError:
+            problems.add(where, f"order/lat/lon {row['order']!r},{row['lat']!r},{row['lon']!r} are not numbers")
+            continue
+        if not (32.0 <= lat <= 33.6 and 35.4 <= lon <= 36.0):
+            problems.add(
+                where, f"lat/lon {lat},{lon} lie outside the Golan's area; expected about 32–33.6 N, 35.4–36 E"
+            )
+            continue
+        if sources is not None:
+            _check_source(row["source_id"], where, sources, problems)
+        points.append((order, lon, lat))
+    points.sort()
+    if any(b[2] >= a[2] for a, b in itertools.pairwise(points)):
+        problems.add(rel, "points are not ordered north to south by 'order'")
+    return [(lon, lat) for _, lon, lat in points]
 
 
 def _load_baseline_points(
@@ -540,6 +613,10 @@ def _load_events(
         ok &= _check_place(row["place_id"], place_ids, where, problems)
         ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
         ok &= _check_choice(row["kind"], "kind", settings.EVENT_KINDS, where, problems)
+        if row["kind"] == "entered" and row["controller"] == settings.CONTESTED:
+            sides = ", ".join(c for c in settings.CONTROLLERS if c != settings.CONTESTED)
+            problems.add(where, f"controller 'contested' on an 'entered' row; expected the side that entered ({sides})")
+            ok = False
         _check_source(row["source_id"], where, sources, problems)
         if ok and date is not None:
             events.append(
@@ -555,6 +632,31 @@ def _load_events(
             )
     events.sort(key=lambda e: (e.date, e.line))
     return events
+
+
+MAX_UNSOURCED_CONTESTED_DAYS = 3
+
+
+def _check_contested_spells(events: list[Event], end: dt.date, problems: _Problems) -> None:
+    """A place shown contested (an ``entered`` or ``contested`` row) needs a sourced end.
+
+    The spell ends with the place's next row (an event with its own source). A spell that runs to
+    the end of the timeline is reported when it lasts more than ``MAX_UNSOURCED_CONTESTED_DAYS``
+    days after its last row: a row confirming that it goes on (with a source) is expected then.
+    """
+    by_place: dict[str, list[Event]] = {}
+    for e in events:
+        by_place.setdefault(e.place_id, []).append(e)
+    limit = dt.timedelta(days=MAX_UNSOURCED_CONTESTED_DAYS)
+    for rows in by_place.values():
+        last = rows[-1]
+        if last.kind in settings.CONTESTING_EVENT_KINDS and end - last.date > limit:
+            problems.add(
+                f"seeds/{EVENTS_FILE}:{last.line}",
+                f"{last.place_id!r} is contested from {last.date} to the end of the timeline ({end}) with no "
+                f"source for its end; expected a row that ends the spell, or one within "
+                f"{MAX_UNSOURCED_CONTESTED_DAYS} days of {end} whose source says it goes on",
+            )
 
 
 def _load_proposals(root: Path, sources: dict[str, Source], problems: _Problems) -> list[Proposal]:
@@ -671,10 +773,18 @@ def load_seeds(
         for alias in (p.name, *p.alt_names):
             aliases.setdefault(slugify(alias), p.id)
     baseline = _load_baseline(root, sources, problems)
+    golan_line = _load_golan_line(root, sources, problems)
+    golan = next((z for z in baseline if z.order == -1), None)
+    if golan is not None and len(golan_line) < 2:
+        problems.add(
+            f"seeds/{GOLAN_LINE_FILE}", "has fewer than two points; the 'golan' zone of baseline.geojson needs its line"
+        )
+    baseline = [z for z in baseline if z.order != -1]
     points = _load_baseline_points(root, sources, aliases, problems)
     events = _load_events(root, sources, aliases, timeline, problems)
+    _check_contested_spells(events, timeline[1], problems)
     proposals = _load_proposals(root, sources, problems)
     collapses = _load_collapses(root, sources, aliases, timeline, problems)
     if problems.items:
         raise SeedValidationError(problems.items)
-    return Seeds(sources, places, baseline, points, events, proposals, collapses, timeline)
+    return Seeds(sources, places, baseline, points, events, proposals, collapses, timeline, golan, golan_line)

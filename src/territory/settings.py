@@ -60,16 +60,25 @@ GOVERNMENT = "government"
 HTS = "hts"
 SNA = "sna"
 SDF = "sdf"
+ISRAEL = "israel"  # the occupied Golan (since 1967) and the incursion from 8 December 2024
 CONTESTED = "contested"
-CONTROLLERS: tuple[str, ...] = (GOVERNMENT, HTS, SNA, SDF, CONTESTED)
+CONTROLLERS: tuple[str, ...] = (GOVERNMENT, HTS, SNA, SDF, ISRAEL, CONTESTED)
 CONTROLLER_LABELS = {
     GOVERNMENT: "Syrian government and allies",
     HTS: "HTS-led opposition (and allied rebels)",
     SNA: "Turkish-backed SNA (with Turkish forces)",
     SDF: "Kurdish-led SDF",
+    ISRAEL: "Israel (occupied Golan; incursion from 8 Dec)",
     CONTESTED: "Contested / fighting",
 }
-CONTROLLER_SHORT = {GOVERNMENT: "Government", HTS: "HTS-led", SNA: "SNA", SDF: "SDF", CONTESTED: "Contested"}
+CONTROLLER_SHORT = {
+    GOVERNMENT: "Government",
+    HTS: "HTS-led",
+    SNA: "SNA",
+    SDF: "SDF",
+    ISRAEL: "Israel",
+    CONTESTED: "Contested",
+}
 # Common convention of Syrian control maps (government red, SDF yellow, SNA light green, HTS-led
 # opposition a distinct grey-green), and an Okabe–Ito palette that stays apart for colour-blind readers.
 PALETTES: dict[str, dict[str, str]] = {
@@ -78,6 +87,7 @@ PALETTES: dict[str, dict[str, str]] = {
         HTS: "#5a7d5a",
         SNA: "#8fd16a",
         SDF: "#f2d22e",
+        ISRAEL: "#4a78c2",
         CONTESTED: "#9e9e9e",
     },
     "colour-blind safe": {
@@ -85,6 +95,7 @@ PALETTES: dict[str, dict[str, str]] = {
         HTS: "#0072b2",
         SNA: "#009e73",
         SDF: "#f0e442",
+        ISRAEL: "#cc79a7",
         CONTESTED: "#999999",
     },
 }
@@ -97,8 +108,9 @@ PLACE_KINDS: tuple[str, ...] = (
     "military_site",
     "infrastructure",
     "border_crossing",
+    "foreign_base",
 )
-SITE_KINDS: tuple[str, ...] = ("air_base", "military_site", "infrastructure", "border_crossing")
+SITE_KINDS: tuple[str, ...] = ("air_base", "military_site", "infrastructure", "border_crossing", "foreign_base")
 EVENT_KINDS: tuple[str, ...] = ("captured", "entered", "withdrawn", "contested", "handed_over")
 # Event kinds that leave a place contested rather than changing its holder.
 CONTESTING_EVENT_KINDS: frozenset[str] = frozenset({"entered", "contested"})
@@ -148,6 +160,7 @@ SITE_SYMBOLS = {
     "military_site": "★",
     "infrastructure": "⚡",
     "border_crossing": "⇄",
+    "foreign_base": "⚑",
 }
 BAND_COLOURS = ("#111111", "#4b2991", "#872ca2", "#c0369d", "#ea4f88", "#fa7876", "#f6a97a")
 

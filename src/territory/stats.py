@@ -25,11 +25,22 @@ def band_geometry(ds: Dataset, depth: float) -> shapely.Geometry:
     return ds.cached(("band", depth), lambda: buffers.band_geometry(ds.border, ds.syria, depth))
 
 
+def border_distance_miles(ds: Dataset) -> np.ndarray:
+    """Geodesic distance (miles) from every place to the border line, in ``ds.places`` order."""
+
+    def make() -> np.ndarray:
+        km = [geometry.geodesic_distance_to_line_km(p.x, p.y, ds.border) for p in ds.places.geometry]
+        return np.asarray(km) * 1000.0 / settings.METRES_PER_MILE
+
+    return ds.cached(("border-distance",), make)
+
+
 def _band_contents(ds: Dataset, depth: float) -> dict[str, Any]:
     def make() -> dict[str, Any]:
         band = band_geometry(ds, depth)
-        shapely.prepare(band)
-        inside = shapely.contains(band, np.asarray(ds.places.geometry.values, dtype=object))
+        # A place is in the band when its geodesic distance to the border is within the depth (the
+        # band's polygon is the same buffer, drawn; a place on its edge is counted by the distance).
+        inside = border_distance_miles(ds) <= depth
         places = ds.places[inside]
         sites = places[places["kind"].isin(settings.SITE_KINDS)]
         return {
@@ -107,8 +118,14 @@ def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]
     """Area (km²), population and number of places per controller on ``date``."""
     zones = control.control_zones(ds, date)
     return {
-        c: {"area_km2": float(a), "population": int(p), "places": int(n)}
-        for c, a, p, n in zip(zones["controller"], zones["area_km2"], zones["population"], zones["places"], strict=True)
+        row.controller: {
+            "area_km2": float(row.area_km2),
+            "area_low_km2": float(row.area_low_km2),
+            "area_high_km2": float(row.area_high_km2),
+            "population": int(row.population),
+            "places": int(row.places),
+        }
+        for row in zones.itertuples(index=False)
     }
 
 

@@ -3,15 +3,19 @@
 The baseline zones (approximate pre-offensive control, ``seeds/baseline.geojson``) are made into a
 coverage of Syria: zones later in the file are drawn over earlier ones, the government holds the rest.
 Each zone part is then cut into Voronoi cells of the places that lie in it (computed in the metric
-CRS), so on the baseline date the cells dissolve exactly into the baseline zones, and a place that
-changes hands takes with it the ground nearest to it that its old holder had. Parts with no place
-keep their baseline controller.
+CRS), so on the baseline date the cells dissolve exactly into the baseline zones.
+
+A place's cell reaches at most ``REACH_KM`` from it (its *core*): a place that changes hands takes
+that ground with it. What lies farther from every place (the desert, mostly) is *thinly held*: it is
+cut by governorate into pieces, one per zone part and governorate (a *group*), and each piece goes
+with the side that holds most of its group's places (see :func:`territory.control.cell_controllers`),
+so one riverside town changing hands does not move hundreds of km² of desert with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -37,6 +41,8 @@ class Cell:
     zone_id: str
     controller: str  # baseline controller
     geometry: BaseGeometry  # WGS84
+    group: str = ""  # zone part and governorate: a thin piece goes with most of its group's places
+    thin: bool = False  # ground more than REACH_KM from every place
 
 
 def resolve_zones(
@@ -84,34 +90,64 @@ def _node(pieces: list[BaseGeometry]) -> list[BaseGeometry]:
     return out
 
 
-def build_cells(zones: Sequence[Zone], place_ids: Sequence[str], lonlat: np.ndarray) -> list[Cell]:
-    """Cut every zone part into Voronoi cells of the places inside it."""
+REACH_KM = 15.0  # how far a place's own cell reaches; beyond it the ground is thinly held
+
+
+def build_cells(
+    zones: Sequence[Zone],
+    place_ids: Sequence[str],
+    lonlat: np.ndarray,
+    governorates: Sequence[tuple[str, BaseGeometry]] = (),
+    reach_km: float = REACH_KM,
+) -> list[Cell]:
+    """Cut every zone part into Voronoi cells of its places, each limited to ``reach_km``.
+
+    The ground beyond every place's reach is cut by ``governorates`` into thin pieces (one per zone
+    part and governorate); a part with no place is thin as a whole.
+    """
     pts = shapely.points(lonlat)
     metric_pts = np.asarray([geometry.to_metric(p).coords[0] for p in pts], dtype=float).reshape(-1, 2)
-    pieces: list[tuple[str | None, str, str, BaseGeometry]] = []
+    govs = [(name, shapely.make_valid(geometry.to_metric(g))) for name, g in governorates] or [("", None)]
+    pieces: list[tuple[str | None, str, str, BaseGeometry, str, bool]] = []  # metric geometries
     assigned = np.zeros(len(place_ids), dtype=bool)
     for zone in zones:
-        for part in shapely.get_parts(zone.geometry):
+        for k, part in enumerate(shapely.get_parts(zone.geometry)):
+            part_key = f"{zone.id}#{k}"
             inside = shapely.covers(part, pts) & ~assigned
             idx = np.flatnonzero(inside)
-            if len(idx) == 0:
-                pieces.append((None, zone.id, zone.controller, part))
-                continue
             assigned[idx] = True
             part_m = shapely.make_valid(geometry.to_metric(part))
-            cells = geometry.voronoi_cells(metric_pts[idx], part_m)
+            cells = geometry.voronoi_cells(metric_pts[idx], part_m) if len(idx) else []
+            cores = []
             for i, cell in zip(idx, cells, strict=True):
-                cell_ll = geometry.polygonal(shapely.make_valid(geometry.from_metric(cell)))
-                if not cell_ll.is_empty:
-                    pieces.append((place_ids[i], zone.id, zone.controller, cell_ll))
-    noded = _node([p[3] for p in pieces])
+                core = geometry.polygonal(cell.intersection(shapely.Point(metric_pts[i]).buffer(reach_km * 1000.0)))
+                gov = _governorate_of_point(govs, metric_pts[i])
+                pieces.append((place_ids[i], zone.id, zone.controller, core, f"{part_key}|{gov}", False))
+                cores.append(core)
+            rest = geometry.polygonal(part_m.difference(shapely.union_all(cores))) if cores else part_m
+            for gov, gov_m in govs:
+                piece = rest if gov_m is None else geometry.polygonal(rest.intersection(gov_m))
+                if not piece.is_empty and piece.area > 1e4:  # not slivers under a hectare
+                    pieces.append((None, zone.id, zone.controller, piece, f"{part_key}|{gov}", True))
+    wgs = [geometry.polygonal(shapely.make_valid(geometry.from_metric(p[3]))) for p in pieces]
+    noded = _node(wgs)
     return [
-        Cell(pid, zid, ctl, geom) for (pid, zid, ctl, _), geom in zip(pieces, noded, strict=True) if not geom.is_empty
+        Cell(pid, zid, ctl, geom, group, thin)
+        for (pid, zid, ctl, _, group, thin), geom in zip(pieces, noded, strict=True)
+        if not geom.is_empty
     ]
+
+
+def _governorate_of_point(govs: Sequence[tuple[str, BaseGeometry | None]], xy: np.ndarray) -> str:
+    pt = shapely.Point(xy)
+    for name, g in govs:
+        if g is None or g.covers(pt):
+            return name
+    return min(govs, key=lambda ng: ng[1].distance(pt))[0]
 
 
 def simplify_cells(cells: Sequence[Cell], tolerance_deg: float) -> list[Cell]:
     """Coverage-simplify the cells (shared edges stay shared; the outline is kept)."""
     geoms = np.asarray([c.geometry for c in cells], dtype=object)
     simple = shapely.coverage_simplify(geoms, tolerance_deg, simplify_boundary=False)
-    return [Cell(c.place_id, c.zone_id, c.controller, geometry.clean(g)) for c, g in zip(cells, simple, strict=True)]
+    return [replace(c, geometry=geometry.clean(g)) for c, g in zip(cells, simple, strict=True)]

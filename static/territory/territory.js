@@ -46,8 +46,9 @@ window.territory = (function () {
   }
 
   function sitePopupNode(B, day, s) {
-    var p = B.sites.place[s];
-    return box([el("b", B.places.names[p]), el("br"), B.sites.kinds[s], el("br"), "Held by: "].concat(held(B, day, p)));
+    var p = B.sites.place[s], operator = (B.sites.operators || [])[s];
+    var kind = B.sites.kinds[s] + (operator ? " · operated by " + operator : "");
+    return box([el("b", B.places.names[p]), el("br"), kind, el("br"), "Held by: "].concat(held(B, day, p)));
   }
 
   function eventPopupNode(B, e) {
@@ -66,7 +67,7 @@ window.territory = (function () {
     return B.labels[c] + ": " + D.areas[c] + " on " + B.dates[day];
   }
 
-  function legendNode(labels) {
+  function legendNode(labels, reachKm) {
     var div = el("div", null, { "class": "territory-legend" });
     div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
     var swatch = "display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;";
@@ -75,19 +76,21 @@ window.territory = (function () {
       add(div, [box([sw, labels[k]])]);
     }
     add(div, [
+      box([el("span", null, { style: swatch + "border:1px solid #555;background:#bbbbbb;opacity:.45" }),
+           "lighter: thinly held (no place within " + reachKm + " km)"]),
       box([el("span", null, { style: swatch + "border:2px dashed #000" }), "changed since the previous day"]),
-      box(["✈ air base · ★ military site · ⚡ infrastructure · ⇄ border crossing"]),
+      box(["✈ air base · ★ military site · ⚡ infrastructure · ⇄ border crossing · ⚑ foreign base"]),
       box(["● / ○ Hama village taken / held by its 26 Nov holder"]),
     ]);
     return div;
   }
 
-  function siteIconNode(name, symbol, colour) {
+  function siteIconNode(name, symbol, colour, foreign) {
     return el("div", symbol, {
-      "class": "territory-site",
+      "class": "territory-site" + (foreign ? " territory-foreign" : ""),
       title: name,
       style: "font-size:15px;line-height:18px;width:20px;height:20px;text-align:center;border-radius:4px;" +
-        "background:#fff;color:#111;border:2px solid " + colour,
+        "background:" + (foreign ? "#fff3c4" : "#fff") + ";color:#111;border:" + (foreign ? "3px double " : "2px solid ") + colour,
     });
   }
 
@@ -119,7 +122,10 @@ window.territory = (function () {
     var cells = [];
     S.groups.zones = geo(B.cells, {
       // Cells are filled without strokes, so one holder's cells read as one zone.
-      style: function () { return { fillColor: "#cccccc", stroke: false, fillOpacity: 0.55, className: "territory-zone" }; },
+      // Thinly-held ground (beyond every place's reach) is drawn lighter.
+      style: function (f) {
+        return { fillColor: "#cccccc", stroke: false, fillOpacity: f.properties.thin ? 0.35 : 0.55, className: "territory-zone" };
+      },
       onEachFeature: function (f, l) {
         cells[f.properties.i] = l;
         l.bindTooltip(function () { return el("span", zoneTipText(S.B, S.day, f.properties.i)); }, { sticky: true });
@@ -171,7 +177,7 @@ window.territory = (function () {
     // Legend: labels are text from the base data; swatch colours follow the frame's palette.
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
-      var div = legendNode(B.labels);
+      var div = legendNode(B.labels, B.reachKm);
       S.swatches = div.querySelectorAll(".territory-swatch");
       return div;
     };
@@ -180,7 +186,9 @@ window.territory = (function () {
 
   function siteIcon(s, colour) {
     var p = S.B.sites.place[s];
-    return L.divIcon({ html: siteIconNode(S.B.places.names[p], S.B.sites.symbols[s], colour),
+    var operator = (S.B.sites.operators || [])[s];
+    var name = S.B.places.names[p] + (operator ? " (" + operator + ")" : "");
+    return L.divIcon({ html: siteIconNode(name, S.B.sites.symbols[s], colour, !!operator),
                        className: "", iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
