@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         e.add_argument("--geodata", type=Path, help="read layers from this directory")
 
+    h = sub.add_parser("history", help="a place's spells of control with their sources")
+    h.add_argument("place", help="place id, name or alternative name (e.g. kuweires-air-base, Kuweires, Aleppo)")
+    h.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    h.add_argument("--geodata", type=Path, help="read layers from this directory")
+
     v = sub.add_parser(
         "serve",
         help="run the dashboard (streamlit run dashboard.py), its libraries and data loaded before the first visitor",
@@ -172,8 +177,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
             msg = "export all writes a zip; give -o FILE.zip"
             raise UsageError(msg)
         _write_output(args.output, layers.all_layers_zip(ds, date, depths, since))
+    elif args.output.lower().endswith(".gpkg"):
+        from territory import export
+
+        gdf = layers.layer_with_provenance(ds, args.layer, date, depths, since)
+        _write_output(args.output, export.gpkg_bytes(gdf, args.layer))
     else:
         _write_output(args.output, layers.layer_geojson(ds, args.layer, date, depths, since))
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from territory import history
+    from territory.data import default_dataset
+
+    ds = default_dataset(args.geodata)
+    place = history.resolve_place(ds, args.place)
+    spells = history.place_history(ds, place)
+    sys.stdout.write(history.render(ds, place, spells, args.format))
     return 0
 
 
@@ -217,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "outlines": _cmd_outlines,
             "check": _cmd_check,
             "export": _cmd_export,
+            "history": _cmd_history,
             "stats": _cmd_stats,
             "serve": _cmd_serve,
         }[args.command]

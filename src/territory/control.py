@@ -24,6 +24,7 @@ class PlaceState:
     kind: str  # "baseline" or the event kind that set it
     by: str  # the event's controller (who entered / took it), or the baseline holder
     note: str
+    scope: str = "baseline"  # "place" (a place-level event), "governorate" (a collapse row) or "baseline"
 
 
 def describe_event(kind: str, controller: str) -> str:
@@ -58,7 +59,7 @@ def place_states(ds: Dataset, date: dt.date) -> dict[str, PlaceState]:
             days = ds.events_by_date.get(date, [])
         for e in days:
             shown = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
-            states[e.place_id] = PlaceState(shown, e.date, e.source, e.kind, e.controller, e.note)
+            states[e.place_id] = PlaceState(shown, e.date, e.source, e.kind, e.controller, e.note, e.scope)
         return states
 
     return ds.cached(("states", date), make)
@@ -81,7 +82,7 @@ def group_holders(ds: Dataset, date: dt.date) -> dict[str, str]:
         ctl = controllers_on(ds, date)
         counts: dict[str, dict[str, int]] = {}
         baseline: dict[str, str] = {}
-        for pid, group, base in zip(ds.cells["place_id"], _groups(ds), ds.cells["baseline"], strict=True):
+        for pid, group, base in zip(ds.cells["place_id"], cell_groups(ds), ds.cells["baseline"], strict=True):
             baseline.setdefault(group, base)
             if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
                 tally = counts.setdefault(group, {})
@@ -100,7 +101,8 @@ def group_holders(ds: Dataset, date: dt.date) -> dict[str, str]:
     return ds.cached(("group-holders", date), make)
 
 
-def _groups(ds: Dataset) -> list[str]:
+def cell_groups(ds: Dataset) -> list[str]:
+    """The group (zone part and governorate) of every control cell."""
     if "group" in ds.cells:
         return [g if isinstance(g, str) and g else f"cell-{i}" for i, g in enumerate(ds.cells["group"])]
     return [f"cell-{i}" for i in range(len(ds.cells))]
@@ -127,7 +129,7 @@ def area_ranges(ds: Dataset, date: dt.date) -> dict[str, tuple[float, float]]:
     def make() -> dict[str, tuple[float, float]]:
         ctl = controllers_on(ds, date)
         holders = group_holders(ds, date)
-        areas, thin, groups = _cell_areas(ds), thin_mask(ds), _groups(ds)
+        areas, thin, groups = _cell_areas(ds), thin_mask(ds), cell_groups(ds)
         present: dict[str, set[str]] = {}
         for pid, group in zip(ds.cells["place_id"], groups, strict=True):
             if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
@@ -159,7 +161,7 @@ def cell_controllers(ds: Dataset, date: dt.date) -> np.ndarray:
         return np.asarray(
             [
                 ctl[pid] if isinstance(pid, str) else groups[group]
-                for pid, group in zip(ds.cells["place_id"], _groups(ds), strict=True)
+                for pid, group in zip(ds.cells["place_id"], cell_groups(ds), strict=True)
             ],
             dtype=object,
         )
@@ -283,3 +285,33 @@ def events_until(ds: Dataset, date: dt.date, since: dt.date | None = None) -> gp
         return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
 
     return ds.cached(("events", date, since), make)
+
+
+def control_cells(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
+    """Layer ``control-cells``: every control cell with its holder and its own provenance on ``date``."""
+    from territory import provenance
+
+    def make() -> gpd.GeoDataFrame:
+        ctl = cell_controllers(ds, date)
+        prov = provenance.cell_provenance(ds, date)
+        names = ds.places["name"]
+        pids = [p if isinstance(p, str) else None for p in ds.cells["place_id"]]
+        return gpd.GeoDataFrame(
+            {
+                "cell": list(range(len(ds.cells))),
+                "place": pids,
+                "name": [names.get(p, "") if p else "" for p in pids],
+                "group": cell_groups(ds),
+                "thin": list(thin_mask(ds)),
+                "controller": list(ctl),
+                "date": [date] * len(ds.cells),
+                "area_km2": [round(float(a), 1) for a in _cell_areas(ds)],
+                "sources": [p[0] for p in prov],
+                "method": [p[1] for p in prov],
+                "confidence": [p[2] for p in prov],
+            },
+            geometry=list(ds.cell_geoms),
+            crs=settings.CRS_WGS84,
+        )
+
+    return ds.cached(("control-cells", date), make)

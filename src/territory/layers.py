@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
-from territory import control, export, geometry, settings, stats
+from territory import control, export, geometry, provenance, settings, stats, timeline
 from territory._errors import DataError, UsageError
 from territory.data import Dataset
 
@@ -16,11 +17,13 @@ DATED_LAYERS = frozenset(
     {
         settings.LAYER_CONTROL_POINTS,
         settings.LAYER_CONTROL_ZONES,
+        settings.LAYER_CONTROL_CELLS,
         settings.LAYER_CHANGES,
         settings.LAYER_EVENTS,
         settings.LAYER_BUFFERS,
     }
 )
+PROVENANCE_COLUMNS = ("sources", "method", "confidence")
 
 
 def check_layer(name: str) -> str:
@@ -38,9 +41,13 @@ def layer(
     depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
     since: dt.date | None = None,
 ) -> gpd.GeoDataFrame:
-    """The layer ``name`` for ``date`` (default: the last date) and options."""
+    """The layer ``name`` for ``date`` (default: the last date) and options, without provenance."""
     check_layer(name)
     date = date or ds.end_date
+    if name == settings.LAYER_CONTROL_CELLS:
+        return control.control_cells(ds, date)
+    if name == settings.LAYER_TIMELINE:
+        return timeline.timeline_layer(ds)
     if since is not None and since > date:
         msg = f"--since {since.isoformat()} is after --date {date.isoformat()}; expected an earlier date"
         raise UsageError(msg)
@@ -84,6 +91,89 @@ def _border_layer(ds: Dataset) -> gpd.GeoDataFrame:
     )
 
 
+def layer_with_provenance(
+    ds: Dataset,
+    name: str,
+    date: dt.date | None = None,
+    depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
+    since: dt.date | None = None,
+) -> gpd.GeoDataFrame:
+    """The layer with ``sources``, ``method`` and ``confidence`` on every feature (what exports hold)."""
+    date = date or ds.end_date
+    gdf = layer(ds, name, date, depths, since)
+    if all(c in gdf.columns for c in PROVENANCE_COLUMNS):
+        return gdf
+    rows = _provenance_rows(ds, name, gdf, date, since)
+    out = gdf.copy()
+    for i, column in enumerate(PROVENANCE_COLUMNS):
+        out[column] = [r[i] for r in rows]
+    return out
+
+
+def _provenance_rows(
+    ds: Dataset, name: str, gdf: gpd.GeoDataFrame, date: dt.date, since: dt.date | None
+) -> list[tuple[list[str], str, str]]:
+    """``(sources, method, confidence)`` of every feature of a layer (see :mod:`territory.provenance`)."""
+    n = len(gdf)
+    if name == settings.LAYER_CONTROL_POINTS:
+        states = control.place_states(ds, date)
+        rows = []
+        for pid in gdf["id"]:
+            method, confidence = provenance.state_provenance(states[pid])
+            rows.append(([states[pid].source or provenance.place_source(ds, pid)], method, confidence))
+        return rows
+    if name in (settings.LAYER_CONTROL_ZONES, settings.LAYER_CHANGES):
+        cells = provenance.cell_provenance(ds, date)
+        after = control.cell_controllers(ds, date)
+        if name == settings.LAYER_CONTROL_ZONES:
+            masks = [after == c for c in gdf["controller"]]
+        else:
+            before = control.cell_controllers(ds, since or ds.baseline_date)
+            masks = [(before == a) & (after == b) for a, b in zip(gdf["from"], gdf["to"], strict=True)]
+        rows = []
+        for mask in masks:
+            picked = [cells[i] for i in np.flatnonzero(mask)]
+            srcs = sorted({s for c in picked for s in c[0]})
+            method = "voronoi-cell" if name == settings.LAYER_CONTROL_ZONES else "event"
+            if name == settings.LAYER_CONTROL_ZONES:
+                confidence = provenance.MEDIUM
+            else:
+                confidence = provenance.lowest(c[2] for c in picked)
+            rows.append((srcs, method, confidence))
+        return rows
+    if name == settings.LAYER_EVENTS:
+        rows = []
+        for src, scope, kind, note in zip(gdf["source"], gdf["scope"], gdf["kind"], gdf["note"], strict=True):
+            state = control.PlaceState("", date, src, kind, "", str(note), scope)
+            rows.append(([src], *provenance.state_provenance(state)))
+        return rows
+    if name == settings.LAYER_HAMA_VILLAGES:
+        first = {}
+        for e in ds.events:
+            first.setdefault((e.place_id, e.date, e.controller), e.source)
+        rows = []
+        for pid, cap, by in zip(gdf["id"], gdf["captured"], gdf["captured_by"], strict=True):
+            capture = first.get((pid, dt.date.fromisoformat(cap), by)) if isinstance(cap, str) else None
+            srcs = [provenance.place_source(ds, pid), *([capture] if capture else [])]
+            rows.append((srcs, "event" if capture else "seed-place", provenance.HIGH))
+        return rows
+    if name in (settings.LAYER_PLACES, settings.LAYER_SITES):
+        rows = []
+        for pid in gdf["id"]:
+            src = provenance.place_source(ds, pid)
+            rows.append(([src], "geonames" if src == provenance.GEONAMES else "seed-place", provenance.HIGH))
+        return rows
+    if name == settings.LAYER_BUFFERS:
+        rows = []
+        for depth in gdf["depth_miles"]:
+            cited = [p["source"] for p in ds.proposals if abs(float(p["depth_miles"]) - float(depth)) < 1e-9]
+            rows.append(([provenance.OSM, provenance.GEONAMES, *cited], "geodesic-buffer", provenance.HIGH))
+        return rows
+    if name == settings.LAYER_GOVERNORATES:
+        return [([provenance.ADMIN1, provenance.OSM], "open-data", provenance.HIGH)] * n
+    return [([provenance.OSM], "open-data", provenance.HIGH)] * n  # syria, border
+
+
 def layer_metadata(
     ds: Dataset, name: str, date: dt.date, depths: Sequence[float], since: dt.date | None
 ) -> dict[str, Any]:
@@ -102,7 +192,14 @@ def layer_metadata(
             "approximate: Voronoi cells of places inside sourced baseline zones, taking the "
             "controller of their place on the date"
         )
-    meta["attribution"] = "Natural Earth; GeoNames (CC-BY 4.0); territory seeds (see SOURCES.md)"
+    meta["attribution"] = (
+        "© OpenStreetMap contributors (ODbL); Natural Earth admin-1; GeoNames (CC-BY 4.0); territory seeds"
+    )
+    meta["confidence_rule"] = (
+        "high: a place-level event dated by its source, or open data as published; medium: a baseline "
+        "holder, a governorate-wide collapse, or a dissolved (approximate) zone; low: contested, inferred, "
+        "or thinly-held ground"
+    )
     return meta
 
 
@@ -122,12 +219,14 @@ def layer_geojson(
         tuple(depths) if name == settings.LAYER_BUFFERS else None,
         since,
     )
-    return ds.cached(
-        key,
-        lambda: export.to_geojson(
-            layer(ds, name, date, depths, since), name, layer_metadata(ds, name, date, depths, since)
-        ),
-    )
+
+    def make() -> str:
+        gdf = layer_with_provenance(ds, name, date, depths, since)
+        meta = layer_metadata(ds, name, date, depths, since)
+        meta["sources"] = provenance.used_sources(ds, (s for srcs in gdf["sources"] for s in srcs))
+        return export.to_geojson(gdf, name, meta)
+
+    return ds.cached(key, make)
 
 
 def all_layers_zip(

@@ -176,6 +176,8 @@ LAYER_CONTROL_POINTS = "control-points"
 LAYER_CONTROL_ZONES = "control-zones"
 LAYER_CHANGES = "changes"
 LAYER_EVENTS = "events"
+LAYER_CONTROL_CELLS = "control-cells"
+LAYER_TIMELINE = "timeline"
 LAYERS: tuple[str, ...] = (
     LAYER_SYRIA,
     LAYER_BORDER,
@@ -188,6 +190,8 @@ LAYERS: tuple[str, ...] = (
     LAYER_CONTROL_ZONES,
     LAYER_CHANGES,
     LAYER_EVENTS,
+    LAYER_CONTROL_CELLS,
+    LAYER_TIMELINE,
 )
 # Layers that do not depend on the date: written once by the build.
 STATIC_LAYERS: tuple[str, ...] = (

@@ -1,0 +1,118 @@
+"""A place's history: every spell of control, from when to when, by which event and source."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from territory import control
+from territory._errors import UsageError
+from territory.basedata import fold
+from territory.data import Dataset
+from territory.timeline import ONE_DAY
+
+
+@dataclass(frozen=True)
+class Spell:
+    """One spell of a place's control: ``valid_to`` is exclusive (the day after its last day)."""
+
+    valid_from: str
+    valid_to: str
+    controller: str
+    kind: str  # the event kind that began it, or "baseline"
+    by: str  # who took it (or entered), as the event says
+    source: str
+    source_title: str
+    source_url: str
+    note: str
+
+
+def _key(text: str) -> str:
+    return " ".join(fold(str(text)).lower().replace("-", " ").split())
+
+
+def resolve_place(ds: Dataset, query: str) -> str:
+    """The id of the place named ``query`` (its id, name or an alternative name; case and accents ignored).
+
+    Raises
+    ------
+    UsageError
+        Naming the closest places, when none matches.
+    """
+    if query in ds.places.index:
+        return query
+    wanted = _key(query)
+    names: dict[str, str] = {}
+    for pid, name, alts in zip(
+        ds.places["id"], ds.places["name"], ds.places.get("alt_names", [""] * len(ds.places)), strict=True
+    ):
+        for n in [pid, name, *str(alts or "").split("|")]:
+            if n:
+                names.setdefault(_key(n), pid)
+    if wanted in names:
+        return names[wanted]
+    # A name's first words ("Kuweires" for "Kuweires Air Base"), when they single out one place.
+    starts = {pid for key, pid in names.items() if key.startswith(wanted + " ")}
+    if len(starts) == 1:
+        return starts.pop()
+    close = list(dict.fromkeys(names[c] for c in difflib.get_close_matches(wanted, list(names), n=8, cutoff=0.6)))[:3]
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    msg = f"place {query!r} is unknown{hint}; expected a place id or name, see `python -m territory export places`"
+    raise UsageError(msg)
+
+
+def place_history(ds: Dataset, place_id: str) -> list[Spell]:
+    """Every spell of ``place_id`` over the timeline, in order."""
+    spells: list[Spell] = []
+    start = None
+    for date in [*ds.dates, None]:
+        state = control.place_states(ds, date)[place_id] if date is not None else None
+        if start is not None and (
+            state is None or (state.controller, state.since) != (start[1].controller, start[1].since)
+        ):
+            begun, s = start
+            src = ds.sources.get(s.source, {})
+            last = date - ONE_DAY if date is not None else ds.end_date
+            spells.append(
+                Spell(
+                    begun.isoformat(),
+                    (last + ONE_DAY).isoformat(),
+                    s.controller,
+                    s.kind,
+                    s.by,
+                    s.source,
+                    src.get("title", ""),
+                    src.get("url", ""),
+                    s.note,
+                )
+            )
+            start = None
+        if state is not None and start is None:
+            start = (date, state)
+    return spells
+
+
+def render(ds: Dataset, place_id: str, spells: list[Spell], fmt: str) -> str:
+    """The history as text, JSON or CSV."""
+    rows = [asdict(s) for s in spells]
+    if fmt == "json":
+        head: dict[str, Any] = {"id": place_id, "name": str(ds.places.at[place_id, "name"]), "spells": rows}
+        return json.dumps(head, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(Spell.__dataclass_fields__), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buf.getvalue()
+    lines = [f"{ds.places.at[place_id, 'name']} ({place_id})"]
+    for s in spells:
+        what = "baseline" if s.kind == "baseline" else control.describe_event(s.kind, s.by)
+        lines.append(f"{s.valid_from} → {s.valid_to} (exclusive)  {s.controller:<10}  {what}")
+        lines.append(
+            f"    source: {s.source_title or s.source} <{s.source_url}>" if s.source_url else f"    source: {s.source}"
+        )
+    return "\n".join(lines) + "\n"
