@@ -34,6 +34,9 @@ except DataError as exc:
     st.error(f"territory cannot start: {viewmodel.md_escape(exc)}")
     st.stop()
 
+HISTORY_TAB = "Place history"
+DATES_TAB = "Compare dates"
+
 # --- state: the URL seeds the session once; widgets own it afterwards -----------------------------
 if "initialised" not in st.session_state:
     view = appstate.parse_query(ds, st.query_params.to_dict())
@@ -50,7 +53,13 @@ if "initialised" not in st.session_state:
         palette=view.palette,
         url_warnings=view.warnings,
         playing=False,
+        place=view.place,
+        compare_with=view.since,
     )
+    if view.place:
+        st.session_state["tab"] = HISTORY_TAB
+    elif view.since:
+        st.session_state["tab"] = DATES_TAB
 
 options = viewmodel.proposal_options(ds)
 labels = {o["depth"]: o["label"] for o in options}
@@ -188,7 +197,8 @@ def _timeline_view() -> None:
             st.rerun(scope="app")
         _step(+1)
     date: dt.date = st.session_state.date
-    since = viewmodel.previous_date(ds, date)
+    picked = st.session_state.get("compare_with")
+    since = picked if picked is not None and picked < date else viewmodel.previous_date(ds, date)
 
     c_prev, c_slider, c_next, c_play, c_speed = st.container(key=CONTROLS_KEY).columns(
         [0.7, 7.6, 0.7, 1.4, 2.0], vertical_alignment="bottom"
@@ -237,7 +247,7 @@ def _timeline_view() -> None:
         st_folium(
             mapview.base_map(ds, web_tiles=web_tiles),
             key="map",
-            feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette),
+            feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette, since),
             returned_objects=[],
             height=600,
             use_container_width=True,
@@ -245,18 +255,19 @@ def _timeline_view() -> None:
     with col_side, st.container(height=600, border=False):
         st.markdown(viewmodel.day_panel_markdown(ds, date, since))
 
-    st.query_params.from_dict(
-        appstate.to_query(
-            appstate.ViewState(date, depths, tuple(st.session_state.map_layers), st.session_state.palette)
-        )
-    )
+    view = appstate.ViewState(date, depths, tuple(st.session_state.map_layers), st.session_state.palette)
+    view.place = st.session_state.get("place")
+    view.since = picked if picked is not None and picked < date else None
+    st.query_params.from_dict(appstate.to_query(view))
     tabs_view(date, since)
 
 
 def tabs_view(date: dt.date, since: dt.date | None) -> None:
     """Proposal comparison, series over time, downloads, and the method (only the open tab runs)."""
-    tabs = st.tabs(["Compare proposals", "Over time", "Downloads", "About & method"], key="tab", on_change="rerun")
-    for tab, render in zip(tabs, (compare_tab, time_tab, downloads_tab, about_tab), strict=True):
+    names = ["Compare proposals", DATES_TAB, HISTORY_TAB, "Over time", "Downloads", "About & method"]
+    tabs = st.tabs(names, key="tab", on_change="rerun")
+    renders = (compare_tab, dates_tab, history_tab, time_tab, downloads_tab, about_tab)
+    for tab, render in zip(tabs, renders, strict=True):
         if tab.open:
             with tab:
                 render(date, since)
@@ -274,6 +285,55 @@ def compare_tab(date: dt.date, _since: dt.date | None) -> None:
         "measured in an equal-area projection (EPSG:6933); bands are buffered in UTM 37N from the "
         "OpenStreetMap border line; a place is in a band when its geodesic distance to the line is within the depth."
     )
+
+
+def dates_tab(date: dt.date, since: dt.date | None) -> None:
+    """Any two dates: the ground each side gained and lost, and the places that changed hands."""
+    st.selectbox(
+        "Compare with",
+        options=[None, *ds.dates],
+        format_func=lambda d: "the day before" if d is None else d.isoformat(),
+        key="compare_with",
+        help="An earlier date; the map outlines the ground that changed hands since then (dashed).",
+    )
+    if since is None:
+        st.info("The first date of the timeline has nothing before it to compare with.")
+        return
+    picked = st.session_state.get("compare_with")
+    if picked is not None and picked >= date:
+        st.warning(f"Pick a date before {date.isoformat()}; comparing with the day before instead.")
+    st.markdown(f"From **{since.isoformat()}** to **{date.isoformat()}**: area and population gained and lost.")
+    st.dataframe(viewmodel.gains_losses(ds, since, date), hide_index=True, width="stretch")
+    st.markdown(viewmodel.places_changed_markdown(ds, since, date))
+    st.code(viewmodel.cli_command(settings.LAYER_CHANGES, date, settings.DEFAULT_DEPTHS_MILES, since), language="bash")
+
+
+def history_tab(date: dt.date, _since: dt.date | None) -> None:
+    """A place's spells of control, a strip of its holders, and where sources disagree."""
+    places = viewmodel.place_options(ds)
+    place = st.selectbox(
+        "Place",
+        options=[None, *places],
+        format_func=lambda p: "Search a place…" if p is None else places[p],
+        key="place",
+        help="Also opened from a place's popup on the map (History of this place).",
+    )
+    if place is None:
+        st.info("Choose a place (or click one on the map and follow its History link) to see who held it when.")
+        return
+    table = viewmodel.history_table(ds, place)
+    colours = mapdata.palette(st.session_state.palette)
+    st.vega_lite_chart(table, viewmodel.strip_chart_spec(colours, settings.CONTROLLER_LABELS), width="stretch")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"link": st.column_config.LinkColumn("link", display_text="source")},
+    )
+    disputes = viewmodel.history_disputes_markdown(ds, place)
+    if disputes:
+        st.markdown(disputes)
+    st.code(f"python -m territory history {place}", language="bash")
 
 
 def time_tab(date: dt.date, _since: dt.date | None) -> None:

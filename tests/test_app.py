@@ -189,3 +189,30 @@ def test_download_buttons_offer_the_cli_bytes(monkeypatch):
     assert files.bytes_of(buttons["Statistics (CSV)"].url).decode() == stats_csv.stdout.decode()
     code = [c.value for c in at.code]
     assert any("export control-zones --date 2024-12-02" in c for c in code)
+
+
+def test_place_history_from_the_url():
+    at = _app(place="kuweires-air-base")
+    assert not at.exception
+    assert at.selectbox(key="place").value == "kuweires-air-base"
+    table = at.dataframe[0].value
+    assert list(table["held by"])[:2] == [settings.CONTROLLER_LABELS["government"], settings.CONTROLLER_LABELS["sna"]]
+    assert "place=kuweires-air-base" in _query(at)
+    assert any("TRT World" in m.value for m in at.markdown)  # the other source's date for Kuweires
+
+
+def test_compare_any_two_dates_equals_the_cli_changes():
+    at = _app(date="2024-12-02", since="2024-11-28")
+    assert not at.exception and not at.warning
+    table = at.dataframe[0].value.set_index("side")
+    cli = json.loads(run_cli("export", "changes", "--since", "2024-11-28", "--date", "2024-12-02", "-o", "-").stdout)
+    for ctl in settings.CONTROLLERS:
+        gained = sum(f["properties"]["area_km2"] for f in cli["features"] if f["properties"]["to"] == ctl)
+        lost = sum(f["properties"]["area_km2"] for f in cli["features"] if f["properties"]["from"] == ctl)
+        label = settings.CONTROLLER_LABELS[ctl]
+        if gained or lost:
+            assert table.loc[label, "gained_km2"] == pytest.approx(gained, abs=0.05)
+            assert table.loc[label, "lost_km2"] == pytest.approx(lost, abs=0.05)
+    frame = _map_data(at)
+    assert frame["since"] == "2024-11-28" and len(frame["changes"]["features"]) == len(cli["features"])
+    assert "since=2024-11-28" in _query(at)

@@ -64,3 +64,11 @@ def test_url_depths_are_rounded_with_a_warning(ds):
     view = appstate.parse_query(ds, {"depths": "3.1,15.3"})
     assert view.depths == (3.1, 15.5)  # 3.1 is a proposal's own depth (the US 5 km strip); 15.3 is not
     assert any("15.3 rounded" in w for w in view.warnings)
+
+
+def test_place_and_since_parameters(ds):
+    view = appstate.parse_query(ds, {"place": "aleppo", "since": "2024-11-28", "date": "2024-12-02"})
+    assert view.place == "aleppo" and view.since.isoformat() == "2024-11-28" and not view.warnings
+    assert appstate.to_query(view)["since"] == "2024-11-28" and appstate.to_query(view)["place"] == "aleppo"
+    bad = appstate.parse_query(ds, {"place": "<b>x</b>", "since": "2024-12-05", "date": "2024-12-02"})
+    assert bad.place is None and bad.since is None and len(bad.warnings) == 2

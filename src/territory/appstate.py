@@ -26,6 +26,8 @@ class ViewState:
     layers: tuple[str, ...]
     palette: str = settings.PALETTE_DEFAULT
     warnings: list[str] = field(default_factory=list)
+    place: str | None = None  # a place whose history is shown
+    since: dt.date | None = None  # compare this date with the chosen one (None: the day before)
 
 
 def _shown(value: str) -> str:
@@ -92,7 +94,27 @@ def parse_query(ds: Dataset, params: Mapping[str, str | list[str]]) -> ViewState
             state.warnings.append(
                 f"URL parameter palette: {_shown(raw)} is unknown; expected one of {', '.join(settings.PALETTES)}."
             )
-    known_params = {"date", "depths", "layers", "palette"}
+    raw = get("place")
+    if raw is not None:
+        if raw in ds.places.index:
+            state.place = raw
+        else:
+            state.warnings.append(f"URL parameter place: {_shown(raw)} is not a place id; no history shown.")
+    raw = get("since")
+    if raw is not None:
+        try:
+            since = ds.parse_date(raw[:MAX_PARAM_CHARS])
+        except UsageError as exc:
+            state.warnings.append(f"URL parameter since: {exc}. Comparing with the day before.")
+        else:
+            if since < state.date:
+                state.since = since
+            else:
+                state.warnings.append(
+                    f"URL parameter since: {since.isoformat()} is not before the date {state.date.isoformat()}; "
+                    "comparing with the day before."
+                )
+    known_params = {"date", "depths", "layers", "palette", "place", "since"}
     extra = sorted(k for k in params if k not in known_params)
     if extra:
         state.warnings.append(f"URL parameter {_shown(extra[0])} is not used by territory; ignored.")
@@ -108,4 +130,8 @@ def to_query(state: ViewState) -> dict[str, str]:
     }
     if state.palette != settings.PALETTE_DEFAULT:
         out["palette"] = state.palette
+    if state.place:
+        out["place"] = state.place
+    if state.since is not None and state.since < state.date:
+        out["since"] = state.since.isoformat()
     return out

@@ -250,6 +250,21 @@ def first_capture(seeds: Seeds, baseline: dict[str, str]) -> dict[str, Event]:
     return out
 
 
+def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
+    """A row of disputes.csv must disagree with the map on at least one day of its span."""
+    from territory import control
+
+    problems = []
+    for d in seeds.disputes:
+        days = [d.valid_from + dt.timedelta(days=i) for i in range((d.valid_to - d.valid_from).days)]
+        if all(control.controllers_on(ds, day)[d.place_id] == d.controller for day in days if day <= ds.end_date):
+            problems.append(
+                f"seeds/disputes.csv:{d.line}: {d.place_id!r} is held by {d.controller!r} on the map throughout "
+                f"{d.valid_from} to {d.valid_to}; expected a claim that differs from the timeline"
+            )
+    return problems
+
+
 def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]) -> dict[str, Any]:
     return {
         "baseline_date": seeds.timeline[0].isoformat(),
@@ -285,6 +300,17 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
                 "scope": GOVERNORATE_WIDE if e.line >= 1_000_000 else "place",
             }
             for e in seeds.events
+        ],
+        "disputes": [
+            {
+                "place_id": d.place_id,
+                "valid_from": d.valid_from.isoformat(),
+                "valid_to": d.valid_to.isoformat(),
+                "controller": d.controller,
+                "source": d.source_id,
+                "note": d.note,
+            }
+            for d in seeds.disputes
         ],
         "proposals": [
             {
@@ -563,6 +589,9 @@ def build(
             timeline=timeline,
             governorates=gov_gdf,
         )
+        problems = _check_disputes(seeds, ds)
+        if problems:
+            raise SeedValidationError(problems)
         bands = stats.buffer_layer(ds, settings.DEFAULT_DEPTHS_MILES, date=None)
         _write_layer(
             tmp,

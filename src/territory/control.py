@@ -174,6 +174,7 @@ def control_points(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
 
     def make() -> gpd.GeoDataFrame:
         states = place_states(ds, date)
+        disputed = disputes_on(ds, date)
         places = ds.places
         rows = {
             "id": list(places["id"]),
@@ -186,6 +187,8 @@ def control_points(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
             "event": [states[p].kind for p in places["id"]],
             "by": [states[p].by for p in places["id"]],
             "date": [date] * len(places),
+            "disputed": [p in disputed for p in places["id"]],
+            "alternatives": [disputed.get(p, []) for p in places["id"]],
         }
         return gpd.GeoDataFrame(rows, geometry=list(places.geometry), crs=settings.CRS_WGS84)
 
@@ -315,3 +318,19 @@ def control_cells(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
         )
 
     return ds.cached(("control-cells", date), make)
+
+
+def disputes_on(ds: Dataset, date: dt.date) -> dict[str, list[dict[str, str]]]:
+    """Places whose holder on ``date`` another source disputes: the other claims, with their sources."""
+
+    def make() -> dict[str, list[dict[str, str]]]:
+        ctl = controllers_on(ds, date)
+        out: dict[str, list[dict[str, str]]] = {}
+        for d in ds.timeline.get("disputes", []):
+            if d["valid_from"] <= date.isoformat() < d["valid_to"] and ctl.get(d["place_id"]) != d["controller"]:
+                out.setdefault(d["place_id"], []).append(
+                    {"controller": d["controller"], "source": d["source"], "note": d["note"]}
+                )
+        return out
+
+    return ds.cached(("disputes", date), make)

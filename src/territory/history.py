@@ -96,11 +96,27 @@ def place_history(ds: Dataset, place_id: str) -> list[Spell]:
     return spells
 
 
+def place_disputes(ds: Dataset, place_id: str) -> list[dict[str, str]]:
+    """Other sources' claims about the place (``seeds/disputes.csv``), with their titles and URLs."""
+    out = []
+    for d in ds.timeline.get("disputes", []):
+        if d["place_id"] == place_id:
+            src = ds.sources.get(d["source"], {})
+            out.append({**d, "source_title": src.get("title", ""), "source_url": src.get("url", "")})
+    return out
+
+
 def render(ds: Dataset, place_id: str, spells: list[Spell], fmt: str) -> str:
-    """The history as text, JSON or CSV."""
+    """The history as text, JSON or CSV (CSV: the spells only)."""
     rows = [asdict(s) for s in spells]
+    disputes = place_disputes(ds, place_id)
     if fmt == "json":
-        head: dict[str, Any] = {"id": place_id, "name": str(ds.places.at[place_id, "name"]), "spells": rows}
+        head: dict[str, Any] = {
+            "id": place_id,
+            "name": str(ds.places.at[place_id, "name"]),
+            "spells": rows,
+            "disputes": disputes,
+        }
         return json.dumps(head, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
@@ -115,4 +131,9 @@ def render(ds: Dataset, place_id: str, spells: list[Spell], fmt: str) -> str:
         lines.append(
             f"    source: {s.source_title or s.source} <{s.source_url}>" if s.source_url else f"    source: {s.source}"
         )
+    for d in disputes:
+        lines.append(
+            f"disputed {d['valid_from']} → {d['valid_to']}: {d['source_title'] or d['source']} has {d['controller']}"
+        )
+        lines.append(f"    {d['note']} <{d['source_url']}>")
     return "\n".join(lines) + "\n"

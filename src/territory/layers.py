@@ -118,9 +118,10 @@ def _provenance_rows(
     if name == settings.LAYER_CONTROL_POINTS:
         states = control.place_states(ds, date)
         rows = []
-        for pid in gdf["id"]:
+        for pid, alternatives in zip(gdf["id"], gdf["alternatives"], strict=True):
             method, confidence = provenance.state_provenance(states[pid])
-            rows.append(([states[pid].source or provenance.place_source(ds, pid)], method, confidence))
+            srcs = [states[pid].source or provenance.place_source(ds, pid), *(a["source"] for a in alternatives)]
+            rows.append((srcs, method, provenance.LOW if alternatives else confidence))
         return rows
     if name in (settings.LAYER_CONTROL_ZONES, settings.LAYER_CHANGES):
         cells = provenance.cell_provenance(ds, date)
@@ -198,7 +199,7 @@ def layer_metadata(
     meta["confidence_rule"] = (
         "high: a place-level event dated by its source, or open data as published; medium: a baseline "
         "holder, a governorate-wide collapse, or a dissolved (approximate) zone; low: contested, inferred, "
-        "or thinly-held ground"
+        "disputed by another source (disputed: true, with the alternatives), or thinly-held ground"
     )
     return meta
 

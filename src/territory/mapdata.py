@@ -35,7 +35,7 @@ STATIC_DIR = settings.PROJECT_ROOT / "static" / "territory"
 # Version of the base data's layout: bump it when base_data() or _day_data() change shape, so a
 # static file written by an older build is not paired with newer code (the freshness test catches
 # a forgotten bump: it rebuilds the file and compares).
-BASEMAP_FORMAT = "5"
+BASEMAP_FORMAT = "6"
 DISPLAY_DECIMALS = 4  # ~10 m: plenty on screen, and a third fewer bytes than the exports' 6
 DISPLAY_CELL_TOLERANCE = 0.006  # degrees (~600 m, half a pixel at the opening zoom) for drawing cells
 CODES = {c: i for i, c in enumerate(settings.CONTROLLERS)}  # compact controller codes for the map
@@ -143,7 +143,11 @@ def base_data(ds: Dataset) -> dict[str, Any]:
             "labels": [settings.CONTROLLER_LABELS[c] for c in settings.CONTROLLERS],
             "dates": dates,
             "srcs": srcs,
-            "places": {"xy": _xy(places.geometry), "names": [str(n) for n in places["name"]]},
+            "places": {
+                "xy": _xy(places.geometry),
+                "names": [str(n) for n in places["name"]],
+                "ids": [str(i) for i in places["id"]],
+            },
             "sites": {
                 "place": [place_index[p] for p in sites["id"]],
                 "symbols": [settings.SITE_SYMBOLS.get(k, "•") for k in sites["kind"]],
@@ -212,6 +216,12 @@ def _day_data(ds: Dataset, date: dt.date) -> dict[str, Any]:
         "since": [days[states[p].since] for p in pids],
         "src": [src_index.get(states[p].source, 0) for p in pids],
         "nEvents": sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date),
+        # Places another source disputes: [place index, that source's holder, its source index].
+        "dis": [
+            [pids.index(pid), CODES[alt["controller"]], src_index.get(alt["source"], 0)]
+            for pid, alts in sorted(control.disputes_on(ds, date).items())
+            for alt in alts
+        ],
     }
     since = date - dt.timedelta(days=1)  # the day panel's "changed since" date (viewmodel.previous_date)
     if since in days:
@@ -262,14 +272,17 @@ def frame_data(
     depths: Sequence[float],
     shown: Iterable[str],
     palette_name: str | None = None,
+    since: dt.date | None = None,
 ) -> str:
     """JSON of one rerun's frame for the map runtime: the date's index and the options (under 1 kB).
 
     Holds exactly what the runtime reads: ``day`` (index into the base data's dates), ``shown``,
-    ``colours`` and ``bands``. The per-date codes travel once, with the base data.
+    ``colours`` and ``bands``, and with a comparison date ``since`` the ``changes`` since then. The
+    per-date codes travel once, with the base data.
     """
     shown_t = tuple(sorted(set(shown)))
-    key = ("mapdata-frame", date, tuple(depths), shown_t, palette_name)
+    compare = since is not None and since < date - dt.timedelta(days=1)  # not the day before: sent along
+    key = ("mapdata-frame", date, tuple(depths), shown_t, palette_name, since if compare else None)
 
     def make() -> str:
         colours = palette(palette_name)
@@ -280,6 +293,11 @@ def frame_data(
         }
         if "buffers" in shown_t and depths:
             data["bands"] = _bands_frame(ds, depths)
+        if compare and since is not None:
+            # The ground that changed hands since an earlier date the reader chose (the day
+            # before's comes with the base data): drawn while the map shows this frame's day.
+            data["since"] = since.isoformat()
+            data["changes"] = _changes_data(ds, since, date) or {"type": "FeatureCollection", "features": []}
         return js_json(data)
 
     return ds.cached(key, make)

@@ -101,6 +101,7 @@ def dynamic_groups(
     depths: Sequence[float],
     shown: Iterable[str],
     palette_name: str | None = None,
+    since: dt.date | None = None,
 ) -> list[folium.FeatureGroup]:
     """The date- and option-dependent part of the map: one small frame for the runtime."""
-    return [DynamicLayers(mapdata.frame_data(ds, date, depths, shown, palette_name), date)]
+    return [DynamicLayers(mapdata.frame_data(ds, date, depths, shown, palette_name, since), date)]

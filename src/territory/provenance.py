@@ -12,7 +12,8 @@ Confidence (written down once, used everywhere):
   front-line towns); a governorate-wide end of government control (``collapse-rule``); dissolved
   control zones (approximate by construction).
 - ``low``: a place shown contested (entered or fought over), a row whose note says it is inferred,
-  and thinly-held ground (no place within reach: it goes with most of its group's places).
+  a holder another source disputes (``seeds/disputes.csv``), and thinly-held ground (no place
+  within reach: it goes with most of its group's places).
 """
 
 from __future__ import annotations

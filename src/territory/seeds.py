@@ -33,6 +33,8 @@ EVENTS_FILE = "events.csv"
 PROPOSALS_FILE = "proposals.csv"
 COLLAPSE_FILE = "collapse.csv"
 GOLAN_LINE_FILE = "golan_line.csv"
+DISPUTES_FILE = "disputes.csv"
+DISPUTE_FIELDS = ("place_id", "valid_from", "valid_to", "controller", "source_id", "note")
 GOLAN_LINE_FIELDS = ("order", "lat", "lon", "source_id", "note")
 
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "url")
@@ -152,6 +154,19 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class Dispute:
+    """Another source's claim of who held a place from ``valid_from`` to ``valid_to`` (exclusive)."""
+
+    place_id: str
+    valid_from: dt.date
+    valid_to: dt.date
+    controller: str
+    source_id: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Collapse:
     """The end of government control in a whole governorate on a date.
 
@@ -182,6 +197,7 @@ class Seeds:
     timeline: tuple[dt.date, dt.date] = field(default=(settings.BASELINE_DATE, settings.TIMELINE_MIN_END))
     golan: BaselineZone | None = None  # drawn by the build along ``golan_line`` (see outlines.occupied_golan)
     golan_line: list[tuple[float, float]] = field(default_factory=list)  # (lon, lat), north to south
+    disputes: list[Dispute] = field(default_factory=list)  # where sources disagree with the timeline
 
 
 class _Problems:
@@ -736,6 +752,41 @@ def _load_collapses(
     return out
 
 
+def _load_disputes(
+    root: Path,
+    sources: dict[str, Source],
+    place_ids: dict[str, str],
+    timeline: tuple[dt.date, dt.date],
+    problems: _Problems,
+) -> list[Dispute]:
+    rel = f"seeds/{DISPUTES_FILE}"
+    if not (root / DISPUTES_FILE).exists():
+        return []  # optional file
+    out: list[Dispute] = []
+    end = timeline[1] + dt.timedelta(days=1)
+    for line, row in _read_csv(root / DISPUTES_FILE, DISPUTE_FIELDS, problems, rel):
+        where = f"{rel}:{line}"
+        start = _parse_date(row["valid_from"], where, "valid_from", problems)
+        stop = _parse_date(row["valid_to"], where, "valid_to", problems)
+        ok = start is not None and stop is not None
+        if start is not None and stop is not None and not timeline[0] <= start < stop <= end:
+            problems.add(
+                where,
+                f"valid_from {row['valid_from']!r} to valid_to {row['valid_to']!r} is not a span of the timeline; "
+                f"expected {timeline[0]} ≤ valid_from < valid_to ≤ {end} (valid_to is exclusive)",
+            )
+            ok = False
+        ok &= _check_place(row["place_id"], place_ids, where, problems)
+        ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
+        _check_source(row["source_id"], where, sources, problems)
+        if not row["note"].strip():
+            problems.add(where, "note is empty; expected what the source says and what the map follows instead")
+            ok = False
+        if ok and start is not None and stop is not None:
+            out.append(Dispute(row["place_id"], start, stop, row["controller"], row["source_id"], row["note"], line))
+    return out
+
+
 def load_seeds(
     root: Path | None = None,
     known_place_ids: Iterable[str] = (),
@@ -785,6 +836,7 @@ def load_seeds(
     _check_contested_spells(events, timeline[1], problems)
     proposals = _load_proposals(root, sources, problems)
     collapses = _load_collapses(root, sources, aliases, timeline, problems)
+    disputes = _load_disputes(root, sources, aliases, timeline, problems)
     if problems.items:
         raise SeedValidationError(problems.items)
-    return Seeds(sources, places, baseline, points, events, proposals, collapses, timeline, golan, golan_line)
+    return Seeds(sources, places, baseline, points, events, proposals, collapses, timeline, golan, golan_line, disputes)

@@ -330,3 +330,106 @@ def day_panel_markdown(ds: Dataset, date: dt.date, since: dt.date | None) -> str
         f"{REACH_KM:g} km of the places held; high: with all thinly-held ground it may hold (see *About & method*)",
     ]
     return "\n\n".join(parts)
+
+
+def gains_losses(ds: Dataset, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
+    """Area and population each side gained and lost between two dates (the ``changes`` layer's numbers)."""
+    ch = control.changes(ds, date_from, date_to)
+    pops = ds.places["population"].fillna(0)
+    rows = []
+    for ctl in settings.CONTROLLERS:
+        gained = ch[ch["to"] == ctl]
+        lost = ch[ch["from"] == ctl]
+        pop_in = sum(int(pops.get(p, 0)) for places in gained["places"] for p in places)
+        pop_out = sum(int(pops.get(p, 0)) for places in lost["places"] for p in places)
+        if gained.empty and lost.empty:
+            continue
+        rows.append(
+            {
+                "side": settings.CONTROLLER_LABELS[ctl],
+                "gained_km2": round(float(gained["area_km2"].sum()), 1),
+                "lost_km2": round(float(lost["area_km2"].sum()), 1),
+                "net_km2": round(float(gained["area_km2"].sum() - lost["area_km2"].sum()), 1),
+                "population_gained": pop_in,
+                "population_lost": pop_out,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["side", "gained_km2", "lost_km2", "net_km2", "population_gained", "population_lost"]
+    )
+
+
+def places_changed_markdown(ds: Dataset, date_from: dt.date, date_to: dt.date) -> str:
+    """The places whose holder differs between two dates, with the event and source that decided it."""
+    before = control.controllers_on(ds, date_from)
+    states = control.place_states(ds, date_to)
+    names = ds.places["name"]
+    rows = ["| place | from → to | since | source |", "| --- | --- | --- | --- |"]
+    for pid in sorted((p for p in states if states[p].controller != before[p]), key=lambda p: (states[p].since, p)):
+        s = states[pid]
+        rows.append(
+            f"| {md_escape(names.get(pid, pid))} | {md_escape(settings.CONTROLLER_SHORT[before[pid]])} → "
+            f"{md_escape(settings.CONTROLLER_SHORT[s.controller])} | {s.since.isoformat()} | "
+            f"{source_md(ds, s.source)} |"
+        )
+    return "\n".join(rows) if len(rows) > 2 else "No place changed hands."
+
+
+def place_options(ds: Dataset) -> dict[str, str]:
+    """Place ids → ``"Name (governorate)"`` labels for the history search box, by name."""
+    gov = ds.places.get("governorate")
+    labels = {
+        pid: f"{name} ({gov[pid]})" if gov is not None and isinstance(gov[pid], str) else str(name)
+        for pid, name in zip(ds.places["id"], ds.places["name"], strict=True)
+    }
+    return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
+
+
+def history_table(ds: Dataset, place_id: str) -> pd.DataFrame:
+    """A place's spells as a table for the page (what ``python -m territory history`` prints)."""
+    from territory import history
+
+    rows = [
+        {
+            "from": s.valid_from,
+            "to (exclusive)": s.valid_to,
+            "held by": settings.CONTROLLER_LABELS.get(s.controller, s.controller),
+            "how": "baseline" if s.kind == "baseline" else control.describe_event(s.kind, s.by),
+            "source": s.source_title or s.source,
+            "link": s.source_url,
+        }
+        for s in history.place_history(ds, place_id)
+    ]
+    return pd.DataFrame(rows)
+
+
+def history_disputes_markdown(ds: Dataset, place_id: str) -> str:
+    """Other sources' claims about the place, each with its source (empty when none)."""
+    from territory import history
+
+    lines = [
+        f"- {md_escape(d['valid_from'])} to {md_escape(d['valid_to'])} (exclusive): "
+        f"{md_escape(settings.CONTROLLER_LABELS.get(d['controller'], d['controller']))} per "
+        f"{md_link(d['source_url'], d['source_title'] or d['source'])}. {md_escape(d['note'])}"
+        for d in history.place_disputes(ds, place_id)
+    ]
+    return ("**Where sources disagree**\n\n" + "\n".join(lines)) if lines else ""
+
+
+def strip_chart_spec(colours: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
+    """Vega-Lite spec of a one-row strip of a place's holders over the timeline."""
+    return {
+        "height": 46,
+        "mark": {"type": "bar", "height": 26},
+        "encoding": {
+            "x": {"field": "from", "type": "temporal", "title": None},
+            "x2": {"field": "to"},
+            "color": {
+                "field": "held by",
+                "type": "nominal",
+                "scale": {"domain": [labels[c] for c in colours], "range": list(colours.values())},
+                "legend": {"orient": "bottom", "title": None},
+            },
+            "tooltip": [{"field": "held by"}, {"field": "from"}, {"field": "to"}, {"field": "how"}],
+        },
+    }

@@ -38,17 +38,39 @@ window.territory = (function () {
 
   function held(B, day, p) {
     var D = B.days[day];
-    return [B.labels[D.pc[p]] + " since " + B.dates[D.since[p]], el("br"), "Source: ", sourceNode(B.srcs[D.src[p]])];
+    var out = [B.labels[D.pc[p]] + " since " + B.dates[D.since[p]], el("br"), "Source: ", sourceNode(B.srcs[D.src[p]])];
+    var dis = D.dis || [];
+    for (var k = 0; k < dis.length; k++) {
+      if (dis[k][0] !== p) continue;
+      out.push(el("br"), el("b", "Disputed: "), "another source has " + B.labels[dis[k][1]] + " — ", sourceNode(B.srcs[dis[k][2]]));
+    }
+    return out;
   }
 
-  function placePopupNode(B, day, p) {
-    return box([el("b", B.places.names[p]), el("br"), "Held by: "].concat(held(B, day, p)));
+  // The page's own URL with ?place=ID, opened in a new tab (the map's frame may not navigate the
+  // page): the dashboard opens there on that place's history, with the same date and options.
+  function historyLink(B, p, pageUrl) {
+    var url = new URL(pageUrl || "http://localhost/");
+    url.searchParams.set("place", B.places.ids[p]);
+    return el("a", "History of this place ↗", { href: url.toString(), target: "_blank", rel: "noopener", "class": "territory-history" });
   }
 
-  function sitePopupNode(B, day, s) {
+  function placePopupNode(B, day, p, url) {
+    return box([el("b", B.places.names[p]), el("br"), "Held by: "].concat(held(B, day, p), [el("br"), historyLink(B, p, url)]));
+  }
+
+  function sitePopupNode(B, day, s, url) {
     var p = B.sites.place[s], operator = (B.sites.operators || [])[s];
     var kind = B.sites.kinds[s] + (operator ? " · operated by " + operator : "");
-    return box([el("b", B.places.names[p]), el("br"), kind, el("br"), "Held by: "].concat(held(B, day, p)));
+    return box([el("b", B.places.names[p]), el("br"), kind, el("br"), "Held by: "].concat(held(B, day, p), [el("br"), historyLink(B, p, url)]));
+  }
+
+  function pageUrl() {
+    try {
+      return window.parent && window.parent.location ? window.parent.location.href : "";
+    } catch (e) {
+      return ""; // another origin
+    }
   }
 
   function eventPopupNode(B, e) {
@@ -79,6 +101,7 @@ window.territory = (function () {
       box([el("span", null, { style: swatch + "border:1px solid #555;background:#bbbbbb;opacity:.45" }),
            "lighter: thinly held (no place within " + reachKm + " km)"]),
       box([el("span", null, { style: swatch + "border:2px dashed #000" }), "changed since the previous day"]),
+      box([el("span", null, { style: swatch + "border:2px dashed #e66100;border-radius:50%" }), "holder disputed by another source"]),
       box(["✈ air base · ★ military site · ⚡ infrastructure · ⇄ border crossing · ⚑ foreign base"]),
       box(["● / ○ Hama village taken / held by its 26 Nov holder"]),
     ]);
@@ -171,6 +194,7 @@ window.territory = (function () {
     }
 
     S.groups.events = L.layerGroup();
+    S.groups.disputed = L.layerGroup();
     S.groups.bands = L.layerGroup();
     S.groups.changes = L.layerGroup();
 
@@ -194,9 +218,9 @@ window.territory = (function () {
 
   function villageTip(v) { return function () { return villageTipNode(S.B, S.day, v); }; }
 
-  function placePopup(p) { return function () { return placePopupNode(S.B, S.day, p); }; }
+  function placePopup(p) { return function () { return placePopupNode(S.B, S.day, p, pageUrl()); }; }
 
-  function sitePopup(s) { return function () { return sitePopupNode(S.B, S.day, s); }; }
+  function sitePopup(s) { return function () { return sitePopupNode(S.B, S.day, s, pageUrl()); }; }
 
   function eventLayer(e) {
     var E = S.B.events;
@@ -224,7 +248,7 @@ window.territory = (function () {
       if (window.console) console.error("territory: the base data has no per-date codes; rebuild it (python -m territory build)");
       return;
     }
-    var key = JSON.stringify([F.shown, F.colours, F.bands || null]);
+    var key = JSON.stringify([F.shown, F.colours, F.bands || null, F.since || null]);
     var optionsChanged = key !== S.optionsKey;
     S.options = F;
     S.optionsKey = key;
@@ -276,6 +300,22 @@ window.territory = (function () {
     }
     show("sites", !!shown.sites);
 
+    // Places whose holder another source disputes on the date: a dashed ring (popup: both claims).
+    if (!old || old.dis !== D.dis) {
+      S.groups.disputed.clearLayers();
+      var dis = D.dis || [], ringed = {};
+      for (i = 0; i < dis.length; i++) {
+        if (ringed[dis[i][0]]) continue;
+        ringed[dis[i][0]] = true;
+        var ring = L.circleMarker(S.B.places.xy[dis[i][0]], { radius: 10, weight: 2.5, dashArray: "3 3", color: "#e66100",
+                                                               fill: false, className: "territory-disputed" });
+        ring.bindTooltip(el("span", S.B.places.names[dis[i][0]] + ": disputed"));
+        ring.bindPopup(placePopup(dis[i][0]));
+        S.groups.disputed.addLayer(ring);
+      }
+    }
+    show("disputed", !!shown.points || !!shown.sites);
+
     // Events up to the date (they are sorted by date); the date's own drawn larger.
     var E = S.B.events, g = S.groups.events;
     for (i = 0; i < E.xy.length; i++) {
@@ -296,10 +336,12 @@ window.territory = (function () {
     show("events", !!shown.events);
     show("bands", !!shown.buffers);
 
-    // What changed since the previous date (sent once per date with the base data).
+    // What changed since the previous date (sent once per date with the base data), or since the
+    // earlier date the reader chose (sent with the frame, for the frame's own day).
     S.groups.changes.clearLayers();
-    if (D.changes) {
-      geo(D.changes, {
+    var changes = F.changes && F.day === day ? F.changes : D.changes;
+    if (changes) {
+      geo(changes, {
         style: function (f) {
           return { color: "#000000", weight: 2.5, dashArray: "6 4", fillColor: colours[f.properties.c],
                    fillOpacity: 0.35, className: "territory-change" };

@@ -48,7 +48,7 @@ function loadRuntime() {
   const document = { createElement: (t) => new FakeNode(t), createTextNode: (t) => new FakeText(t) };
   const window = {};
   const code = fs.readFileSync(path.join(__dirname, "..", "..", "static", "territory", "territory.js"), "utf8");
-  vm.runInNewContext(code, { window, document, console });
+  vm.runInNewContext(code, { window, document, console, URL });
   return window.territory.dom;
 }
 
@@ -60,11 +60,11 @@ const B = {
   labels: ["Government", "HTS <b>led</b>", "SNA", "SDF", "Contested"],
   dates: ["2024-11-26"],
   srcs: [{ t: "GeoNames", u: "" }, { t: "Evil " + EVIL, u: "javascript:alert(1)" }, { t: "Good", u: "https://example.org/a" }],
-  places: { names: ["Base " + EVIL] },
+  places: { names: ["Base " + EVIL], ids: ["evil-base"] },
   sites: { place: [0], kinds: ["air base"], symbols: ["✈"] },
   events: { what: ["2024-11-26: " + EVIL], notes: ["note " + EVIL], s: [2] },
   villages: { names: [EVIL], captured: [null], place: [0], base: [0], contested: 4 },
-  days: [{ pc: [1], since: [0], src: [1], cells: [1], areas: ["", "12 km²", "", "", ""] }],
+  days: [{ pc: [1], since: [0], src: [1], cells: [1], areas: ["", "12 km²", "", "", ""], dis: [[0, 0, 2]] }],
 };
 
 test("text from the data stays text", () => {
@@ -78,7 +78,22 @@ test("a source with a javascript: URL is not a link", () => {
   const node = dom.sourceNode(B.srcs[1]);
   assert.equal(node.tagName, "span");
   assert.equal(node.textContent, "Evil " + EVIL);
-  assert.equal(dom.placePopupNode(B, 0, 0).find("a").length, 0);
+  const hrefs = dom.placePopupNode(B, 0, 0, "http://127.0.0.1/").find("a").map((a) => a.getAttribute("href"));
+  assert.ok(hrefs.every((h) => !h.toLowerCase().startsWith("javascript")), hrefs);
+});
+
+test("a disputed holder shows the other claim with its source", () => {
+  const node = dom.placePopupNode(B, 0, 0, "http://127.0.0.1/");
+  assert.ok(node.textContent.includes("Disputed: another source has Government"));
+  assert.ok(node.find("a").some((a) => a.getAttribute("href") === "https://example.org/a"));
+});
+
+test("a place's popup links to its history, keeping the page's other URL state", () => {
+  const page = "http://127.0.0.1:8501/?date=2024-11-30&depths=10";
+  const links = dom.placePopupNode(B, 0, 0, page).find("a").filter((a) => a.textContent.startsWith("History of this place"));
+  assert.equal(links.length, 1);
+  assert.equal(links[0].getAttribute("href"), "http://127.0.0.1:8501/?date=2024-11-30&depths=10&place=evil-base");
+  assert.equal(links[0].getAttribute("target"), "_blank");
 });
 
 test("an http(s) source is a safe link", () => {
@@ -107,7 +122,7 @@ test("event popup: what, note and linked source", () => {
 });
 
 test("site popup names the site, its kind and holder", () => {
-  const text = dom.sitePopupNode(B, 0, 0).textContent;
+  const text = dom.sitePopupNode(B, 0, 0, "http://127.0.0.1/").textContent;
   assert.ok(text.startsWith("Base " + EVIL));
   assert.ok(text.includes("air base") && text.includes("Held by: HTS <b>led</b>"));
 });
