@@ -164,3 +164,16 @@ def test_a_place_on_another_places_spot_is_one_clear_line(seeds_copy, tmp_path):
     assert "Traceback" not in err
     assert "'twin-saraqib' lies on the same spot as 'saraqib'" in err
     assert not (tmp_path / "geodata").exists()
+
+
+def test_the_library_imports_no_ui():
+    """One-way house: the build and the library never import Streamlit or folium (only dashboard.py does)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import territory.build, territory.cli, territory.layers, territory.mapdata, territory.appstate, "
+        "territory.serve, territory.history; print(sorted(m for m in ('folium', 'streamlit', 'branca') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

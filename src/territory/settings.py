@@ -146,7 +146,7 @@ CACHE_MAX_ENTRIES = 2048
 # The map (used by the dashboard, the URL state and the map data; ids are those of the URL).
 MAP_LAYERS: dict[str, str] = {
     "zones": "Control zones",
-    "changes": "Changes since previous date",
+    "changes": "Changed hands (since the day before, or the date compared)",
     "points": "Control points (places)",
     "events": "Events",
     "villages": "Northern-Hama villages",

@@ -100,7 +100,8 @@ window.territory = (function () {
     add(div, [
       box([el("span", null, { style: swatch + "border:1px solid #555;background:#bbbbbb;opacity:.45" }),
            "lighter: thinly held (no place within " + reachKm + " km)"]),
-      box([el("span", null, { style: swatch + "border:2px dashed #000" }), "changed since the previous day"]),
+      box([el("span", null, { style: swatch + "border:2px dashed #000;background:repeating-linear-gradient(45deg,#777 0 3px,transparent 3px 8px)" }),
+           "changed hands (hatched in the gaining side's colour)"]),
       box([el("span", null, { style: swatch + "border:2px dashed #e66100;border-radius:50%" }), "holder disputed by another source"]),
       box(["✈ air base · ★ military site · ⚡ infrastructure · ⇄ border crossing · ⚑ foreign base"]),
       box(["● / ○ Hama village taken / held by its 26 Nov holder"]),
@@ -341,19 +342,51 @@ window.territory = (function () {
     S.groups.changes.clearLayers();
     var changes = F.changes && F.day === day ? F.changes : D.changes;
     if (changes) {
+      var hatched = [];
       geo(changes, {
         style: function (f) {
           return { color: "#000000", weight: 2.5, dashArray: "6 4", fillColor: colours[f.properties.c],
-                   fillOpacity: 0.35, className: "territory-change" };
+                   fillOpacity: 0.6, className: "territory-change" };
         },
-        onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.t), { sticky: true }); },
+        onEachFeature: function (f, l) {
+          l.bindTooltip(el("span", f.properties.t), { sticky: true });
+          hatched.push([l, f.properties.c]);
+        },
       }).addTo(S.groups.changes);
+      show("changes", !!shown.changes);
+      // Ground that changed hands is hatched in the colour of the side that gained it.
+      for (i = 0; i < hatched.length; i++) {
+        var path = hatched[i][0]._path;
+        if (path) path.setAttribute("fill", "url(#" + hatch(path, hatched[i][1], colours[hatched[i][1]]) + ")");
+      }
     }
     show("changes", !!shown.changes);
 
     // An open popup (a place's holder, a site) shows the new date's answer.
     var popup = S.map._popup;
     if (popup && S.map.hasLayer(popup)) popup.update();
+  }
+
+  // An SVG pattern of diagonal lines in a side's colour, made once per colour in the map's SVG.
+  function hatch(path, code, colour) {
+    var svg = path.ownerSVGElement, ns = "http://www.w3.org/2000/svg";
+    var id = "territory-hatch-" + code + "-" + String(colour).replace(/[^0-9a-zA-Z]/g, "");
+    if (svg && !svg.querySelector("#" + id)) {
+      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
+      var pattern = document.createElementNS(ns, "pattern");
+      pattern.setAttribute("id", id);
+      pattern.setAttribute("patternUnits", "userSpaceOnUse");
+      pattern.setAttribute("width", "8");
+      pattern.setAttribute("height", "8");
+      pattern.setAttribute("patternTransform", "rotate(45)");
+      var line = document.createElementNS(ns, "rect");
+      line.setAttribute("width", "3");
+      line.setAttribute("height", "8");
+      line.setAttribute("fill", colour);
+      pattern.appendChild(line);
+      defs.appendChild(pattern);
+    }
+    return id;
   }
 
   // Bands: the default ones come with the base data, custom ones with the frame.
