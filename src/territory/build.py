@@ -510,10 +510,26 @@ def build(
             for r in records
         ]
         place_geoms = [Point(round(r["lon"], 6), round(r["lat"], 6)) for r in records]
+        # Each place's geodesic distance to the border (band membership), measured once here.
+        miles = geometry.geodesic_distances_to_line_km(np.asarray([(g.x, g.y) for g in place_geoms]), base.border) * (
+            1000.0 / settings.METRES_PER_MILE
+        )
+        for row, m in zip(place_rows, miles, strict=True):
+            row[stats.BORDER_MILES_COL] = round(float(m), 4)
         places_gdf = _gdf(
             place_rows,
             place_geoms,
-            ["id", "name", "kind", "population", "governorate", "alt_names", "source", "operator"],
+            [
+                "id",
+                "name",
+                "kind",
+                "population",
+                "governorate",
+                "alt_names",
+                "source",
+                "operator",
+                stats.BORDER_MILES_COL,
+            ],
         )
         _write_layer(
             tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"}

@@ -126,7 +126,12 @@ class Dataset:
         # Read every other static layer now, so a broken file is reported at start, not mid-page.
         extra = {
             name: read_layer(directory, f"{name}.geojson")
-            for name in (settings.LAYER_HAMA_VILLAGES, settings.LAYER_SITES, settings.LAYER_EVENTS)
+            for name in (
+                settings.LAYER_HAMA_VILLAGES,
+                settings.LAYER_SITES,
+                settings.LAYER_EVENTS,
+                settings.LAYER_BUFFERS,
+            )
         }
         extra["neighbours"] = read_layer(directory, NEIGHBOURS_FILE)
         extra[settings.LAYER_BORDER] = border

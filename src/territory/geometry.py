@@ -61,20 +61,33 @@ def geodesic_length_km(geom: BaseGeometry) -> float:
     return GEOD.geometry_length(geom) / 1000.0
 
 
-def geodesic_distance_to_line_km(lon: float, lat: float, line: LineString, step_km: float = 0.5) -> float:
-    """Geodesic distance (km) from a point to a WGS84 line, densified every ``step_km``."""
-    pts = []
+def densify_geodesic(line: LineString, step_km: float = 0.5) -> np.ndarray:
+    """The line's vertices plus points every ``step_km`` along each segment's geodesic (n×2 lon/lat)."""
+    pts: list[tuple[float, float]] = []
     coords = list(line.coords)
     for (x0, y0), (x1, y1) in itertools.pairwise(coords):
         _, _, seg = GEOD.inv(x0, y0, x1, y1)
         n = max(1, int(seg / (step_km * 1000)))
-        inter = GEOD.npts(x0, y0, x1, y1, n - 1) if n > 1 else []
         pts.append((x0, y0))
-        pts.extend(inter)
+        if n > 1:
+            pts.extend(GEOD.npts(x0, y0, x1, y1, n - 1))
     pts.append(coords[-1])
-    arr = np.asarray(pts)
-    _, _, dist = GEOD.inv(np.full(len(arr), lon), np.full(len(arr), lat), arr[:, 0], arr[:, 1])
-    return float(np.min(dist)) / 1000.0
+    return np.asarray(pts, dtype=float)
+
+
+def geodesic_distances_to_line_km(lonlat: np.ndarray, line: LineString, step_km: float = 0.5) -> np.ndarray:
+    """Geodesic distance (km) from each of ``lonlat`` (n×2) to a WGS84 line densified every ``step_km``."""
+    dense = densify_geodesic(line, step_km)
+    out = np.empty(len(lonlat))
+    for i, (lon, lat) in enumerate(np.asarray(lonlat, dtype=float).reshape(-1, 2)):
+        _, _, dist = GEOD.inv(np.full(len(dense), lon), np.full(len(dense), lat), dense[:, 0], dense[:, 1])
+        out[i] = float(np.min(dist)) / 1000.0
+    return out
+
+
+def geodesic_distance_to_line_km(lon: float, lat: float, line: LineString, step_km: float = 0.5) -> float:
+    """Geodesic distance (km) from a point to a WGS84 line, densified every ``step_km``."""
+    return float(geodesic_distances_to_line_km(np.asarray([[lon, lat]]), line, step_km)[0])
 
 
 # --- tessellation ---------------------------------------------------------------------------------

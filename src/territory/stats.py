@@ -20,17 +20,31 @@ def proposals_for_depth(ds: Dataset, depth: float) -> list[str]:
     return [p["label"] for p in ds.proposals if abs(float(p["depth_miles"]) - depth) < 1e-9]
 
 
+BORDER_MILES_COL = "border_miles"
+
+
 def band_geometry(ds: Dataset, depth: float) -> shapely.Geometry:
-    """The band of ``depth`` miles (cached per dataset)."""
-    return ds.cached(("band", depth), lambda: buffers.band_geometry(ds.border, ds.syria, depth))
+    """The band of ``depth`` miles (cached per dataset; the default bands as the build wrote them)."""
+
+    def make() -> shapely.Geometry:
+        built = ds.extra_layers.get(settings.LAYER_BUFFERS)
+        if built is not None:
+            match = built[(built["depth_miles"] - depth).abs() < 1e-9]
+            if len(match) == 1:
+                return match.geometry.iloc[0]
+        return buffers.band_geometry(ds.border, ds.syria, depth)
+
+    return ds.cached(("band", depth), make)
 
 
 def border_distance_miles(ds: Dataset) -> np.ndarray:
     """Geodesic distance (miles) from every place to the border line, in ``ds.places`` order."""
 
     def make() -> np.ndarray:
-        km = [geometry.geodesic_distance_to_line_km(p.x, p.y, ds.border) for p in ds.places.geometry]
-        return np.asarray(km) * 1000.0 / settings.METRES_PER_MILE
+        if BORDER_MILES_COL in ds.places:  # measured by the build (geodata/places.geojson)
+            return ds.places[BORDER_MILES_COL].to_numpy(dtype=float)
+        lonlat = np.asarray([(p.x, p.y) for p in ds.places.geometry], dtype=float)
+        return geometry.geodesic_distances_to_line_km(lonlat, ds.border) * 1000.0 / settings.METRES_PER_MILE
 
     return ds.cached(("border-distance",), make)
 
