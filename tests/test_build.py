@@ -119,16 +119,17 @@ def test_cells_follow_zones_and_places():
     assert shapely.coverage_is_valid(np.asarray([c.geometry for c in cells], dtype=object))
 
 
+def _timeline(events: list[Event], collapses: list[Collapse]) -> Seeds:
+    """Seeds with only events and governorate collapses (what expand_collapses reads)."""
+    return Seeds(
+        sources={}, places=[], baseline=[], baseline_points=[], events=events, proposals=[], collapses=collapses
+    )
+
+
 def test_expand_collapses_only_flips_government_places():
     d = dt.date(2024, 12, 8)
-    seeds = Seeds(
-        sources={},
-        places=[],
-        baseline=[],
-        baseline_points=[],
-        events=[Event(d, "b", "hts", "captured", "s", "", 2)],
-        proposals=[],
-        collapses=[Collapse(d, "Homs", "hts", "s", "end", ("c",), 2)],
+    seeds = _timeline(
+        [Event(d, "b", "hts", "captured", "s", "", 2)], [Collapse(d, "Homs", "hts", "s", "end", ("c",), 2)]
     )
     gov = {"a": "Homs", "b": "Homs", "c": "Homs", "d": "Homs", "e": "Hama"}
     base = {"a": "government", "b": "government", "c": "government", "d": "sdf", "e": "government"}
@@ -140,15 +141,8 @@ def test_expand_collapses_only_flips_government_places():
 def test_a_place_level_date_wins_over_a_collapse():
     """A place with its own sourced change after the collapse keeps its holder until that date."""
     d = dt.date(2024, 12, 8)
-    seeds = Seeds(
-        sources={},
-        places=[],
-        baseline=[],
-        baseline_points=[],
-        events=[Event(d + dt.timedelta(days=2), "b", "hts", "withdrawn", "s", "", 2)],
-        proposals=[],
-        collapses=[Collapse(d, "Latakia", "hts", "s", "end", (), 2)],
-    )
+    later = Event(d + dt.timedelta(days=2), "b", "hts", "withdrawn", "s", "", 2)
+    seeds = _timeline([later], [Collapse(d, "Latakia", "hts", "s", "end", (), 2)])
     gov = {"a": "Latakia", "b": "Latakia"}
     out = build.expand_collapses(seeds, gov, {"a": "government", "b": "government"})
     assert [e.place_id for e in out] == ["a"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from territory import _packages, control, settings
 from territory.control import PlaceState
@@ -112,8 +111,3 @@ def used_sources(ds: Dataset, ids: Iterable[str]) -> list[dict[str, str]]:
         if src is not None:
             out.append({"id": sid, **{k: str(src.get(k, "")) for k in ("title", "publisher", "published", "url")}})
     return out
-
-
-def as_lists(values: Iterable[Any]) -> list[list[str]]:
-    """Source lists without empty ids (every feature keeps at least one)."""
-    return [[s for s in v if s] for v in values]
