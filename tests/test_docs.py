@@ -29,3 +29,11 @@ def test_readme_shares_and_border_are_the_data(ds):
         f"{shares['opposition']:.1f}%" in text
     )
     assert f"OpenStreetMap's ({ds.border_info['length_km']:,.0f} km measured geodesically" in text
+
+
+def test_about_tab_is_filled_from_the_data(ds):
+    about = viewmodel.about_markdown(ds)
+    assert "{" not in about and "}" not in about  # every placeholder filled
+    shares = viewmodel.baseline_shares(ds)
+    assert f"the government\n  {shares['government']:.1f}%" in about or f"{shares['government']:.1f}%" in about
+    assert "63.38%, 25.64% and 10.98%" in about and "15 km" in about

@@ -247,9 +247,17 @@ def about_markdown(ds: Dataset) -> str:
         f"{len(ds.events)} events, {len(ds.sources)} sources."
     )
     border = ds.border_info
-    about = ABOUT.replace(
-        "{border}", md_escape(f"{border['source']}, {border['length_km']:,.0f} km measured geodesically")
-    )
+    shares = baseline_shares(ds)
+    filled = {
+        "{border}": md_escape(f"{border['source']}, {border['length_km']:,.0f} km measured geodesically"),
+        "{reach}": f"{REACH_KM:g}",
+        "{gov:.1f}": f"{shares['government']:.1f}",
+        "{sdf:.1f}": f"{shares['sdf']:.1f}",
+        "{opp:.1f}": f"{shares['opposition']:.1f}",
+    }
+    about = ABOUT
+    for placeholder, value in filled.items():
+        about = about.replace(placeholder, value)
     bands = ["| band | area km² | places | population* |", "| ---: | ---: | ---: | ---: |"]
     for depth in settings.DEFAULT_DEPTHS_MILES:
         b = stats.band_summary(ds, depth)
