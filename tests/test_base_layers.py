@@ -112,10 +112,10 @@ def test_aleppo_inside_30_mile_band_not_22():
     assert not bands[22].contains(aleppo)
     border = shape(export_json("border")["features"][0]["geometry"])
     miles = geometry.geodesic_distance_to_line_km(aleppo.x, aleppo.y, border) * 1000 / settings.METRES_PER_MILE
-    assert 24 <= miles <= 30  # FACTS.md: roughly 27 miles
+    assert 24 <= miles <= 30  # the source article: roughly 27 miles
     idlib = places["idlib"]
     miles = geometry.geodesic_distance_to_line_km(idlib.x, idlib.y, border) * 1000 / settings.METRES_PER_MILE
-    assert 12 <= miles <= 20  # FACTS.md: roughly 16 miles
+    assert 12 <= miles <= 20  # the source article: roughly 16 miles
 
 
 @pytest.mark.parametrize("depth", [3, 6, 10, 22, 30])

@@ -187,7 +187,7 @@ def test_sites_include_kuweires_and_the_named_sites():
 
 def test_site_distances_match_the_article(ds):
     """Thermal station ~15 mi east of Aleppo, Military Academy and Artillery College a few miles SW,
-    Regiment 46 ~20 mi west (FACTS.md): within a few miles."""
+    Regiment 46 ~20 mi west (the source article, New Lines, Dec 2024): within a few miles."""
     places = ds.places
     a = places.loc["aleppo"].geometry
 

@@ -1,4 +1,4 @@
-"""Any layer of DESIGN.md for a date and options: the one entry point the CLI and the app share."""
+"""Any layer of the interface contract for a date and options: the one entry point the CLI and the app share."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ SITE_SYMBOLS = {
 }
 BAND_COLOURS = ("#111111", "#4b2991", "#872ca2", "#c0369d", "#ea4f88", "#fa7876", "#f6a97a")
 
-# Layer names (the contract in DESIGN.md).
+# Layer names (the interface contract: README, Command line).
 LAYER_SYRIA = "syria"
 LAYER_BORDER = "border"
 LAYER_GOVERNORATES = "governorates"

@@ -144,7 +144,7 @@ def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]
 
 
 def stats(ds: Dataset, date: dt.date, depths: Sequence[float]) -> dict[str, Any]:
-    """The ``stats`` JSON of DESIGN.md for one date and set of depths."""
+    """The ``stats`` JSON (the interface contract) for one date and set of depths."""
     bands = [
         {
             **band_summary(ds, depth),
