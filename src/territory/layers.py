@@ -145,8 +145,7 @@ def _provenance_rows(
     if name == settings.LAYER_EVENTS:
         rows = []
         for src, scope, kind, note in zip(gdf["source"], gdf["scope"], gdf["kind"], gdf["note"], strict=True):
-            state = control.PlaceState("", date, src, kind, "", str(note), scope)
-            rows.append(([src], *provenance.state_provenance(state)))
+            rows.append(([src], *provenance.event_provenance(kind, scope, str(note))))
         return rows
     if name == settings.LAYER_HAMA_VILLAGES:
         first = {}

@@ -52,14 +52,19 @@ HIGH, MEDIUM, LOW = "high", "medium", "low"
 CONFIDENCES = (HIGH, MEDIUM, LOW)
 
 
-def state_provenance(state: PlaceState) -> tuple[str, str]:
-    """``(method, confidence)`` of a place's state on a date."""
-    if state.kind == "baseline":
+def event_provenance(kind: str, scope: str, note: str) -> tuple[str, str]:
+    """``(method, confidence)`` of what an event (or the baseline, ``kind`` "baseline") says."""
+    if kind == "baseline":
         return "baseline-polygon", MEDIUM
-    method = "collapse-rule" if state.scope == "governorate" else "event"
-    if state.kind in settings.CONTESTING_EVENT_KINDS or state.note.lower().startswith("inferred"):
+    method = "collapse-rule" if scope == "governorate" else "event"
+    if kind in settings.CONTESTING_EVENT_KINDS or note.lower().startswith("inferred"):
         return method, LOW
     return method, MEDIUM if method == "collapse-rule" else HIGH
+
+
+def state_provenance(state: PlaceState) -> tuple[str, str]:
+    """``(method, confidence)`` of a place's state on a date: that of the event that set it."""
+    return event_provenance(state.kind, state.scope, state.note)
 
 
 def place_source(ds: Dataset, place_id: str) -> str:
