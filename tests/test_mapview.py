@@ -56,27 +56,48 @@ def test_base_data_lines_up_with_the_dataset(ds):
     assert base["events"]["day"] == sorted(base["events"]["day"])  # events sorted by date: a prefix is "up to a date"
 
 
-@pytest.mark.parametrize("date", DATES)
-def test_day_codes_match_the_engine(ds, date):
-    """Every date's codes ship with the base data, so the map can redraw without the server."""
+def test_day_codes_match_the_engine(ds):
+    """Every date's codes ship with the base data (the first date's, then each date's deltas), so the
+    map can redraw without the server; replayed, they are the engine's for every date."""
     base = mapdata.base_data(ds)
-    assert len(base["days"]) == len(ds.dates) == len(base["dates"])
-    day = base["days"][ds.dates.index(date)]
-    assert [settings.CONTROLLERS[c] for c in day["cells"]] == list(control.cell_controllers(ds, date))
-    states = control.place_states(ds, date)
-    assert [settings.CONTROLLERS[c] for c in day["pc"]] == [states[p].controller for p in ds.places["id"]]
-    assert [base["dates"][i] for i in day["since"]] == [states[p].since.isoformat() for p in ds.places["id"]]
-    assert day["nEvents"] == sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date)
+    assert len(base["deltas"]) == len(ds.dates) == len(base["dates"])
+    pids = list(ds.places["id"])
+    sources = ["", *(s["t"] for s in base["srcs"][1:])]
+    for k, date in enumerate(ds.dates):
+        day = mapdata.replay(base, k)
+        assert [settings.CONTROLLERS[c] for c in day["cells"]] == list(control.cell_controllers(ds, date))
+        states = control.place_states(ds, date)
+        assert [settings.CONTROLLERS[c] for c in day["pc"]] == [states[p].controller for p in pids]
+        assert [base["dates"][i] for i in day["since"]] == [states[p].since.isoformat() for p in pids]
+        assert [sources[i] for i in day["src"]] == [_cited(ds, states[p].source) for p in pids]
+        assert sorted({pids[d[0]] for d in day["dis"]}) == sorted(control.disputes_on(ds, date))
+    changed_cells = sum(len(d.get("c", [])) // 2 for d in base["deltas"])
+    assert changed_cells < len(ds.cells) * (len(ds.dates) - 1) // 4  # what changed, not every cell every day
+
+
+def _cited(ds, source_id):
+    return mapdata.source_ref(ds, source_id)["t"] if source_id else ""
+
+
+def test_cell_areas_add_up_to_the_zones(ds):
+    """The map sums cell areas for its tooltips; they agree with the dissolved zones' areas."""
+    base = mapdata.base_data(ds)
+    date = dt.date(2024, 12, 2)
+    codes = mapdata.replay(base, ds.dates.index(date))["cells"]
+    zones = control.control_zones(ds, date)
+    for controller, area in zip(zones["controller"], zones["area_km2"], strict=True):
+        summed = sum(a for a, c in zip(base["cellKm2"], codes, strict=True) if settings.CONTROLLERS[c] == controller)
+        assert summed == pytest.approx(area, rel=1e-3, abs=1.0), controller
 
 
 def test_day_changes_are_the_changes_layer(ds):
     base = mapdata.base_data(ds)
-    assert "changes" not in base["days"][0]  # nothing before the baseline
+    assert base["changes"][0] is None  # nothing before the baseline
     date = dt.date(2024, 11, 30)
-    day = base["days"][ds.dates.index(date)]
+    day = base["changes"][ds.dates.index(date)]
     layer = control.changes(ds, date - dt.timedelta(days=1), date)
-    assert len(day["changes"]["features"]) == len(layer) > 0
-    assert [settings.CONTROLLERS[f["properties"]["c"]] for f in day["changes"]["features"]] == list(layer["to"])
+    assert len(day["features"]) == len(layer) > 0
+    assert [settings.CONTROLLERS[f["properties"]["c"]] for f in day["features"]] == list(layer["to"])
 
 
 @pytest.mark.parametrize("date", DATES)

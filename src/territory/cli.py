@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,8 +30,31 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _timeline_options(p: argparse.ArgumentParser, default: object) -> None:
+    p.add_argument(
+        "--events",
+        type=Path,
+        default=default,
+        metavar="FILE",
+        help="draw this events file instead of the built-in events: the seeds' events.csv format or an ACLED "
+        f"export (CSV, detected from its header; up to {settings.USER_TIMELINE_MAX_MB} MB)",
+    )
+    p.add_argument(
+        "--actors",
+        type=Path,
+        default=default,
+        metavar="FILE",
+        help="with an ACLED export: CSV 'pattern,controller' mapping actor names to sides "
+        "(regular expressions, first match wins; default seeds/actors.csv)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m territory", description=__doc__.splitlines()[0])
+    _timeline_options(p, None)
+    # Also accepted after the command (python -m territory stats --events FILE).
+    common = argparse.ArgumentParser(add_help=False)
+    _timeline_options(common, argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     b = sub.add_parser("build", help="regenerate geodata/ from seeds/ and the open-data packages")
@@ -52,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         ("export", "write one layer as RFC 7946 GeoJSON (or all layers as a zip)"),
         ("stats", "print statistics for a date and buffer depths as JSON"),
     ):
-        e = sub.add_parser(name, help=helptext)
+        e = sub.add_parser(name, help=helptext, parents=[common])
         if name == "export":
             e.add_argument("layer", help="layer name (see `layers`), or 'all' for a zip of every layer")
             e.add_argument("--since", help="start date for `changes` and `events` (YYYY-MM-DD)")
@@ -66,13 +90,14 @@ def _parser() -> argparse.ArgumentParser:
         )
         e.add_argument("--geodata", type=Path, help="read layers from this directory")
 
-    h = sub.add_parser("history", help="a place's spells of control with their sources")
+    h = sub.add_parser("history", help="a place's spells of control with their sources", parents=[common])
     h.add_argument("place", help="place id, name or alternative name (e.g. kuweires-air-base, Kuweires, Aleppo)")
     h.add_argument("--format", choices=("text", "json", "csv"), default="text")
     h.add_argument("--geodata", type=Path, help="read layers from this directory")
 
     v = sub.add_parser(
         "serve",
+        parents=[common],
         help="run the dashboard (streamlit run dashboard.py), its libraries and data loaded before the first visitor",
         description=(
             "Other options go to streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0; it runs from the "
@@ -154,10 +179,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dated_args(args: argparse.Namespace):
+def _dataset(args: argparse.Namespace):
+    """The dataset of ``--geodata`` (default geodata/), drawing ``--events`` when given."""
     from territory.data import default_dataset
 
     ds = default_dataset(args.geodata)
+    if args.events is None:
+        return ds
+    from territory import usertimeline
+
+    started = time.perf_counter()
+    ds = usertimeline.load_file(ds, args.events, args.actors)
+    print(
+        f"territory: timeline {usertimeline.summary_of(ds)} (read in {time.perf_counter() - started:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return ds
+
+
+def _dated_args(args: argparse.Namespace):
+    ds = _dataset(args)
     date = ds.parse_date(args.date)
     depths = buffers.parse_depths(args.depths)
     return ds, date, depths
@@ -189,9 +231,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from territory import history
-    from territory.data import default_dataset
 
-    ds = default_dataset(args.geodata)
+    ds = _dataset(args)
     place = history.resolve_place(ds, args.place)
     spells = history.place_history(ds, place)
     sys.stdout.write(history.render(ds, place, spells, args.format))
@@ -218,7 +259,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     """
     from territory import serve
 
-    return serve.run(args.streamlit_options, geodata=args.geodata)
+    return serve.run(args.streamlit_options, geodata=args.geodata, events=args.events, actors=args.actors)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,6 +271,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.streamlit_options = extra
     try:
+        if args.actors is not None and args.events is None:
+            raise UsageError("--actors maps the actors of an ACLED export; give the export with --events FILE")
+        if args.events is not None and args.command in ("build", "check", "outlines", "layers"):
+            raise UsageError(
+                f"--events applies to export, stats, history and serve, not {args.command} "
+                "(the build reads seeds/events.csv)"
+            )
         if args.command == "layers":
             print("\n".join(settings.LAYERS))
             return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -30,6 +31,8 @@ class PlaceState:
 def describe_event(kind: str, controller: str) -> str:
     """Plain-language phrase for an event: ``"captured by Kurdish-led SDF"``."""
     who = settings.CONTROLLER_LABELS.get(controller, controller)
+    if kind == settings.REPORT_KIND:
+        return f"report ({who})" if controller else "report"
     phrases = {
         "captured": f"captured by {who}",
         "withdrawn": f"the holder withdrew; {who} moved in",
@@ -40,29 +43,80 @@ def describe_event(kind: str, controller: str) -> str:
     return phrases.get(kind, f"{kind.replace('_', ' ')} ({who})")
 
 
+@dataclass(frozen=True)
+class _StateIndex:
+    """The timeline's control changes as arrays, for any date's states in one pass (no walk over dates)."""
+
+    place_ids: list[str]
+    baseline: list[PlaceState]  # by place index
+    ordinals: np.ndarray  # date ordinal of each control-changing event, ascending
+    places: np.ndarray  # place index of each event
+    states: list[PlaceState]  # the state each event sets
+
+
+def _state_index(ds: Dataset) -> _StateIndex:
+    def make() -> _StateIndex:
+        pids = list(ds.baseline_controllers)
+        index = {pid: i for i, pid in enumerate(pids)}
+        baseline = [
+            PlaceState(ctl, ds.baseline_date, ds.baseline_sources.get(pid, ""), "baseline", ctl, "")
+            for pid, ctl in ds.baseline_controllers.items()
+        ]
+        # Events are in date order (file order within a day); report-only events change nothing.
+        changing = sorted(
+            (e for e in ds.events if e.kind in settings.EVENT_KINDS), key=lambda e: e.date.toordinal()
+        )
+        states = [
+            PlaceState(
+                settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller,
+                e.date,
+                e.source,
+                e.kind,
+                e.controller,
+                e.note,
+                e.scope,
+            )
+            for e in changing
+        ]
+        return _StateIndex(
+            pids,
+            baseline,
+            np.asarray([e.date.toordinal() for e in changing], dtype=np.int64),
+            np.asarray([index[e.place_id] for e in changing], dtype=np.int64),
+            states,
+        )
+
+    return ds.cached(("state-index",), make)
+
+
 def place_states(ds: Dataset, date: dt.date) -> dict[str, PlaceState]:
     """Every place's state on ``date``: its latest event on or before the date, else its baseline.
 
-    Built from the previous day's states plus the day's events, so all dates together cost
-    O(events + dates × places) rather than O(dates × events).
+    One pass over the events up to the date (vectorised), whatever the number of dates, so a
+    timeline of thousands of days costs no more per date than a short one.
     """
 
     def make() -> dict[str, PlaceState]:
-        if date <= ds.baseline_date:
-            states = {
-                pid: PlaceState(ctl, ds.baseline_date, ds.baseline_sources.get(pid, ""), "baseline", ctl, "")
-                for pid, ctl in ds.baseline_controllers.items()
-            }
-            days = [e for e in ds.events if e.date <= date]
-        else:
-            states = dict(place_states(ds, date - dt.timedelta(days=1)))
-            days = ds.events_by_date.get(date, [])
-        for e in days:
-            shown = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
-            states[e.place_id] = PlaceState(shown, e.date, e.source, e.kind, e.controller, e.note, e.scope)
-        return states
+        ix = _state_index(ds)
+        k = int(np.searchsorted(ix.ordinals, date.toordinal(), side="right"))
+        last = np.full(len(ix.place_ids), -1, dtype=np.int64)
+        np.maximum.at(last, ix.places[:k], np.arange(k, dtype=np.int64))  # the day's last row wins
+        return {
+            pid: ix.states[j] if j >= 0 else ix.baseline[i]
+            for i, (pid, j) in enumerate(zip(ix.place_ids, last.tolist(), strict=True))
+        }
 
     return ds.cached(("states", date), make)
+
+
+def place_changes(ds: Dataset, place_id: str) -> list[PlaceState]:
+    """The states a place's own events set, in date order (the day's last one only): its spells' starts."""
+    ix = _state_index(ds)
+    i = ix.place_ids.index(place_id)
+    by_day: dict[dt.date, PlaceState] = {}
+    for j in np.flatnonzero(ix.places == i).tolist():
+        by_day[ix.states[j].since] = ix.states[j]
+    return list(by_day.values())
 
 
 def controllers_on(ds: Dataset, date: dt.date) -> dict[str, str]:
@@ -115,7 +169,8 @@ def thin_mask(ds: Dataset) -> np.ndarray:
     return np.asarray([t is True or t == 1 for t in ds.cells["thin"]], dtype=bool)
 
 
-def _cell_areas(ds: Dataset) -> np.ndarray:
+def cell_areas(ds: Dataset) -> np.ndarray:
+    """Area of every control cell (km², equal-area projection)."""
     return ds.cached(("cell-areas",), lambda: np.asarray(geometry.areas_km2(list(ds.cell_geoms)), dtype=float))
 
 
@@ -129,7 +184,7 @@ def area_ranges(ds: Dataset, date: dt.date) -> dict[str, tuple[float, float]]:
     def make() -> dict[str, tuple[float, float]]:
         ctl = controllers_on(ds, date)
         holders = group_holders(ds, date)
-        areas, thin, groups = _cell_areas(ds), thin_mask(ds), cell_groups(ds)
+        areas, thin, groups = cell_areas(ds), thin_mask(ds), cell_groups(ds)
         present: dict[str, set[str]] = {}
         for pid, group in zip(ds.cells["place_id"], groups, strict=True):
             if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
@@ -308,7 +363,7 @@ def control_cells(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
                 "thin": list(thin_mask(ds)),
                 "controller": list(ctl),
                 "date": [date] * len(ds.cells),
-                "area_km2": [round(float(a), 1) for a in _cell_areas(ds)],
+                "area_km2": [round(float(a), 1) for a in cell_areas(ds)],
                 "sources": [p[0] for p in prov],
                 "method": [p[1] for p in prov],
                 "confidence": [p[2] for p in prov],
@@ -334,3 +389,83 @@ def disputes_on(ds: Dataset, date: dt.date) -> dict[str, list[dict[str, str]]]:
         return out
 
     return ds.cached(("disputes", date), make)
+
+
+@dataclass(frozen=True)
+class DayCodes:
+    """Who holds what on one date, as arrays (controller codes are indices into ``settings.CONTROLLERS``)."""
+
+    index: int  # position of the date in ``ds.dates``
+    places: np.ndarray  # shown controller code of every place, in ``ds.places`` order
+    cells: np.ndarray  # controller code of every control cell
+    states: list[PlaceState]  # every place's state, in ``ds.places`` order
+    changed: np.ndarray  # indices of the places whose state the date's events set
+
+
+def sweep(ds: Dataset) -> Iterator[DayCodes]:
+    """Every date's holders, in date order, updated from the day's events alone.
+
+    The same rules as :func:`place_states` and :func:`group_holders`, but O(events + dates × changes)
+    in all: a timeline of thousands of days is swept in well under a second, and nothing per date is
+    kept (the arrays yielded are the sweep's own; copy what you keep).
+    """
+    ix = _state_index(ds)
+    codes = {c: i for i, c in enumerate(settings.CONTROLLERS)}
+    contested = codes[settings.CONTESTED]
+    order = [ix.place_ids.index(p) for p in ds.places["id"]] if list(ds.places["id"]) != ix.place_ids else None
+    pos_of = np.arange(len(ix.place_ids)) if order is None else np.argsort(np.asarray(order))
+    states = [ix.baseline[i] for i in (order or range(len(ix.place_ids)))]
+    place_code = np.asarray([codes[s.controller] for s in states], dtype=np.int8)
+    groups = cell_groups(ds)
+    group_index = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+    cell_group = np.asarray([group_index[g] for g in groups], dtype=np.int64)
+    pid_pos = {p: i for i, p in enumerate(ds.places["id"])}
+    cell_place = np.asarray([pid_pos[p] if isinstance(p, str) else -1 for p in ds.cells["place_id"]], dtype=np.int64)
+    place_group = np.full(len(place_code), -1, dtype=np.int64)
+    place_group[cell_place[cell_place >= 0]] = cell_group[cell_place >= 0]
+    group_base = np.zeros(len(group_index), dtype=np.int8)
+    for k in range(len(cell_group) - 1, -1, -1):  # the first cell of a group gives its baseline holder
+        group_base[cell_group[k]] = codes[ds.cells["baseline"].iloc[k]]
+    tally = np.zeros((len(group_index), len(settings.CONTROLLERS)), dtype=np.int64)
+    held = (place_group >= 0) & (place_code != contested)
+    np.add.at(tally, (place_group[held], place_code[held]), 1)
+
+    def holder(g: int) -> int:
+        row = tally[g]
+        top = row.max()
+        if top == 0:
+            return int(group_base[g])
+        if row[group_base[g]] == top:
+            return int(group_base[g])
+        return int(np.flatnonzero(row == top)[0])
+
+    group_holder = np.asarray([holder(g) for g in range(len(group_index))], dtype=np.int8)
+    k = 0
+    n_events = len(ix.ordinals)
+    for day, date in enumerate(ds.dates):
+        limit = date.toordinal()
+        touched: dict[int, None] = {}
+        while k < n_events and ix.ordinals[k] <= limit:
+            p = int(pos_of[ix.places[k]])
+            states[p] = ix.states[k]
+            touched[p] = None
+            k += 1
+        changed = np.fromiter(touched, dtype=np.int64, count=len(touched))
+        regroup: set[int] = set()
+        for p in changed.tolist():
+            new = codes[states[p].controller]
+            old = int(place_code[p])
+            if new == old:
+                continue
+            g = int(place_group[p])
+            if g >= 0:
+                if old != contested:
+                    tally[g, old] -= 1
+                if new != contested:
+                    tally[g, new] += 1
+                regroup.add(g)
+            place_code[p] = new
+        for g in regroup:
+            group_holder[g] = holder(g)
+        cells = np.where(cell_place >= 0, place_code[np.maximum(cell_place, 0)], group_holder[cell_group])
+        yield DayCodes(day, place_code, cells.astype(np.int8), states, changed)

@@ -86,6 +86,7 @@ class Dataset:
     governorates: gpd.GeoDataFrame
     directory: Path | None = None
     extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other static layers
+    origin: dict[str, Any] | None = None  # the events file drawn instead of the built-in events, if any
     _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

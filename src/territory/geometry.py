@@ -76,12 +76,27 @@ def densify_geodesic(line: LineString, step_km: float = 0.5) -> np.ndarray:
 
 
 def geodesic_distances_to_line_km(lonlat: np.ndarray, line: LineString, step_km: float = 0.5) -> np.ndarray:
-    """Geodesic distance (km) from each of ``lonlat`` (n×2) to a WGS84 line densified every ``step_km``."""
+    """Geodesic distance (km) from each of ``lonlat`` (n×2) to a WGS84 line densified every ``step_km``.
+
+    A flat approximation (within a few per cent over Syria) picks, for each point, the line's points
+    that may be nearest; the distance itself is the geodesic minimum over those (pyproj's Geod).
+    """
     dense = densify_geodesic(line, step_km)
-    out = np.empty(len(lonlat))
-    for i, (lon, lat) in enumerate(np.asarray(lonlat, dtype=float).reshape(-1, 2)):
-        _, _, dist = GEOD.inv(np.full(len(dense), lon), np.full(len(dense), lat), dense[:, 0], dense[:, 1])
-        out[i] = float(np.min(dist)) / 1000.0
+    pts = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    out = np.empty(len(pts))
+    lat0 = np.deg2rad(float(np.mean(dense[:, 1])))
+    scale = np.asarray([111.32 * np.cos(lat0), 110.57])  # km per degree, east and north
+    flat_line = dense * scale
+    for start in range(0, len(pts), 256):
+        chunk = pts[start : start + 256]
+        approx = np.sqrt((((chunk * scale)[:, None, :] - flat_line[None, :, :]) ** 2).sum(axis=-1))
+        # Over Syria the flat distances err by under 7% (the east-west scale), so the nearest point lies
+        # within 9% (+0.5 km) of the flat minimum.
+        limits = approx.min(axis=1) * 1.09 + 0.5
+        for row, (lon, lat) in enumerate(chunk):
+            near = np.flatnonzero(approx[row] <= limits[row])
+            _, _, dist = GEOD.inv(np.full(len(near), lon), np.full(len(near), lat), dense[near, 0], dense[near, 1])
+            out[start + row] = float(np.min(dist)) / 1000.0
     return out
 
 

@@ -66,33 +66,27 @@ def resolve_place(ds: Dataset, query: str) -> str:
 
 
 def place_history(ds: Dataset, place_id: str) -> list[Spell]:
-    """Every spell of ``place_id`` over the timeline, in order."""
+    """Every spell of ``place_id`` over the timeline, in order (from the place's own events)."""
+    first = control.place_states(ds, ds.baseline_date)[place_id]
+    starts = [(ds.baseline_date, first)]
+    starts += [(s.since, s) for s in control.place_changes(ds, place_id) if s.since > ds.baseline_date]
     spells: list[Spell] = []
-    start = None
-    for date in [*ds.dates, None]:
-        state = control.place_states(ds, date)[place_id] if date is not None else None
-        if start is not None and (
-            state is None or (state.controller, state.since) != (start[1].controller, start[1].since)
-        ):
-            begun, s = start
-            src = ds.sources.get(s.source, {})
-            last = date - ONE_DAY if date is not None else ds.end_date
-            spells.append(
-                Spell(
-                    begun.isoformat(),
-                    (last + ONE_DAY).isoformat(),
-                    s.controller,
-                    s.kind,
-                    s.by,
-                    s.source,
-                    src.get("title", ""),
-                    src.get("url", ""),
-                    s.note,
-                )
+    for k, (begun, s) in enumerate(starts):
+        ends = starts[k + 1][0] if k + 1 < len(starts) else ds.end_date + ONE_DAY
+        src = ds.sources.get(s.source, {})
+        spells.append(
+            Spell(
+                begun.isoformat(),
+                ends.isoformat(),
+                s.controller,
+                s.kind,
+                s.by,
+                s.source,
+                src.get("title", ""),
+                src.get("url", ""),
+                s.note,
             )
-            start = None
-        if state is not None and start is None:
-            start = (date, state)
+        )
     return spells
 
 

@@ -195,6 +195,10 @@ def layer_metadata(
     meta["attribution"] = (
         "© OpenStreetMap contributors (ODbL); Natural Earth admin-1; GeoNames (CC-BY 4.0); territory seeds"
     )
+    if ds.origin:
+        # Drawn from an events file instead of the built-in events: which file, and its rows as sources.
+        meta["timeline"] = dict(ds.origin)
+        meta["attribution"] += f"; events: {ds.origin['file']} ({ds.origin['format']})"
     meta["confidence_rule"] = (
         "high: a place-level event dated by its source, or open data as published; medium: a baseline "
         "holder, a governorate-wide collapse, or a dissolved (approximate) zone; low: contested, inferred, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import hashlib
 import json
 import logging
@@ -35,10 +36,17 @@ STATIC_DIR = settings.PROJECT_ROOT / "static" / "territory"
 # Version of the base data's layout: bump it when base_data() or _day_data() change shape, so a
 # static file written by an older build is not paired with newer code (the freshness test catches
 # a forgotten bump: it rebuilds the file and compares).
-BASEMAP_FORMAT = "6"
+BASEMAP_FORMAT = "7"
 DISPLAY_DECIMALS = 4  # ~10 m: plenty on screen, and a third fewer bytes than the exports' 6
 DISPLAY_CELL_TOLERANCE = 0.006  # degrees (~600 m, half a pixel at the opening zoom) for drawing cells
 CODES = {c: i for i, c in enumerate(settings.CONTROLLERS)}  # compact controller codes for the map
+NO_SIDE = len(settings.CONTROLLERS)  # code of an event that names no side (a report with an unmapped actor)
+# A long timeline (an analyst's own) keeps the base data small: its events and each date's changed
+# ground travel with the frame of the date shown instead of all at once.
+EVENTS_IN_BASE_MAX = 3000
+CHANGES_IN_BASE_MAX_DATES = 120
+FRAME_EVENTS_MAX = 400  # with frame-borne events: the date's own (its latest, if there are more)
+FRAME_NOTE_CHARS = 280
 
 
 def js_json(data: Any) -> str:
@@ -76,7 +84,41 @@ def source_ref(ds: Dataset, source_id: str) -> dict[str, str]:
 
 
 def _sources_index(ds: Dataset) -> dict[str, int]:
-    return {s: i for i, s in enumerate(["", *sorted(ds.sources)])}
+    """Index of every source the base data cites (place states, disputes, base-borne events); 0: none."""
+
+    def make() -> dict[str, int]:
+        used = set(ds.baseline_sources.values())
+        used |= {e.source for e in ds.events if e.kind != settings.REPORT_KIND}
+        used |= {d["source"] for d in ds.timeline.get("disputes", [])}
+        if _events_in_base(ds):
+            used |= {e.source for e in ds.events}
+        return {s: i for i, s in enumerate(["", *sorted(used & set(ds.sources))])}
+
+    return ds.cached(("mapdata-sources",), make)
+
+
+def _events_in_base(ds: Dataset) -> bool:
+    return sum(1 for e in ds.events if e.scope != "governorate") <= EVENTS_IN_BASE_MAX
+
+
+def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, Any]:
+    """Events as the runtime draws them (``s``: what ``src_ref`` makes of each event's source)."""
+    days = {d: i for i, d in enumerate(ds.dates)}
+    names = ds.places["name"]
+    return {
+        "xy": _xy(ds.places.geometry.loc[e.place_id] for e in events),
+        "day": [days[e.date] if e.date in days else 0 for e in events],
+        "c": [CODES.get(e.controller, NO_SIDE) for e in events],
+        "what": [
+            f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)}: "
+            + (
+                str(e.note).split(":", 1)[0] if e.kind == settings.REPORT_KIND else control.describe_event(e.kind, e.controller)
+            )
+            for e in events
+        ],
+        "notes": [e.note for e in events],
+        "s": [src_ref(e.source) for e in events],
+    }
 
 
 def band_feature(ds: Dataset, depth: float) -> dict[str, Any]:
@@ -105,7 +147,7 @@ def base_data(ds: Dataset) -> dict[str, Any]:
 
     def make() -> dict[str, Any]:
         src_index = _sources_index(ds)
-        srcs = [{"t": "GeoNames / baseline zones", "u": ""}, *(source_ref(ds, s) for s in sorted(ds.sources))]
+        srcs = [{"t": "GeoNames / baseline zones", "u": ""}, *(source_ref(ds, s) for s in list(src_index)[1:])]
         nb = ds.extra_layers.get("neighbours")
         neighbours = (
             display_fc(nb, 0.01, [{} for _ in range(len(nb))])
@@ -134,7 +176,6 @@ def base_data(ds: Dataset) -> dict[str, Any]:
         caps = [c if isinstance(c, str) else None for c in villages["captured"]]
         explicit = [e for e in ds.events if e.scope != "governorate"]
         dates = [d.isoformat() for d in ds.dates]
-        names = ds.places["name"]
         return {
             "neighbours": neighbours,
             "governorates": governorates,
@@ -165,20 +206,12 @@ def base_data(ds: Dataset) -> dict[str, Any]:
                 "base": [CODES[ds.baseline_controllers[v]] for v in villages["id"]],
                 "contested": CODES[settings.CONTESTED],
             },
-            "events": {
-                "xy": _xy(places.geometry.loc[e.place_id] for e in explicit),
-                "day": [dates.index(e.date.isoformat()) for e in explicit],
-                "c": [CODES[e.controller] for e in explicit],
-                "what": [
-                    f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)}: "
-                    f"{control.describe_event(e.kind, e.controller)}"
-                    for e in explicit
-                ],
-                "notes": [e.note for e in explicit],
-                "s": [src_index.get(e.source, 0) for e in explicit],
-            },
+            # Short timelines: every event, drawn up to the date shown; long ones: none (the frame brings
+            # the events of the days around the date shown).
+            "events": _events_data(ds, explicit, lambda s: src_index.get(s, 0)) if _events_in_base(ds) else None,
             "bands": {buffers.format_depth(d): band_feature(ds, d) for d in settings.DEFAULT_DEPTHS_MILES},
-            "days": [_day_data(ds, d) for d in ds.dates],
+            "cellKm2": [round(float(a), 1) for a in control.cell_areas(ds)],
+            **_day_deltas(ds, src_index),
         }
 
     return ds.cached(("mapdata-base",), make)
@@ -201,34 +234,83 @@ def _changes_data(ds: Dataset, date_from: dt.date, date_to: dt.date) -> dict[str
     return display_fc(gdf, 0.002, props)
 
 
-def _day_data(ds: Dataset, date: dt.date) -> dict[str, Any]:
-    """What the map needs for one date, whatever the options: codes per cell and place, and changes."""
-    states = control.place_states(ds, date)
-    src_index = _sources_index(ds)
-    days = {d: i for i, d in enumerate(ds.dates)}
-    zones = control.control_zones(ds, date)
-    areas = dict(zip(zones["controller"], zones["area_km2"], strict=True))
+def _dis_codes(ds: Dataset, controllers: dict[str, str], date: dt.date, src_index: dict[str, int]) -> list[list[int]]:
+    """Places whose holder another source disputes on ``date``: [place index, that holder, its source index]."""
+    pos = {p: i for i, p in enumerate(ds.places["id"])}
+    out = []
+    for d in ds.timeline.get("disputes", []):
+        if d["valid_from"] <= date.isoformat() < d["valid_to"] and controllers.get(d["place_id"]) != d["controller"]:
+            out.append([pos[d["place_id"]], CODES[d["controller"]], src_index.get(d["source"], 0)])
+    return sorted(out)
+
+
+def _day_deltas(ds: Dataset, src_index: dict[str, int]) -> dict[str, Any]:
+    """The first date's codes in full, then for each date only what differs from the day before.
+
+    ``start``: ``cells`` and ``pc`` (controller codes of cells and places), ``since`` (date index of
+    each place's state) and ``src`` (source index), ``dis`` (disputed holders). ``deltas[d]``: ``c``
+    (flat pairs cell, code), ``p`` (flat quadruples place, code, since, src) and ``dis`` when it
+    changes. So the data grows with the changes, not with the dates times the cells; the day
+    before's changed ground (``changes``) comes along only for short timelines.
+    """
+    day_of = {d: i for i, d in enumerate(ds.dates)}
     pids = list(ds.places["id"])
-    data: dict[str, Any] = {
-        "areas": [f"{areas[c]:,.0f} km²" if c in areas else "" for c in settings.CONTROLLERS],
-        "cells": [CODES[c] for c in control.cell_controllers(ds, date)],
-        "pc": [CODES[states[p].controller] for p in pids],
-        "since": [days[states[p].since] for p in pids],
-        "src": [src_index.get(states[p].source, 0) for p in pids],
-        "nEvents": sum(1 for e in ds.events if e.scope != "governorate" and e.date <= date),
-        # Places another source disputes: [place index, that source's holder, its source index].
-        "dis": [
-            [pids.index(pid), CODES[alt["controller"]], src_index.get(alt["source"], 0)]
-            for pid, alts in sorted(control.disputes_on(ds, date).items())
-            for alt in alts
-        ],
-    }
-    since = date - dt.timedelta(days=1)  # the day panel's "changed since" date (viewmodel.previous_date)
-    if since in days:
-        changes = _changes_data(ds, since, date)
-        if changes is not None:
-            data["changes"] = changes
-    return data
+    has_disputes = bool(ds.timeline.get("disputes"))
+    start: dict[str, Any] = {}
+    deltas: list[dict[str, Any]] = []
+    prev_cells: np.ndarray | None = None
+    prev_dis: list[list[int]] = []
+    for dc in control.sweep(ds):
+        date = ds.dates[dc.index]
+        dis = (
+            _dis_codes(ds, {p: settings.CONTROLLERS[c] for p, c in zip(pids, dc.places.tolist(), strict=True)}, date, src_index)
+            if has_disputes
+            else []
+        )
+        if prev_cells is None:
+            start = {
+                "cells": dc.cells.tolist(),
+                "pc": dc.places.tolist(),
+                "since": [day_of.get(s.since, 0) for s in dc.states],
+                "src": [src_index.get(s.source, 0) for s in dc.states],
+                "dis": dis,
+            }
+            deltas.append({})
+        else:
+            moved = np.flatnonzero(dc.cells != prev_cells)
+            delta: dict[str, Any] = {}
+            if len(moved):
+                delta["c"] = np.column_stack([moved, dc.cells[moved]]).ravel().tolist()
+            if len(dc.changed):
+                delta["p"] = [
+                    v
+                    for p in sorted(dc.changed.tolist())
+                    for v in (p, int(dc.places[p]), day_of.get(dc.states[p].since, 0), src_index.get(dc.states[p].source, 0))
+                ]
+            if dis != prev_dis:
+                delta["dis"] = dis
+            deltas.append(delta)
+        prev_cells = dc.cells.copy()
+        prev_dis = dis
+    out: dict[str, Any] = {"start": start, "deltas": deltas}
+    if len(ds.dates) <= CHANGES_IN_BASE_MAX_DATES:
+        out["changes"] = [None, *(_changes_data(ds, a, b) for a, b in itertools.pairwise(ds.dates))]
+    return out
+
+
+def replay(base: dict[str, Any], day: int) -> dict[str, Any]:
+    """A date's codes rebuilt from ``start`` and ``deltas``, as the map runtime does (for tests and checks)."""
+    cur = {k: list(v) for k, v in base["start"].items()}
+    for delta in base["deltas"][1 : day + 1]:
+        c = delta.get("c", [])
+        for i in range(0, len(c), 2):
+            cur["cells"][c[i]] = c[i + 1]
+        p = delta.get("p", [])
+        for i in range(0, len(p), 4):
+            cur["pc"][p[i]], cur["since"][p[i]], cur["src"][p[i]] = p[i + 1], p[i + 2], p[i + 3]
+        if "dis" in delta:
+            cur["dis"] = delta["dis"]
+    return cur
 
 
 def _label_point(band: shapely.Geometry, lon: float) -> list[float] | None:
@@ -278,7 +360,9 @@ def frame_data(
 
     Holds exactly what the runtime reads: ``day`` (index into the base data's dates), ``shown``,
     ``colours`` and ``bands``, and with a comparison date ``since`` the ``changes`` since then. The
-    per-date codes travel once, with the base data.
+    per-date codes travel once, with the base data. For a long timeline, whose base data holds
+    neither the events nor each day's changed ground, the frame brings the date's own when shown:
+    ``events`` (those of the last ``FRAME_EVENTS_DAYS`` days) and ``changes`` since the day before.
     """
     shown_t = tuple(sorted(set(shown)))
     compare = since is not None and since < date - dt.timedelta(days=1)  # not the day before: sent along
@@ -298,9 +382,25 @@ def frame_data(
             # before's comes with the base data): drawn while the map shows this frame's day.
             data["since"] = since.isoformat()
             data["changes"] = _changes_data(ds, since, date) or {"type": "FeatureCollection", "features": []}
+        elif "changes" in shown_t and len(ds.dates) > CHANGES_IN_BASE_MAX_DATES and date > ds.baseline_date:
+            data["changes"] = _changes_data(ds, date - dt.timedelta(days=1), date) or {
+                "type": "FeatureCollection",
+                "features": [],
+            }
+        if "events" in shown_t and not _events_in_base(ds):
+            data["events"] = _recent_events(ds, date)
         return js_json(data)
 
     return ds.cached(key, make)
+
+
+def _recent_events(ds: Dataset, date: dt.date) -> dict[str, Any]:
+    """The date's own events (its latest ``FRAME_EVENTS_MAX``), sources inline, notes shortened."""
+    day = [e for e in ds.events_by_date.get(date, []) if e.scope != "governorate"]
+    data = _events_data(ds, day[-FRAME_EVENTS_MAX:], lambda s: source_ref(ds, s))
+    data["notes"] = [n if len(n) <= FRAME_NOTE_CHARS else n[: FRAME_NOTE_CHARS - 1] + "…" for n in data["notes"]]
+    data["total"] = len(day)
+    return data
 
 
 # --- the static base file ------------------------------------------------------------------------
@@ -366,6 +466,8 @@ def base_uses_static_file(ds: Dataset) -> bool:
     """
 
     def check() -> bool:
+        if ds.origin:
+            return False  # an events file's timeline: its base data is the session's own, sent with the map
         header = static_header(ds)
         if ds.directory and "geodata" in header:
             ok = header["geodata"] == geodata_digest(ds.directory) and header.get("format") == BASEMAP_FORMAT

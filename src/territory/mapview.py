@@ -60,18 +60,20 @@ class DynamicLayers(folium.FeatureGroup):
         self.date = date
 
 
-def base_script(ds: Dataset, web_tiles: bool = False) -> str:
-    """The base map's own script: draw the base layers (inlining their data if the file is stale)."""
+def base_script(ds: Dataset, web_tiles: bool = False, base_url: str | None = None) -> str:
+    """The base map's own script: draw the base layers (inlining their data if no file holds them)."""
     call = f"window.territory.base(__MAP__, window.TERRITORY_BASE, {json.dumps(bool(web_tiles))});"
-    if mapdata.base_uses_static_file(ds):
+    if base_url or mapdata.base_uses_static_file(ds):
         return call
     return f"window.TERRITORY_BASE = {mapdata.js_json(mapdata.base_data(ds))};\n{call}"
 
 
-def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
+def base_map(ds: Dataset, web_tiles: bool = False, base_url: str | None = None) -> folium.Map:
     """The static map: the runtime draws basemap, zones, places, sites, border and bands into it.
 
-    Built the same way on every rerun so streamlit-folium keeps the mounted map.
+    Built the same way on every rerun so streamlit-folium keeps the mounted map. ``base_url``: where
+    the page serves this dataset's base data as a script (an events file's timeline, held in memory);
+    without it, the static file of geodata/ or, failing that, inlined.
     """
     m = folium.Map(
         location=CENTER,
@@ -85,13 +87,15 @@ def base_map(ds: Dataset, web_tiles: bool = False) -> folium.Map:
     # Versioned URLs: a browser that cached an older runtime or base file fetches the new one.
     runtime = f"{mapdata.RUNTIME_JS_URL}?v={mapdata.runtime_version()}"
     m.default_js = [("leaflet", LEAFLET_JS), ("territory_runtime", runtime)]
-    if mapdata.base_uses_static_file(ds):
+    if base_url:
+        m.default_js.append(("territory_basemap", base_url))
+    elif mapdata.base_uses_static_file(ds):
         fingerprint = mapdata.static_header(ds)["fingerprint"]
         m.default_js.append(("territory_basemap", f"{mapdata.BASEMAP_JS_URL}?v={fingerprint}"))
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if web_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (web)", max_zoom=13).add_to(m)
-    m.add_child(Script(base_script(ds, web_tiles)))
+    m.add_child(Script(base_script(ds, web_tiles, base_url)))
     return m
 
 

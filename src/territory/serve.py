@@ -22,10 +22,12 @@ from territory.data import Dataset
 DASHBOARD = settings.PROJECT_ROOT / "dashboard.py"
 WARM_DELAY_S = 3.0  # after the first page, long enough for its map to load
 WARM_PAUSE_S = 0.05
+WARM_MAX_DATES = 120
 
 
 def preload() -> None:
-    """Import the dashboard's libraries and load the default dataset now.
+    """Import the dashboard's libraries and load the default dataset now (with ``serve --events``,
+    the events file's: a bad file stops the command with its one-line error, before the server starts).
 
     Raises :class:`territory._errors.DataError` when geodata/ is missing or broken.
     """
@@ -33,20 +35,39 @@ def preload() -> None:
     # would make it warn that the server options changed.
     import folium  # noqa: F401
 
-    from territory import appstate, layers, mapdata, mapview, stats, viewmodel  # noqa: F401
-    from territory.data import default_dataset
+    from territory import appstate, layers, mapdata, mapview, stats, usertimeline, viewmodel  # noqa: F401
 
-    mapdata.base_uses_static_file(default_dataset())
+    ds = usertimeline.process_dataset()
+    if ds.origin:
+        print(f"territory: timeline {usertimeline.summary_of(ds)}", file=sys.stderr, flush=True)
+        mapdata.base_data(ds)
+    else:
+        mapdata.base_uses_static_file(ds)
 
 
-def run(options: Sequence[str], script: Path = DASHBOARD, geodata: Path | None = None) -> int:
-    """``streamlit run script OPTIONS`` in this process, after :func:`preload` (the CLI's ``serve``)."""
+def run(
+    options: Sequence[str],
+    script: Path = DASHBOARD,
+    geodata: Path | None = None,
+    events: Path | None = None,
+    actors: Path | None = None,
+) -> int:
+    """``streamlit run script OPTIONS`` in this process, after :func:`preload` (the CLI's ``serve``).
+
+    ``events`` (and ``actors``): the page starts on that events file's timeline instead of the built-in one.
+    """
+    from territory import usertimeline
+
     if not script.is_file():
         msg = f"{script} is missing: serve runs from a checkout of the project"
         raise UsageError(msg)
     if geodata is not None:
         os.environ["TERRITORY_GEODATA"] = str(geodata)
-    for var in ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE"):  # keep them valid after chdir
+    for var, path in ((usertimeline.ENV_EVENTS, events), (usertimeline.ENV_ACTORS, actors)):
+        if path is not None:
+            os.environ[var] = str(path)
+    env_vars = ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE", usertimeline.ENV_EVENTS, usertimeline.ENV_ACTORS)
+    for var in env_vars:  # keep them valid after chdir
         if os.environ.get(var):
             os.environ[var] = str(Path(os.environ[var]).resolve())
     os.chdir(settings.PROJECT_ROOT)  # .streamlit/config.toml and static/ are read from here
@@ -68,6 +89,8 @@ def warm_caches(
     """
     from territory import control, mapdata, stats
 
+    if len(ds.dates) > WARM_MAX_DATES:
+        return  # a long timeline (an events file): dates are computed when shown, and kept while used
     for date in ds.dates:
         time.sleep(pause)
         since = date - dt.timedelta(days=1) if date > ds.baseline_date else None

@@ -114,6 +114,10 @@ SITE_KINDS: tuple[str, ...] = ("air_base", "military_site", "infrastructure", "b
 EVENT_KINDS: tuple[str, ...] = ("captured", "entered", "withdrawn", "contested", "handed_over")
 # Event kinds that leave a place contested rather than changing its holder.
 CONTESTING_EVENT_KINDS: frozenset[str] = frozenset({"entered", "contested"})
+# An event that changes nothing (an ACLED row that is not territorial): shown, with its source.
+REPORT_KIND = "report"
+# Largest events file the command line and the page take (MB): 100,000 ACLED rows are 50 to 70 MB.
+USER_TIMELINE_MAX_MB = 100
 PROPOSAL_STATUSES: tuple[str, ...] = ("agreed", "offered", "demanded", "de-facto", "proposed")
 
 GOVERNORATES: tuple[str, ...] = (

@@ -59,35 +59,52 @@ def events_on(ds: Dataset, date: dt.date) -> list[dict[str, Any]]:
             "scope": e.scope,
             "governorate": ds.places["governorate"].get(e.place_id, ""),
         }
-        for e in ds.events
-        if e.date == date
+        for e in ds.events_by_date.get(date, [])
     ]
 
 
+DAY_PANEL_MAX_EVENTS = 60  # a busy day of an analyst's timeline: the control changes first, then reports
+
+
 def events_markdown(ds: Dataset, date: dt.date) -> str:
-    """Markdown list of the date's events with their sources (escaped; http(s) links only)."""
+    """Markdown list of the date's events with their sources (escaped; http(s) links only).
+
+    Control changes come first; reports (rows that change nothing) after them, at most
+    ``DAY_PANEL_MAX_EVENTS`` items in all, with the count of the rest.
+    """
     items = events_on(ds, date)
     if not items:
         if date == ds.baseline_date:
+            if ds.origin:
+                return (
+                    f"Start of this timeline: the built-in baseline map (approximate front lines of "
+                    f"{settings.BASELINE_DATE:%d %b %Y})."
+                )
             return "Baseline: the approximate front lines the day before the offensives began."
-        return "No dated control change in the seeds for this day."
+        return "No dated control change in this timeline for this day." if ds.origin else (
+            "No dated control change in the seeds for this day."
+        )
+    items = sorted(items, key=lambda e: e["kind"] == settings.REPORT_KIND)  # stable: changes first
     lines = []
     wide: dict[tuple[str, str, str, str], list[str]] = {}
     for e in items:
-        who = settings.CONTROLLER_LABELS.get(e["controller"], e["controller"])
         if e["scope"] == "governorate":
             wide.setdefault((e["governorate"], e["controller"], e["note"], e["source"]), []).append(e["place"])
             continue
-        lines.append(
-            f"- **{md_escape(e['place'])}**: {md_escape(control.describe_event(e['kind'], e['controller']))}. "
-            f"{md_escape(e['note'])} — {source_md(ds, e['source'])}"
-        )
+        if len(lines) < DAY_PANEL_MAX_EVENTS:
+            lines.append(
+                f"- **{md_escape(e['place'])}**: {md_escape(control.describe_event(e['kind'], e['controller']))}. "
+                f"{md_escape(e['note'])} — {source_md(ds, e['source'])}"
+            )
     for (gov, ctl, note, source), places in wide.items():
         who = settings.CONTROLLER_LABELS.get(ctl, ctl)
         lines.append(
             f"- **{md_escape(gov)} governorate** ({len(places)} remaining government-held places "
             f"→ {md_escape(who)}): {md_escape(note)} — {source_md(ds, source)}"
         )
+    rest = sum(1 for e in items if e["scope"] != "governorate") - DAY_PANEL_MAX_EVENTS
+    if rest > 0:
+        lines.append(f"- …and {rest:,} more this day (all of them: the events layer, under Downloads)")
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 // territory's map runtime. base() draws everything that does not depend on the date once (from
-// window.TERRITORY_BASE, a static file the build writes, with every date's codes); frame() takes a
-// rerun's options and render() restyles the map for a date. The data holds plain text and URLs:
+// window.TERRITORY_BASE, a static file the build writes: the first date's codes and, for each later
+// date, what changed); frame() takes a rerun's options and render() restyles the map for a date. The data holds plain text and URLs:
 // this code puts text into the page with textContent and attributes only (never innerHTML), and
 // links a source only when its URL is http(s). The pure helpers are exported as territory.dom for
 // the unit tests (tests/js/runtime.test.js, run with node's test runner).
@@ -36,8 +36,33 @@ window.territory = (function () {
     return el("a", src.t || src.u, { href: src.u, target: "_blank", rel: "noopener noreferrer" });
   }
 
-  function held(B, day, p) {
-    var D = B.days[day];
+  // A date's codes (D: day, cells, pc, since, src, dis, areas) from the first date's and the deltas.
+  // `cur`, a state made before, is moved forward when it is not past `day` (else rebuilt from the
+  // start): stepping or playing costs only the day's changes.
+  function dayState(B, day, cur) {
+    var st = cur && cur.day <= day ? cur : null, d, i, k;
+    if (!st) {
+      st = { day: 0, cells: B.start.cells.slice(), pc: B.start.pc.slice(), since: B.start.since.slice(),
+             src: B.start.src.slice(), dis: B.start.dis };
+    }
+    for (d = st.day + 1; d <= day; d++) {
+      var delta = B.deltas[d] || {}, c = delta.c || [], q = delta.p || [];
+      for (i = 0; i < c.length; i += 2) st.cells[c[i]] = c[i + 1];
+      for (i = 0; i < q.length; i += 4) { k = q[i]; st.pc[k] = q[i + 1]; st.since[k] = q[i + 2]; st.src[k] = q[i + 3]; }
+      if (delta.dis) st.dis = delta.dis;
+    }
+    st.day = day;
+    var km2 = [];
+    for (i = 0; i < B.labels.length; i++) km2.push(0);
+    for (i = 0; i < st.cells.length; i++) km2[st.cells[i]] += B.cellKm2[i];
+    st.areas = km2.map(function (a) { return a > 0 ? Math.round(a).toLocaleString("en-US") + " km²" : ""; });
+    return st;
+  }
+
+  // An event's source: an index into the base data's sources, or (frame-borne events) the source itself.
+  function eventSource(B, s) { return typeof s === "object" && s !== null ? s : B.srcs[s]; }
+
+  function held(B, D, p) {
     var out = [B.labels[D.pc[p]] + " since " + B.dates[D.since[p]], el("br"), "Source: ", sourceNode(B.srcs[D.src[p]])];
     var dis = D.dis || [];
     for (var k = 0; k < dis.length; k++) {
@@ -55,14 +80,14 @@ window.territory = (function () {
     return el("a", "History of this place ↗", { href: url.toString(), target: "_blank", rel: "noopener", "class": "territory-history" });
   }
 
-  function placePopupNode(B, day, p, url) {
-    return box([el("b", B.places.names[p]), el("br"), "Held by: "].concat(held(B, day, p), [el("br"), historyLink(B, p, url)]));
+  function placePopupNode(B, D, p, url) {
+    return box([el("b", B.places.names[p]), el("br"), "Held by: "].concat(held(B, D, p), [el("br"), historyLink(B, p, url)]));
   }
 
-  function sitePopupNode(B, day, s, url) {
+  function sitePopupNode(B, D, s, url) {
     var p = B.sites.place[s], operator = (B.sites.operators || [])[s];
     var kind = B.sites.kinds[s] + (operator ? " · operated by " + operator : "");
-    return box([el("b", B.places.names[p]), el("br"), kind, el("br"), "Held by: "].concat(held(B, day, p), [el("br"), historyLink(B, p, url)]));
+    return box([el("b", B.places.names[p]), el("br"), kind, el("br"), "Held by: "].concat(held(B, D, p), [el("br"), historyLink(B, p, url)]));
   }
 
   function pageUrl() {
@@ -73,20 +98,19 @@ window.territory = (function () {
     }
   }
 
-  function eventPopupNode(B, e) {
-    var E = B.events;
-    return box([el("b", E.what[e]), el("br"), E.notes[e], el("br"), "Source: ", sourceNode(B.srcs[E.s[e]])]);
+  function eventPopupNode(B, E, e) {
+    return box([el("b", E.what[e]), el("br"), E.notes[e], el("br"), "Source: ", sourceNode(eventSource(B, E.s[e]))]);
   }
 
-  function villageTipNode(B, day, v) {
+  function villageTipNode(B, D, v) {
     var V = B.villages, cap = V.captured[v];
-    return box([V.names[v], el("br"), "first taken: " + (cap || "no dated capture in the seeds"), el("br"),
-                "held by " + B.labels[B.days[day].pc[V.place[v]]] + " on " + B.dates[day]]);
+    return box([V.names[v], el("br"), "first taken: " + (cap || "no dated capture in this timeline"), el("br"),
+                "held by " + B.labels[D.pc[V.place[v]]] + " on " + B.dates[D.day]]);
   }
 
-  function zoneTipText(B, day, i) {
-    var D = B.days[day], c = D.cells[i];
-    return B.labels[c] + ": " + D.areas[c] + " on " + B.dates[day];
+  function zoneTipText(B, D, i) {
+    var c = D.cells[i];
+    return B.labels[c] + ": " + D.areas[c] + " on " + B.dates[D.day];
   }
 
   function legendNode(labels, reachKm) {
@@ -128,7 +152,8 @@ window.territory = (function () {
   function geo(fc, opts) { return L.geoJSON(fc, opts); }
 
   function base(map, B, tiles) {
-    S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawnDay: null, day: 0 };
+    S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawnDay: null, D: null,
+          drawn: { cells: [], points: [], sites: [], dis: null, frameEvents: null } };
     geo(B.neighbours, {
       interactive: false,
       style: function () { return { fillColor: "#e8e4da", color: "#b5ad9c", weight: 0.8, fillOpacity: tiles ? 0 : 1 }; },
@@ -152,7 +177,7 @@ window.territory = (function () {
       },
       onEachFeature: function (f, l) {
         cells[f.properties.i] = l;
-        l.bindTooltip(function () { return el("span", zoneTipText(S.B, S.day, f.properties.i)); }, { sticky: true });
+        l.bindTooltip(function () { return el("span", zoneTipText(S.B, S.D, f.properties.i)); }, { sticky: true });
       },
     });
     S.cells = cells;
@@ -217,21 +242,31 @@ window.territory = (function () {
                        className: "", iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
-  function villageTip(v) { return function () { return villageTipNode(S.B, S.day, v); }; }
+  function villageTip(v) { return function () { return villageTipNode(S.B, S.D, v); }; }
 
-  function placePopup(p) { return function () { return placePopupNode(S.B, S.day, p, pageUrl()); }; }
+  function placePopup(p) { return function () { return placePopupNode(S.B, S.D, p, pageUrl()); }; }
 
-  function sitePopup(s) { return function () { return sitePopupNode(S.B, S.day, s, pageUrl()); }; }
+  function sitePopup(s) { return function () { return sitePopupNode(S.B, S.D, s, pageUrl()); }; }
+
+  function eventMarker(E, e) {
+    var m = L.circleMarker(E.xy[e], { radius: 5, weight: 1.2, fill: false, className: "territory-event" });
+    m.bindTooltip(el("span", E.what[e]));
+    m.bindPopup(eventPopupNode(S.B, E, e));
+    return m;
+  }
 
   function eventLayer(e) {
-    var E = S.B.events;
-    if (!S.eventLayers[e]) {
-      var m = L.circleMarker(E.xy[e], { radius: 5, weight: 1.2, fill: false, className: "territory-event" });
-      m.bindTooltip(el("span", E.what[e]));
-      m.bindPopup(eventPopupNode(S.B, e));
-      S.eventLayers[e] = m;
-    }
+    if (!S.eventLayers[e]) S.eventLayers[e] = eventMarker(S.B.events, e);
     return S.eventLayers[e];
+  }
+
+  function eventLook(m, today, colour) {
+    var look = today ? "today" : colour;
+    if (m.territoryLook !== look) { // restyle only the markers whose look changes (each one redraws)
+      m.setStyle({ radius: today ? 9 : 5, weight: today ? 2.5 : 1.2, color: today ? "#000000" : colour });
+      m.setRadius(today ? 9 : 5);
+      m.territoryLook = look;
+    }
   }
 
   function show(name, on) {
@@ -245,7 +280,7 @@ window.territory = (function () {
   // frame's.
   function frame(group, F) {
     if (!S) return;
-    if (!S.B.days) {
+    if (!S.B.start || !S.B.deltas) {
       if (window.console) console.error("territory: the base data has no per-date codes; rebuild it (python -m territory build)");
       return;
     }
@@ -253,10 +288,9 @@ window.territory = (function () {
     var optionsChanged = key !== S.optionsKey;
     S.options = F;
     S.optionsKey = key;
-    if (optionsChanged) {
-      drawBands(F.bands);
-      S.drawnDay = null; // everything is restyled with the new options
-    }
+    if (optionsChanged) drawBands(F.bands);
+    // New options, or the date's own events or changed ground: draw again (only what differs is touched).
+    if (optionsChanged || F.events || F.changes) S.drawnDay = null;
     watchSlider();
     var d = sliderDay();
     render(d === null ? F.day : d);
@@ -264,27 +298,27 @@ window.territory = (function () {
 
   // Draw one date with the current options; only what differs from what is on screen is touched.
   function render(day) {
-    var F = S.options, D = S.B.days[day], i;
-    if (!F || !D || day === S.drawnDay) return;
-    var old = S.drawnDay === null ? null : S.B.days[S.drawnDay];
-    var colours = F.colours, date = S.B.dates[day];
-    S.day = day;
+    var F = S.options, i;
+    if (!F || day < 0 || day >= S.B.dates.length || day === S.drawnDay) return;
+    var D = S.D = dayState(S.B, day, S.D), drawn = S.drawn;
+    var colours = F.colours, date = S.B.dates[day], other = "#555555";
     S.drawnDay = day;
     for (i = 0; i < S.swatches.length; i++) S.swatches[i].style.background = colours[i];
     var shown = {};
     for (i = 0; i < F.shown.length; i++) shown[F.shown[i]] = true;
 
-    // Zones: recolour the cells whose holder changed, and give every path the date's class.
+    // Zones: recolour the cells whose colour changed, and give every path the date's class.
     show("zones", !!shown.zones);
     var cls = "leaflet-interactive territory-zone territory-date-" + date;
     for (i = 0; i < S.cells.length; i++) {
-      var l = S.cells[i];
-      if (!old || old.cells[i] !== D.cells[i]) l.setStyle({ fillColor: colours[D.cells[i]] });
+      var l = S.cells[i], fill = colours[D.cells[i]];
+      if (drawn.cells[i] !== fill) { l.setStyle({ fillColor: fill }); drawn.cells[i] = fill; }
       if (l._path) l._path.setAttribute("class", cls);
     }
 
     for (i = 0; i < S.points.length; i++) {
-      if (!old || old.pc[i] !== D.pc[i]) S.points[i].setStyle({ fillColor: colours[D.pc[i]] });
+      var pfill = colours[D.pc[i]];
+      if (drawn.points[i] !== pfill) { S.points[i].setStyle({ fillColor: pfill }); drawn.points[i] = pfill; }
     }
     show("points", !!shown.points);
 
@@ -296,13 +330,14 @@ window.territory = (function () {
     show("villages", !!shown.villages);
 
     for (i = 0; i < S.sites.length; i++) {
-      var p = S.B.sites.place[i];
-      if (!old || old.pc[p] !== D.pc[p]) S.sites[i].setIcon(siteIcon(i, colours[D.pc[p]]));
+      var sfill = colours[D.pc[S.B.sites.place[i]]];
+      if (drawn.sites[i] !== sfill) { S.sites[i].setIcon(siteIcon(i, sfill)); drawn.sites[i] = sfill; }
     }
     show("sites", !!shown.sites);
 
     // Places whose holder another source disputes on the date: a dashed ring (popup: both claims).
-    if (!old || old.dis !== D.dis) {
+    if (drawn.dis !== D.dis) {
+      drawn.dis = D.dis;
       S.groups.disputed.clearLayers();
       var dis = D.dis || [], ringed = {};
       for (i = 0; i < dis.length; i++) {
@@ -317,30 +352,37 @@ window.territory = (function () {
     }
     show("disputed", !!shown.points || !!shown.sites);
 
-    // Events up to the date (they are sorted by date); the date's own drawn larger.
-    var E = S.B.events, g = S.groups.events;
-    for (i = 0; i < E.xy.length; i++) {
-      var m = S.eventLayers[i];
-      if (i >= D.nEvents) {
-        if (m && g.hasLayer(m)) g.removeLayer(m);
-        continue;
+    var g = S.groups.events, E = S.B.events, m;
+    if (E) {
+      // Every event up to the date (they are sorted by date); the date's own drawn larger.
+      for (i = 0; i < E.xy.length; i++) {
+        m = S.eventLayers[i];
+        if (E.day[i] > day) {
+          if (m && g.hasLayer(m)) g.removeLayer(m);
+          continue;
+        }
+        m = eventLayer(i);
+        eventLook(m, E.day[i] === day, colours[E.c[i]] || other);
+        if (!g.hasLayer(m)) g.addLayer(m);
       }
-      var today = E.day[i] === day, look = today ? "today" : colours[E.c[i]];
-      m = eventLayer(i);
-      if (m.territoryLook !== look) { // restyle only the markers whose look changes (each one redraws)
-        m.setStyle({ radius: today ? 9 : 5, weight: today ? 2.5 : 1.2, color: today ? "#000000" : colours[E.c[i]] });
-        m.setRadius(today ? 9 : 5);
-        m.territoryLook = look;
+    } else if (F.events && F.day === day && drawn.frameEvents !== F.events) {
+      // A long timeline: the frame's events (the days up to its date), drawn when the map shows that date.
+      drawn.frameEvents = F.events;
+      g.clearLayers();
+      var R = F.events;
+      for (i = 0; i < R.xy.length; i++) {
+        m = eventMarker(R, i);
+        eventLook(m, R.day[i] === day, colours[R.c[i]] || other);
+        g.addLayer(m);
       }
-      if (!g.hasLayer(m)) g.addLayer(m);
     }
     show("events", !!shown.events);
     show("bands", !!shown.buffers);
 
-    // What changed since the previous date (sent once per date with the base data), or since the
-    // earlier date the reader chose (sent with the frame, for the frame's own day).
+    // What changed since the previous date (with the base data for a short timeline, else with the
+    // frame), or since the earlier date the reader chose (with the frame, for the frame's own day).
     S.groups.changes.clearLayers();
-    var changes = F.changes && F.day === day ? F.changes : D.changes;
+    var changes = F.changes && F.day === day ? F.changes : S.B.changes ? S.B.changes[day] : null;
     if (changes) {
       var hatched = [];
       geo(changes, {
@@ -457,7 +499,7 @@ window.territory = (function () {
     frame: frame,
     dom: {
       el: el, isWebUrl: isWebUrl, sourceNode: sourceNode, placePopupNode: placePopupNode,
-      sitePopupNode: sitePopupNode, eventPopupNode: eventPopupNode, villageTipNode: villageTipNode,
+      sitePopupNode: sitePopupNode, eventPopupNode: eventPopupNode, villageTipNode: villageTipNode, dayState: dayState,
       zoneTipText: zoneTipText, legendNode: legendNode, siteIconNode: siteIconNode, bandLabelNode: bandLabelNode,
     },
   };

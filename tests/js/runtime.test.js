@@ -55,20 +55,23 @@ function loadRuntime() {
 const dom = loadRuntime();
 const EVIL = "<img src=x onerror=\"window.__pwned=1\">";
 
-// A base-data shape with one place, one site, one event, one village, one day.
+// A base-data shape with one place, one site, one event, one village, two days (the second: a delta).
 const B = {
   labels: ["Government", "HTS <b>led</b>", "SNA", "SDF", "Contested"],
-  dates: ["2024-11-26"],
+  dates: ["2024-11-26", "2024-11-27"],
   srcs: [{ t: "GeoNames", u: "" }, { t: "Evil " + EVIL, u: "javascript:alert(1)" }, { t: "Good", u: "https://example.org/a" }],
   places: { names: ["Base " + EVIL], ids: ["evil-base"] },
   sites: { place: [0], kinds: ["air base"], symbols: ["✈"] },
   events: { what: ["2024-11-26: " + EVIL], notes: ["note " + EVIL], s: [2] },
   villages: { names: [EVIL], captured: [null], place: [0], base: [0], contested: 4 },
-  days: [{ pc: [1], since: [0], src: [1], cells: [1], areas: ["", "12 km²", "", "", ""], dis: [[0, 0, 2]] }],
+  cellKm2: [12.4],
+  start: { pc: [1], since: [0], src: [1], cells: [1], dis: [[0, 0, 2]] },
+  deltas: [{}, { c: [0, 2], p: [0, 2, 1, 2], dis: [] }],
 };
+const D0 = dom.dayState(B, 0, null);
 
 test("text from the data stays text", () => {
-  const node = dom.placePopupNode(B, 0, 0);
+  const node = dom.placePopupNode(B, D0, 0);
   assert.ok(node.textContent.includes("Base " + EVIL));
   assert.equal(node.find("img").length, 0);
   assert.ok(node.textContent.includes("HTS <b>led</b> since 2024-11-26"));
@@ -78,19 +81,19 @@ test("a source with a javascript: URL is not a link", () => {
   const node = dom.sourceNode(B.srcs[1]);
   assert.equal(node.tagName, "span");
   assert.equal(node.textContent, "Evil " + EVIL);
-  const hrefs = dom.placePopupNode(B, 0, 0, "http://127.0.0.1/").find("a").map((a) => a.getAttribute("href"));
+  const hrefs = dom.placePopupNode(B, D0, 0, "http://127.0.0.1/").find("a").map((a) => a.getAttribute("href"));
   assert.ok(hrefs.every((h) => !h.toLowerCase().startsWith("javascript")), hrefs);
 });
 
 test("a disputed holder shows the other claim with its source", () => {
-  const node = dom.placePopupNode(B, 0, 0, "http://127.0.0.1/");
+  const node = dom.placePopupNode(B, D0, 0, "http://127.0.0.1/");
   assert.ok(node.textContent.includes("Disputed: another source has Government"));
   assert.ok(node.find("a").some((a) => a.getAttribute("href") === "https://example.org/a"));
 });
 
 test("a place's popup links to its history, keeping the page's other URL state", () => {
   const page = "http://127.0.0.1:8501/?date=2024-11-30&depths=10";
-  const links = dom.placePopupNode(B, 0, 0, page).find("a").filter((a) => a.textContent.startsWith("History of this place"));
+  const links = dom.placePopupNode(B, D0, 0, page).find("a").filter((a) => a.textContent.startsWith("History of this place"));
   assert.equal(links.length, 1);
   assert.equal(links[0].getAttribute("href"), "http://127.0.0.1:8501/?date=2024-11-30&depths=10&place=evil-base");
   assert.equal(links[0].getAttribute("target"), "_blank");
@@ -114,7 +117,7 @@ test("only plain http(s) URLs are web URLs", () => {
 });
 
 test("event popup: what, note and linked source", () => {
-  const node = dom.eventPopupNode(B, 0);
+  const node = dom.eventPopupNode(B, B.events, 0);
   assert.ok(node.textContent.includes("note " + EVIL));
   const links = node.find("a");
   assert.equal(links.length, 1);
@@ -122,18 +125,36 @@ test("event popup: what, note and linked source", () => {
 });
 
 test("site popup names the site, its kind and holder", () => {
-  const text = dom.sitePopupNode(B, 0, 0, "http://127.0.0.1/").textContent;
+  const text = dom.sitePopupNode(B, D0, 0, "http://127.0.0.1/").textContent;
   assert.ok(text.startsWith("Base " + EVIL));
   assert.ok(text.includes("air base") && text.includes("Held by: HTS <b>led</b>"));
 });
 
 test("village tooltip shows the day's holder", () => {
-  const text = dom.villageTipNode(B, 0, 0).textContent;
+  const text = dom.villageTipNode(B, D0, 0).textContent;
   assert.ok(text.includes("no dated capture") && text.includes("held by HTS <b>led</b> on 2024-11-26"));
 });
 
 test("zone tooltip: holder, area and date", () => {
-  assert.equal(dom.zoneTipText(B, 0, 0), "HTS <b>led</b>: 12 km² on 2024-11-26");
+  assert.equal(dom.zoneTipText(B, D0, 0), "HTS <b>led</b>: 12 km² on 2024-11-26");
+});
+
+test("a date's codes are the first date's plus the deltas, forward and back", () => {
+  const d1 = dom.dayState(B, 1, dom.dayState(B, 0, null));
+  assert.deepEqual([d1.cells[0], d1.pc[0], d1.since[0], d1.src[0], d1.dis.length], [2, 2, 1, 2, 0]);
+  assert.equal(d1.areas[2], "12 km²");
+  const back = dom.dayState(B, 0, d1); // going back rebuilds from the start
+  assert.deepEqual([back.cells[0], back.pc[0], back.dis.length, back.areas[1]], [1, 1, 1, "12 km²"]);
+  assert.equal(B.start.cells[0], 1); // the base data itself is never changed
+  assert.equal(dom.zoneTipText(B, d1, 0), "SNA: 12 km² on 2024-11-27");
+});
+
+test("a frame-borne event carries its own source, still text and safe links only", () => {
+  const E = { what: ["2024-11-27: " + EVIL], notes: [EVIL], s: [{ t: "Row " + EVIL, u: "javascript:alert(1)" }] };
+  const node = dom.eventPopupNode(B, E, 0);
+  assert.ok(node.textContent.includes("Row " + EVIL));
+  assert.equal(node.find("a").length, 0);
+  assert.equal(node.find("img").length, 0);
 });
 
 test("legend: one swatch per controller, labels as text", () => {

@@ -1,0 +1,759 @@
+"""Bring your own timeline: an events file (the seeds' ``events.csv`` format or an ACLED export).
+
+:func:`read_timeline` reads and checks the file and :func:`with_timeline` gives a
+:class:`~territory.data.Dataset` that keeps the baseline map, the places, the border and the bands
+of the built-in one but draws the file's events. The command line (``--events FILE``) and the
+page's "Your timeline" box both go through here, with the same limits and the same errors.
+
+- **Seeds format** (header ``date,place_id,controller,kind,source_id,note``): the file stands in for
+  ``seeds/events.csv``, exactly as the build reads it: the governorate-wide rows of
+  ``seeds/collapse.csv`` and the disputes of ``seeds/disputes.csv`` still apply. A ``source_id``
+  that ``seeds/sources.csv`` does not hold becomes a source of its own, cited as the file's line.
+- **ACLED export** (detected from its header: ``event_id_cnty``, ``event_date``, ``sub_event_type``…):
+  rows whose ``sub_event_type`` is territorial change who holds the row's location (actor1, mapped
+  to a side by the actor mapping); every other row is a *report*: shown as an event, it changes
+  nothing. Each row is its own source (its ``event_id_cnty``). A location snaps to a known place
+  named alike within 5 km, else to the nearest known place within 5 km, else becomes a new place
+  with its own control cell.
+
+Every problem is one line naming the file, the row (its line in the file) and the column, and
+what is expected; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.ops import nearest_points
+
+from territory import geometry, settings
+from territory._errors import UsageError
+from territory.basedata import fold
+from territory.data import Dataset
+
+MAX_MB = settings.USER_TIMELINE_MAX_MB
+SNAP_KM = 5.0  # a location this close to a known place (by name, else by distance) is that place
+OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are refused
+EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date is a typo
+REPORT = settings.REPORT_KIND
+ACTORS_FILE = "actors.csv"
+SEEDS_FIELDS = ("date", "place_id", "controller", "kind", "source_id", "note")
+ACLED_REQUIRED = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "location",
+    "latitude",
+    "longitude",
+)
+ACLED_OPTIONAL = ("assoc_actor_1", "actor2", "admin1", "source", "notes", "fatalities")
+# ACLED's territorial sub-event types, and the event kind each one is here.
+TERRITORIAL = {
+    "Non-state actor overtakes territory": "captured",
+    "Government regains territory": "captured",
+    "Non-violent transfer of territory": "handed_over",
+}
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"), start=1)}
+_ACLED_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$")
+# A cell a spreadsheet would run as a formula (CSV injection): refused, never passed on.
+_FORMULA = re.compile(r"^[=@]|^[+\-]\s*[A-Za-z_(]|^[\t\r]")
+_FORMULA_FIRST = ["=", "@", "+", "-", "\t", "\r"]
+
+
+class TimelineFileError(UsageError):
+    """A problem with an events or actors file, as one line naming the file, row and column."""
+
+
+@dataclass(frozen=True)
+class ActorMap:
+    """Actor name → controller: the first pattern (case-insensitive regular expression) that matches."""
+
+    rules: tuple[tuple[str, re.Pattern[str], str], ...]
+    name: str
+
+    def controller(self, actor: str) -> str | None:
+        """The side ``actor`` fights for, or None when no pattern matches."""
+        for _, pattern, controller in self.rules:
+            if pattern.search(actor):
+                return controller
+        return None
+
+
+@dataclass
+class UserTimeline:
+    """A checked events file, ready to replace the built-in events."""
+
+    file: str
+    sha256: str
+    format: str  # "seeds" or "acled"
+    rows: int
+    start: dt.date  # the timeline's first day (its baseline map)
+    end: dt.date
+    events: list[dict[str, Any]]  # as in geodata/timeline.json
+    sources: list[dict[str, str]]  # the file's own sources (rows, or unknown source ids)
+    new_places: list[dict[str, Any]]  # locations that are no known place: id, name, lon, lat, source
+    keep_disputes: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    actors: str = ""
+
+    def origin(self) -> dict[str, Any]:
+        """What exports say about the timeline they were drawn from."""
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "format": self.format,
+            "rows": self.rows,
+            "first_date": self.start.isoformat(),
+            "last_date": self.end.isoformat(),
+            "actors": self.actors,
+            **self.counts,
+        }
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _fail(file: str, where: str, message: str, more: int = 0) -> TimelineFileError:
+    tail = f" (and {more:,} more problem{'s' if more != 1 else ''})" if more else ""
+    return TimelineFileError(f"{file}{': ' + where if where else ''}: {message}{tail}")
+
+
+class _Problems:
+    """The first problem found, and how many more (the error stays one line)."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.first: tuple[str, str] | None = None
+        self.more = 0
+
+    def add(self, where: str, message: str) -> None:
+        if self.first is None:
+            self.first = (where, message)
+        else:
+            self.more += 1
+
+    def raise_any(self) -> None:
+        if self.first is not None:
+            raise _fail(self.file, self.first[0], self.first[1], self.more)
+
+
+def check_size(size: int, file: str) -> None:
+    """Refuse a file over the limit before reading it."""
+    if size > MAX_MB * 1024 * 1024:
+        msg = f"is {size / 1024 / 1024:,.1f} MB; the limit is {MAX_MB} MB (about 100,000 ACLED rows)"
+        raise _fail(file, "", msg)
+
+
+def _text(data: bytes, file: str) -> str:
+    if not data.strip():
+        raise _fail(file, "", "is empty; expected a CSV with a header row and at least one event")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\0" in data[:4096]:
+        raise _fail(file, "", "is not UTF-8 text (UTF-16 or binary); expected a UTF-8 CSV, as ACLED exports are")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        msg = (
+            f"byte 0x{data[exc.start]:02x} is not UTF-8; expected a UTF-8 CSV "
+            "(re-save it as 'CSV UTF-8', or export it again from ACLED)"
+        )
+        raise _fail(file, f"line {line}", msg) from None
+
+
+def _rows(text: str, file: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        raise _fail(file, "line 1", f"has no readable header ({exc}); expected a CSV header row") from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for row in reader:
+                if row and any(cell.strip() for cell in row):
+                    yield reader.line_num, row
+        except csv.Error as exc:
+            raise _fail(file, f"line {reader.line_num}", f"is not valid CSV ({exc})") from None
+
+    return header, rows()
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date written ``YYYY-MM-DD`` or, as ACLED does, ``27 November 2024``; None if it is neither."""
+    value = value.strip()
+    try:
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            return dt.date.fromisoformat(value)
+        m = _ACLED_DATE.match(value)
+        if m and m.group(2).lower() in _MONTHS:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _date(value: str, where: str, column: str, problems: _Problems, cache: dict[str, dt.date | None]) -> dt.date | None:
+    if value not in cache:
+        cache[value] = parse_date(value)
+    date = cache[value]
+    if date is None:
+        problems.add(f"{where}, column '{column}'", f"{value[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024")
+    elif not EARLIEST <= date <= dt.date.today():
+        why = "is in the future" if date > dt.date.today() else f"is before {EARLIEST.isoformat()}"
+        problems.add(f"{where}, column '{column}'", f"{value!r} {why}; expected a date the events happened on")
+        return None
+    return date
+
+
+def _formula(row: Sequence[str], header: Sequence[str], where: str, problems: _Problems) -> bool:
+    for name, cell in zip(header, row, strict=False):
+        if cell and _FORMULA.match(cell):
+            problems.add(
+                f"{where}, column '{name}'",
+                f"{cell[:30]!r} looks like a spreadsheet formula; expected plain text "
+                "(remove it, or start the cell with an apostrophe)",
+            )
+            return True
+    return False
+
+
+def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}") -> ActorMap:
+    """The actor mapping: a CSV ``pattern,controller`` (default: the shipped ``seeds/actors.csv``)."""
+    if data is None:
+        path = settings.seeds_dir() / ACTORS_FILE
+        data = path.read_bytes()
+    text = _text(data, file)
+    header, rows = _rows(text, file)
+    if header[:2] != ["pattern", "controller"]:
+        raise _fail(file, "line 1", f"header is {','.join(header)[:60]!r}; expected 'pattern,controller'")
+    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
+    rules = []
+    for line, row in rows:
+        where = f"line {line}"
+        if len(row) < 2 or not row[0].strip():
+            raise _fail(file, where, "expected a pattern and a controller")
+        pattern, controller = row[0].strip(), row[1].strip()
+        if controller not in sides:
+            raise _fail(file, where, f"column 'controller': {controller!r} is unknown; expected one of {', '.join(sides)}")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise _fail(file, where, f"column 'pattern': {pattern[:40]!r} is not a regular expression ({exc})") from None
+        rules.append((pattern, compiled, controller))
+    if not rules:
+        raise _fail(file, "", "has no rows; expected at least one 'pattern,controller' row")
+    return ActorMap(tuple(rules), file)
+
+
+def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None = None) -> UserTimeline:
+    """Read and check an events file against the dataset's places.
+
+    Raises
+    ------
+    TimelineFileError
+        One line naming the file, row and column of the first problem (and how many more there are).
+    """
+    check_size(len(data), file)
+    text = _text(data, file)
+    header, rows = _rows(text, file)
+    sha = hashlib.sha256(data).hexdigest()
+    if tuple(header) == SEEDS_FIELDS:
+        out = _read_seeds(rows, header, file, ds)
+    elif "event_id_cnty" in header or "sub_event_type" in header:
+        missing = [c for c in ACLED_REQUIRED if c not in header]
+        if missing:
+            raise _fail(
+                file, "line 1", f"header lacks column '{missing[0]}'; an ACLED export needs {', '.join(ACLED_REQUIRED)}"
+            )
+        out = _read_acled(text, file, ds, actors or read_actors())
+    else:
+        raise _fail(
+            file,
+            "line 1",
+            f"header {','.join(header)[:80]!r} is neither the seeds' events.csv ({','.join(SEEDS_FIELDS)}) "
+            f"nor an ACLED export ({', '.join(ACLED_REQUIRED)}, …)",
+        )
+    out.sha256 = sha
+    return out
+
+
+def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:
+    """The timeline's days: from the day before the first event (or the built-in baseline, if earlier)
+    to the last event (or the built-in end, if later). The first day shows the built-in baseline map."""
+    start = min(ds.baseline_date, min(dates) - dt.timedelta(days=1))
+    return start, max(ds.end_date, max(dates))
+
+
+def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: str, ds: Dataset) -> UserTimeline:
+    from territory import build, seeds
+
+    problems = _Problems(file)
+    known = set(ds.places["id"])
+    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
+    parsed: list[seeds.Event] = []
+    own_sources: dict[str, dict[str, str]] = {}
+    cache: dict[str, dt.date | None] = {}
+    n = 0
+    for line, row in rows:
+        n += 1
+        where = f"row {n} (line {line})"
+        if len(row) != len(SEEDS_FIELDS):
+            problems.add(where, f"has {len(row)} fields; expected {len(SEEDS_FIELDS)} ({','.join(SEEDS_FIELDS)})")
+            continue
+        if _formula(row, header, where, problems):
+            continue
+        r = dict(zip(SEEDS_FIELDS, (c.strip() for c in row), strict=True))
+        date = _date(r["date"], where, "date", problems, cache)
+        ok = date is not None
+        if r["place_id"] not in known:
+            close = difflib.get_close_matches(r["place_id"], known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(f"{where}, column 'place_id'", f"{r['place_id']!r} is unknown{hint}; expected a place id")
+            ok = False
+        if r["controller"] not in settings.CONTROLLERS:
+            problems.add(f"{where}, column 'controller'", f"{r['controller']!r} is unknown; expected one of {', '.join(settings.CONTROLLERS)}")
+            ok = False
+        if r["kind"] not in settings.EVENT_KINDS:
+            problems.add(f"{where}, column 'kind'", f"{r['kind']!r} is unknown; expected one of {', '.join(settings.EVENT_KINDS)}")
+            ok = False
+        if r["kind"] == "entered" and r["controller"] == settings.CONTESTED:
+            problems.add(f"{where}, column 'controller'", f"'contested' on an 'entered' row; expected the side that entered ({', '.join(sides)})")
+            ok = False
+        source = r["source_id"]
+        if source not in ds.sources:
+            source = source or f"{file}:{line}"
+            own_sources.setdefault(
+                source,
+                {"id": source, "title": f"{r['source_id'] or 'unnamed source'} (cited by {file} line {line})",
+                 "publisher": file, "published": r["date"], "url": ""},
+            )
+        if ok and date is not None:
+            parsed.append(seeds.Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line))
+    problems.raise_any()
+    if not parsed:
+        raise _fail(file, "", "has no rows after its header; expected at least one event")
+    parsed.sort(key=lambda e: (e.date, e.line))
+    start, end = _span([e.date for e in parsed], ds)
+    # The governorate-wide rows of seeds/collapse.csv apply as in the build.
+    collapse_problems = seeds._Problems()
+    collapses = seeds._load_collapses(
+        settings.seeds_dir(), ds.sources, {p: p for p in known}, (start, end), collapse_problems
+    )
+    governorate_of = dict(zip(ds.places["id"], ds.places["governorate"], strict=True))
+    generated = build.expand_collapses(
+        SimpleNamespace(events=parsed, collapses=collapses), governorate_of, ds.baseline_controllers
+    )
+    wide = {e.line for e in generated}
+    events = sorted([*parsed, *generated], key=lambda e: (e.date, e.line))
+    records = [
+        {
+            "date": e.date.isoformat(),
+            "place_id": e.place_id,
+            "controller": e.controller,
+            "kind": e.kind,
+            "source": e.source_id,
+            "note": e.note,
+            "scope": build.GOVERNORATE_WIDE if e.line in wide else "place",
+        }
+        for e in events
+    ]
+    return UserTimeline(
+        file, "", "seeds", n, start, end, records, list(own_sources.values()), [], True,
+        {"changes": len(records), "reports": 0, "governorate_wide": len(generated)},
+    )
+
+
+def _line_of(text: str, row_index: int) -> int:
+    """The file line where data row ``row_index`` (0-based) starts (quoted cells may hold newlines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    starts = 2
+    for k, _ in enumerate(reader):
+        if k == row_index:
+            return starts
+        starts = reader.line_num + 1
+    return starts
+
+
+def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTimeline:
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        where = f"line {m.group(1)}" if m else ""
+        raise _fail(file, where, f"is not a valid CSV table ({str(exc).splitlines()[0][:80]})") from None
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    blank = (df == "").all(axis=1).to_numpy()
+    if blank.any():
+        df = df[~blank]
+    if df.empty:
+        raise _fail(file, "", "has no rows after its header; expected at least one event")
+    for c in (*ACLED_OPTIONAL, "notes"):
+        if c not in df.columns:
+            df[c] = ""
+    for column in df.columns:
+        df[column] = df[column].str.strip()
+    problems: list[tuple[int, str, str]] = []  # (row position, column, message), the first of each kind
+
+    def first(mask: np.ndarray, column: str, message: Any) -> None:
+        hits = np.flatnonzero(mask)
+        if len(hits):
+            problems.append((int(hits[0]), column, message(int(hits[0])) + (f" (and {len(hits) - 1:,} more rows)" if len(hits) > 1 else "")))
+
+    for column in df.columns:
+        values = df[column]
+        mask = values.str[:1].isin(_FORMULA_FIRST).to_numpy(dtype=bool)  # cheap; the pattern only where needed
+        for i in np.flatnonzero(mask).tolist():
+            mask[i] = bool(_FORMULA.match(values.iloc[i]))
+        first(mask, column, lambda i, v=values: f"{v.iloc[i][:30]!r} looks like a spreadsheet formula; expected plain text (remove it, or start the cell with an apostrophe)")
+    ids = df["event_id_cnty"]
+    first((ids == "").to_numpy(), "event_id_cnty", lambda i: "is empty; expected the row's ACLED id (e.g. SYR12345)")
+    first(ids.duplicated().to_numpy() & (ids != "").to_numpy(), "event_id_cnty", lambda i: f"{ids.iloc[i]!r} repeats an earlier row; expected unique ids")
+    dates_by_text = {v: parse_date(v) for v in df["event_date"].unique()}
+    today = dt.date.today()
+    bad_date = {v for v, d in dates_by_text.items() if d is None or not EARLIEST <= d <= today}
+    dates = df["event_date"].map(dates_by_text)
+
+    def date_message(i: int) -> str:
+        v = df["event_date"].iloc[i]
+        d = dates_by_text[v]
+        if d is None:
+            return f"{v[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
+        return f"{v!r} {'is in the future' if d > today else 'is before ' + EARLIEST.isoformat()}; expected the day the event happened"
+
+    first(df["event_date"].isin(bad_date).to_numpy(), "event_date", date_message)
+    lat = pd.to_numeric(df["latitude"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(df["longitude"], errors="coerce").to_numpy(dtype=float)
+    for column, values in (("latitude", lat), ("longitude", lon)):
+        first(~np.isfinite(values), column, lambda i, c=column: f"{df[c].iloc[i][:20]!r} is not a number; expected decimal degrees")
+    kinds = df["sub_event_type"].map(lambda v: TERRITORIAL.get(v, REPORT)).to_numpy(dtype=object)
+    controller_of = {a: actors.controller(a) if a else None for a in df["actor1"].unique()}
+    controllers = df["actor1"].map(controller_of).to_numpy(dtype=object)
+    first(
+        (kinds != REPORT) & pd.isna(controllers),
+        "actor1",
+        lambda i: f"{df['actor1'].iloc[i][:60]!r} is not mapped to a side; expected an actor that {actors.name} maps "
+        "(add a row 'pattern,controller' to a copy of it and give it with --actors)",
+    )
+    if problems:
+        pos, column, message = min(problems)
+        raise _fail(file, f"row {pos + 1} (line {_line_of(text, pos)}), column '{column}'", message, len(problems) - 1)
+
+    lonlat = np.column_stack([lon, lat])
+    _check_inside(lonlat, text, ds, file)
+    names = df["location"].tolist()
+    row_ids = ids.tolist()
+    place_of, new_places, counts = _locate(names, lonlat, row_ids, ds)
+    date_list = dates.tolist()
+    order = sorted(range(len(df)), key=lambda i: date_list[i])  # by date, file order within a day (stable)
+    subs, notes, types = df["sub_event_type"].tolist(), df["notes"].tolist(), df["event_type"].tolist()
+    reported = df["source"].tolist()
+    events: list[dict[str, Any]] = []
+    sources: list[dict[str, str]] = []
+    for i in order:
+        date = date_list[i].isoformat()
+        where = names[i] if not place_of[i][1] else f"{names[i]} ({place_of[i][1]})"
+        events.append(
+            {
+                "date": date,
+                "place_id": place_of[i][0],
+                "controller": controllers[i] or "",
+                "kind": kinds[i],
+                "source": row_ids[i],
+                "note": f"{subs[i]} at {where}: {notes[i]}"[:600],
+                "scope": "place",
+            }
+        )
+        sources.append(
+            {
+                "id": row_ids[i],
+                "title": f"ACLED {row_ids[i]} ({file}, row {i + 1})",
+                "publisher": f"ACLED (reported by {reported[i]})" if reported[i] else "ACLED",
+                "published": date,
+                "url": "",
+            }
+        )
+    start, end = _span([d for d in dates_by_text.values() if d is not None], ds)
+    changes = int((kinds != REPORT).sum())
+    counts.update(changes=changes, reports=len(events) - changes)
+    return UserTimeline(file, "", "acled", len(df), start, end, events, sources, new_places, False, counts, actors.name)
+
+
+def _check_inside(lonlat: np.ndarray, text: str, ds: Dataset, file: str) -> None:
+    """Coordinates must lie in Syria (within ``OUTSIDE_KM`` of its outline)."""
+    inside = shapely.contains_xy(ds.syria, lonlat[:, 0], lonlat[:, 1])
+    if inside.all():
+        return
+    outline = geometry.to_metric(ds.syria)
+    for i in np.flatnonzero(~inside).tolist():
+        lon, lat = lonlat[i]
+        km = outline.distance(geometry.to_metric(shapely.Point(lon, lat))) / 1000.0
+        if km > OUTSIDE_KM:
+            swapped = shapely.contains_xy(ds.syria, lat, lon)
+            hint = " (latitude and longitude swapped?)" if swapped else ""
+            raise _fail(
+                file,
+                f"row {i + 1} (line {_line_of(text, i)}), columns 'latitude','longitude'",
+                f"{lat:g}, {lon:g} lies {km:,.0f} km outside Syria{hint}; "
+                "expected a location in Syria",
+            )
+
+
+def _key(name: str) -> str:
+    return " ".join(fold(name).lower().replace("-", " ").replace("'", "").split())
+
+
+def _locate(
+    names: list[str], lonlat: np.ndarray, row_ids: list[str], ds: Dataset
+) -> tuple[list[tuple[str, str]], list[dict[str, Any]], dict[str, int]]:
+    """Each row's place id (and how it was matched), the new places, and the counts of each match."""
+    known_xy = np.asarray([(p.x, p.y) for p in ds.places.geometry], dtype=float)
+    known_ids = list(ds.places["id"])
+    aliases: dict[str, set[int]] = {}
+    for k, (name, alts) in enumerate(zip(ds.places["name"], ds.places.get("alt_names", [""] * len(known_ids)), strict=True)):
+        for n in [name, *str(alts or "").split("|")]:
+            if n:
+                aliases.setdefault(_key(n), set()).add(k)
+    metric_known = np.asarray([geometry.to_metric(shapely.Point(x, y)).coords[0] for x, y in known_xy])
+    tree = shapely.STRtree(shapely.points(metric_known))
+    unique: dict[tuple[str, float, float], int] = {}
+    loc_of_row = []
+    for name, (lon, lat) in zip(names, lonlat.tolist(), strict=True):
+        loc_of_row.append(unique.setdefault((name, round(lon, 5), round(lat, 5)), len(unique)))
+    locs = list(unique)
+    metric = np.asarray(
+        [geometry.to_metric(shapely.Point(lon, lat)).coords[0] for _, lon, lat in locs], dtype=float
+    ).reshape(-1, 2)
+    pts = shapely.points(metric)
+    near_idx, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    nearest = np.full(len(locs), -1)
+    nearest_km = np.full(len(locs), np.inf)
+    nearest[near_idx[0]] = near_idx[1]
+    nearest_km[near_idx[0]] = dist / 1000.0
+    used_ids = set(known_ids)
+    matched: list[tuple[str, str]] = []
+    new_places: list[dict[str, Any]] = []
+    counts = {"snapped_name": 0, "snapped_near": 0, "new_places": 0}
+    first_row = {}
+    for r, loc in enumerate(loc_of_row):
+        first_row.setdefault(loc, r)
+    for j, (name, lon, lat) in enumerate(locs):
+        by_name = [k for k in aliases.get(_key(name), ()) if np.hypot(*(metric_known[k] - metric[j])) <= SNAP_KM * 1000]
+        if by_name:
+            k = min(by_name, key=lambda k: np.hypot(*(metric_known[k] - metric[j])))
+            matched.append((known_ids[k], ""))
+            counts["snapped_name"] += 1
+        elif nearest_km[j] <= SNAP_KM:
+            k = int(nearest[j])
+            matched.append((known_ids[k], f"{nearest_km[j]:.1f} km from {ds.places['name'].iloc[k]}"))
+            counts["snapped_near"] += 1
+        else:
+            from territory.seeds import slugify
+
+            base = f"acled-{slugify(name) or 'location'}"
+            pid, n = base, 2
+            while pid in used_ids:
+                pid, n = f"{base}-{n}", n + 1
+            used_ids.add(pid)
+            new_places.append({"id": pid, "name": name or pid, "lon": lon, "lat": lat, "source": row_ids[first_row[j]]})
+            matched.append((pid, ""))
+            counts["new_places"] += 1
+    return [matched[loc] for loc in loc_of_row], new_places, counts
+
+
+# --- the dataset ---------------------------------------------------------------------------------
+
+
+def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
+    """A dataset that draws ``ut`` over the baseline, places and bands of ``ds`` (nothing written)."""
+    from territory import build, stats, tessellation
+
+    places = ds.places.reset_index(drop=True)
+    cells = ds.cells
+    baseline = dict(ds.baseline_controllers)
+    if ut.new_places:
+        new = gpd.GeoDataFrame(
+            {
+                "id": [p["id"] for p in ut.new_places],
+                "name": [p["name"] for p in ut.new_places],
+                "kind": ["location"] * len(ut.new_places),
+                "population": [0] * len(ut.new_places),
+                "governorate": _governorates_of(ds, ut.new_places),
+                "alt_names": [""] * len(ut.new_places),
+                "source": [p["source"] for p in ut.new_places],
+                "operator": [""] * len(ut.new_places),
+            },
+            geometry=[shapely.Point(round(p["lon"], 6), round(p["lat"], 6)) for p in ut.new_places],
+            crs=settings.CRS_WGS84,
+        )
+        lonlat = np.asarray([(p["lon"], p["lat"]) for p in ut.new_places], dtype=float)
+        new[stats.BORDER_MILES_COL] = np.round(
+            geometry.geodesic_distances_to_line_km(lonlat, ds.border) * 1000.0 / settings.METRES_PER_MILE, 4
+        )
+        places = pd.concat([places, new[places.columns]], ignore_index=True)
+        places = gpd.GeoDataFrame(places, geometry="geometry", crs=settings.CRS_WGS84)
+        cells = _retessellate(ds, places, tessellation)
+        zone_holder = {p: b for p, b in zip(cells["place_id"], cells["baseline"], strict=True) if isinstance(p, str)}
+        for p in ut.new_places:
+            baseline[p["id"]] = zone_holder[p["id"]]
+    timeline = dict(ds.timeline)
+    timeline.update(
+        baseline_date=ut.start.isoformat(),
+        end_date=ut.end.isoformat(),
+        sources=[*ds.timeline["sources"], *ut.sources],
+        baseline_controllers=baseline,
+        events=ut.events,
+        disputes=list(ds.timeline.get("disputes", [])) if ut.keep_disputes else [],
+    )
+    extra = {k: v for k, v in ds.extra_layers.items() if k != settings.LAYER_EVENTS}
+    villages = ds.extra_layers.get(settings.LAYER_HAMA_VILLAGES)
+    if villages is not None:
+        extra[settings.LAYER_HAMA_VILLAGES] = _villages(villages, ut.events, baseline, build)
+    return Dataset.from_parts(
+        syria=ds.syria,
+        border=ds.border,
+        places=places,
+        cells=cells,
+        timeline=timeline,
+        governorates=ds.governorates,
+        directory=None,
+        extra_layers=extra,
+        origin=ut.origin(),
+    )
+
+
+def _governorates_of(ds: Dataset, new_places: list[dict[str, Any]]) -> list[str]:
+    pts = shapely.points([(p["lon"], p["lat"]) for p in new_places])
+    govs = ds.governorates
+    tree = shapely.STRtree(np.asarray(govs.geometry.values, dtype=object))
+    idx = tree.query_nearest(pts, all_matches=False)
+    out = [""] * len(new_places)
+    for i, g in zip(idx[0].tolist(), idx[1].tolist(), strict=True):
+        out[i] = str(govs["name"].iloc[g])
+    return out
+
+
+def _retessellate(ds: Dataset, places: gpd.GeoDataFrame, tessellation: Any) -> gpd.GeoDataFrame:
+    """Control cells for every place (the file's new places among them) inside the same baseline zones."""
+    zone_ids = list(dict.fromkeys(ds.cells["zone"]))
+    zones = []
+    for zid in zone_ids:
+        mask = (ds.cells["zone"] == zid).to_numpy()
+        geom = geometry.clean(shapely.coverage_union_all(ds.cell_geoms[mask]))
+        zones.append(tessellation.Zone(zid, str(ds.cells["baseline"][mask].iloc[0]), geom))
+    inner = ds.syria.buffer(-0.001)
+    pts = []
+    for g in places.geometry:
+        if not shapely.contains_xy(ds.syria, g.x, g.y):
+            g = nearest_points(inner, g)[0]
+        pts.append((g.x, g.y))
+    govs = list(zip(ds.governorates["name"], ds.governorates.geometry, strict=True))
+    cells = tessellation.build_cells(zones, list(places["id"]), np.asarray(pts, dtype=float), govs)
+    return gpd.GeoDataFrame(
+        {
+            "place_id": [c.place_id for c in cells],
+            "zone": [c.zone_id for c in cells],
+            "baseline": [c.controller for c in cells],
+            "group": [c.group for c in cells],
+            "thin": [c.thin for c in cells],
+        },
+        geometry=[c.geometry for c in cells],
+        crs=settings.CRS_WGS84,
+    )
+
+
+def _villages(villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline: dict[str, str], build: Any) -> gpd.GeoDataFrame:
+    """The Hama villages with their first capture in this timeline."""
+    from territory import seeds
+
+    changing = [
+        seeds.Event(dt.date.fromisoformat(e["date"]), e["place_id"], e["controller"], e["kind"], e["source"], e["note"], i)
+        for i, e in enumerate(events)
+        if e["kind"] != REPORT
+    ]
+    captured = build.first_capture(SimpleNamespace(events=changing), baseline)
+    out = villages.copy()
+    taken = [captured.get(v) for v in out["id"]]
+    out["captured"] = [e.date.isoformat() if e else None for e in taken]
+    out["captured_by"] = [e.controller if e else None for e in taken]
+    return out
+
+
+# --- files on disk (the command line) -------------------------------------------------------------
+
+
+def load_file(ds: Dataset, events: Path, actors: Path | None = None) -> Dataset:
+    """The dataset drawing the events of the file ``events`` (``--events``), checked."""
+    mapping = None
+    if actors is not None:
+        mapping = read_actors(_read_path(actors), str(actors))
+    return with_timeline(ds, read_timeline(_read_path(events), str(events), ds, mapping))
+
+
+def _read_path(path: Path) -> bytes:
+    try:
+        check_size(path.stat().st_size, str(path))
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(str(path), "", "does not exist; expected a CSV file") from None
+    except IsADirectoryError:
+        raise _fail(str(path), "", "is a directory; expected a CSV file") from None
+    except OSError as exc:
+        raise _fail(str(path), "", f"cannot be read ({exc.strerror or exc})") from None
+
+
+def summary_of(ds: Dataset) -> str:
+    """One line on the events file a dataset draws (empty for the built-in timeline)."""
+    o = ds.origin
+    if not o:
+        return ""
+    parts = [f"{o['rows']:,} rows ({o['format']})", f"{o.get('changes', 0):,} control changes"]
+    if o.get("reports"):
+        parts.append(f"{o['reports']:,} reports")
+    if o["format"] == "acled":
+        parts.append(
+            f"locations: {o.get('snapped_name', 0):,} matched by name, {o.get('snapped_near', 0):,} by distance, "
+            f"{o.get('new_places', 0):,} new"
+        )
+    return f"{o['file']}: " + ", ".join(parts) + f"; {o['first_date']} to {o['last_date']}"
+
+
+ENV_EVENTS = "TERRITORY_EVENTS"
+ENV_ACTORS = "TERRITORY_ACTORS"
+_PROCESS: dict[tuple[Any, ...], Dataset] = {}
+
+
+def process_dataset() -> Dataset:
+    """The dataset a served dashboard starts with: geodata/, drawing ``$TERRITORY_EVENTS`` if set (``serve --events``)."""
+    from territory.data import default_dataset
+
+    ds = default_dataset()
+    events = os.environ.get(ENV_EVENTS)
+    if not events:
+        return ds
+    actors = os.environ.get(ENV_ACTORS) or None
+    path = Path(events)
+    key = (id(ds), str(path), path.stat().st_mtime if path.exists() else None, actors)
+    if key not in _PROCESS:
+        _PROCESS.clear()
+        _PROCESS[key] = load_file(ds, path, Path(actors) if actors else None)
+    return _PROCESS[key]
