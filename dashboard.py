@@ -68,8 +68,7 @@ def _read_upload() -> None:
     with st.sidebar, st.spinner(f"Reading {upload.name} ({upload.size / 1e6:,.1f} MB) …"):
         try:
             mapping = usertimeline.read_actors(actors.getvalue(), actors.name) if actors is not None else None
-            timeline = usertimeline.read_timeline(upload.getvalue(), upload.name, served, mapping)
-            user = usertimeline.with_timeline(served, timeline)
+            user = usertimeline.load_bytes(served, upload.getvalue(), upload.name, mapping)
         except TerritoryError as exc:
             st.session_state.upload_error = str(exc)
             return

@@ -104,7 +104,8 @@ def measure_load(path: Path, dates_sampled: int = 40) -> dict:
 
 DRAWN_DATES = """() => window.TERRITORY_BASE && document.querySelector('path.territory-zone')
   ? window.TERRITORY_BASE.dates.length : null"""
-JS_HEAP = """() => { const m = performance.memory; return m ? m.usedJSHeapSize : null; }"""
+# The map frame's live JS heap after a full garbage collection (Chromium started with --expose-gc).
+JS_HEAP = """() => { if (window.gc) window.gc(); const m = performance.memory; return m ? m.usedJSHeapSize : null; }"""
 
 
 def measure_slider(path: Path, steps: int) -> dict:
@@ -116,7 +117,7 @@ def measure_slider(path: Path, steps: int) -> dict:
     check = stamped(MAP_HAS_CLASS, "shown")
     env = {"TERRITORY_EVENTS": str(path)}
     with streamlit_server(env=env, serve=True, timeout=180) as (url, pid), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*LAUNCH_ARGS, "--enable-precise-memory-info"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*LAUNCH_ARGS, "--enable-precise-memory-info", "--js-flags=--expose-gc"])
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
         block_outside(page)

@@ -11,7 +11,7 @@ import pytest
 
 from territory import control, settings
 
-from .conftest import run_cli
+from .conftest import ROOT, run_cli
 from .harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -433,4 +433,71 @@ def test_disputed_place_history_link_and_two_dates(page, server, artifacts):
     frame.locator("path.territory-change").first.wait_for(state="attached", timeout=30_000)
     assert frame.locator("path.territory-change").count() >= len(cli["features"]) > 0
     page.screenshot(path=str(artifacts / "compare-dates.png"), full_page=True)
+    assert not page.page_errors, page.page_errors
+
+
+def _map_place_ids(page) -> list[str]:
+    for f in page.frames:
+        if "st_folium" in (f.url or "") or "streamlit_folium" in (f.url or ""):
+            try:
+                ids = f.evaluate("() => window.TERRITORY_BASE ? window.TERRITORY_BASE.places.ids : null")
+            except Exception:  # a frame being replaced
+                continue
+            if ids:
+                return ids
+    return []
+
+
+def _wait_for_map_places(page, has: str, present: bool) -> None:
+    for _ in range(600):
+        if (has in _map_place_ids(page)) == present:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the map's places never {'included' if present else 'lost'} {has}")
+
+
+def test_uploaded_timeline_redraws_the_page_and_goes_back(page, server, ds, tmp_path, artifacts):
+    """The "Your timeline" box: the map, slider and downloads show the file's timeline for this session,
+    a bad file is refused in one line with the timeline kept, and the way back restores the built-in one."""
+    import subprocess
+
+    from .test_usertimeline import _break, acled_rows, write_acled
+
+    def tree_state() -> str:
+        return subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", ".", ":!tests/artifacts"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout
+
+    before = tree_state()
+    good = write_acled(tmp_path / "my-acled.csv", acled_rows(ds))
+    page.goto(f"{server}/?date=2024-12-03&layers=zones,points,events")
+    _wait_for_zone_date(page, "2024-12-03")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(good))
+    page.get_by_text("Your timeline: my-acled.csv").first.wait_for(timeout=120_000)
+    _wait_for_map_places(page, "acled-bir-testfar", present=True)
+    _wait_for_zone_date(page, "2024-12-03")  # the date is kept (the file's timeline holds it)
+    page.screenshot(path=str(artifacts / "your-timeline.png"), full_page=True)
+
+    page.get_by_role("tab", name="Downloads").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download control-zones 2024-12-03 (GeoJSON)").click()
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert data["metadata"]["timeline"]["file"] == "my-acled.csv"
+    cli = json.loads(run_cli("--events", str(good), "export", "control-zones", "--date", "2024-12-03").stdout)
+    assert data == cli  # the page's download is the command line's export of the same file
+
+    bad = _break("formula", good.read_bytes(), ds, tmp_path)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
+    warning = page.get_by_text("looks like a spreadsheet formula").first
+    warning.wait_for(timeout=60_000)
+    assert "row 3 (line 4), column 'notes'" in warning.inner_text()
+    assert "still showing your previous timeline" in warning.inner_text()
+    assert page.get_by_text("Your timeline: my-acled.csv").count() == 1  # the good file is still shown
+    assert "acled-bir-testfar" in _map_place_ids(page)
+
+    page.get_by_role("button", name="Back to the built-in timeline").first.click()
+    page.get_by_text("Your timeline:").first.wait_for(state="detached", timeout=60_000)
+    _wait_for_map_places(page, "acled-bir-testfar", present=False)
+    assert tree_state() == before  # nothing written into the project by the uploads
     assert not page.page_errors, page.page_errors

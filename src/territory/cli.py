@@ -190,11 +190,12 @@ def _dataset(args: argparse.Namespace):
 
     started = time.perf_counter()
     ds = usertimeline.load_file(ds, args.events, args.actors)
-    print(
-        f"territory: timeline {usertimeline.summary_of(ds)} (read in {time.perf_counter() - started:.1f} s)",
-        file=sys.stderr,
-        flush=True,
-    )
+    if sys.stderr.isatty():  # for a person at a terminal; scripts get the output alone
+        print(
+            f"territory: timeline {usertimeline.summary_of(ds)} (read in {time.perf_counter() - started:.1f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
     return ds
 
 

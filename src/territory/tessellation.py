@@ -73,12 +73,16 @@ def _node(pieces: list[BaseGeometry]) -> list[BaseGeometry]:
     tree = shapely.STRtree(pieces)
     members: list[list[BaseGeometry]] = [[] for _ in pieces]
     reps = shapely.point_on_surface(np.asarray(faces, dtype=object))
+    piece_area = shapely.area(np.asarray(pieces, dtype=object))
     for face, rep in zip(faces, reps, strict=True):
         hits = list(tree.query(rep, predicate="intersects"))
         if not hits:
             hits = [int(tree.nearest(rep))]
-        # Prefer the piece whose interior holds the face (the boundary touches several).
-        best = max(hits, key=lambda i: shapely.intersection(pieces[i], face).area)
+        # Prefer the piece whose interior holds the face (the boundary touches several). On a tie the
+        # smaller piece wins: a place's core inside a thin piece whose hole was lost in reprojection.
+        shares = [shapely.intersection(pieces[i], face).area for i in hits]
+        top = max(shares)
+        best = min((i for i, a in zip(hits, shares, strict=True) if a >= top * (1 - 1e-6)), key=lambda i: piece_area[i])
         members[best].append(face)
     out = []
     for faces_of in members:

@@ -49,6 +49,7 @@ from territory.data import Dataset
 MAX_MB = settings.USER_TIMELINE_MAX_MB
 SNAP_KM = 5.0  # a location this close to a known place (by name, else by distance) is that place
 OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are refused
+SAME_SPOT_KM = 0.1  # new locations this close together are one new place (one control cell each needs room)
 EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date is a typo
 REPORT = settings.REPORT_KIND
 ACTORS_FILE = "actors.csv"
@@ -125,6 +126,7 @@ class UserTimeline:
             "first_date": self.start.isoformat(),
             "last_date": self.end.isoformat(),
             "actors": self.actors,
+            "file_sources": len(self.sources),
             **self.counts,
         }
 
@@ -176,7 +178,19 @@ def _text(data: bytes, file: str) -> str:
             f"byte 0x{data[exc.start]:02x} is not UTF-8; expected a UTF-8 CSV "
             "(re-save it as 'CSV UTF-8', or export it again from ACLED)"
         )
-        raise _fail(file, f"line {line}", msg) from None
+        raise _fail(file, _where_in_line(data, line), msg) from None
+
+
+def _where_in_line(data: bytes, line: int) -> str:
+    """``row N (line L), column 'C'`` of the first undecodable byte of a line (best effort)."""
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    try:
+        header = next(csv.reader([lines[0]]))
+        cells = next(csv.reader([lines[line - 1]]))
+        column = next(header[k] for k, cell in enumerate(cells) if "\ufffd" in cell and k < len(header))
+    except (IndexError, StopIteration, csv.Error):
+        return f"line {line}"
+    return f"row {line - 1} (line {line}), column '{column}'" if line > 1 else f"line 1, column '{column}'"
 
 
 def _rows(text: str, file: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -264,6 +278,14 @@ def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}") -
     return ActorMap(tuple(rules), file)
 
 
+def _with_defaults(actors: ActorMap | None) -> ActorMap:
+    """A user's mapping is tried first, then the shipped one (so a file needs only the actors it adds or changes)."""
+    default = read_actors()
+    if actors is None:
+        return default
+    return ActorMap(actors.rules + default.rules, f"{actors.name} or {default.name}")
+
+
 def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None = None) -> UserTimeline:
     """Read and check an events file against the dataset's places.
 
@@ -284,7 +306,7 @@ def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None =
             raise _fail(
                 file, "line 1", f"header lacks column '{missing[0]}'; an ACLED export needs {', '.join(ACLED_REQUIRED)}"
             )
-        out = _read_acled(text, file, ds, actors or read_actors())
+        out = _read_acled(text, file, ds, _with_defaults(actors))
     else:
         raise _fail(
             file,
@@ -293,6 +315,7 @@ def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None =
             f"nor an ACLED export ({', '.join(ACLED_REQUIRED)}, …)",
         )
     out.sha256 = sha
+    out.file = Path(file).name  # exports name the file, not the directories it was read from
     return out
 
 
@@ -340,11 +363,11 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
             ok = False
         source = r["source_id"]
         if source not in ds.sources:
-            source = source or f"{file}:{line}"
+            source = source or f"{Path(file).name}:{line}"
             own_sources.setdefault(
                 source,
-                {"id": source, "title": f"{r['source_id'] or 'unnamed source'} (cited by {file} line {line})",
-                 "publisher": file, "published": r["date"], "url": ""},
+                {"id": source, "title": f"{r['source_id'] or 'unnamed source'} (cited by {Path(file).name} line {line})",
+                 "publisher": Path(file).name, "published": r["date"], "url": ""},
             )
         if ok and date is not None:
             parsed.append(seeds.Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line))
@@ -421,7 +444,7 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
 
     for column in df.columns:
         values = df[column]
-        mask = values.str[:1].isin(_FORMULA_FIRST).to_numpy(dtype=bool)  # cheap; the pattern only where needed
+        mask = np.array(values.str[:1].isin(_FORMULA_FIRST), dtype=bool)  # cheap; the pattern only where needed
         for i in np.flatnonzero(mask).tolist():
             mask[i] = bool(_FORMULA.match(values.iloc[i]))
         first(mask, column, lambda i, v=values: f"{v.iloc[i][:30]!r} looks like a spreadsheet formula; expected plain text (remove it, or start the cell with an apostrophe)")
@@ -486,7 +509,7 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
         sources.append(
             {
                 "id": row_ids[i],
-                "title": f"ACLED {row_ids[i]} ({file}, row {i + 1})",
+                "title": f"ACLED {row_ids[i]} ({Path(file).name}, row {i + 1})",
                 "publisher": f"ACLED (reported by {reported[i]})" if reported[i] else "ACLED",
                 "published": date,
                 "url": "",
@@ -552,11 +575,13 @@ def _locate(
     used_ids = set(known_ids)
     matched: list[tuple[str, str]] = []
     new_places: list[dict[str, Any]] = []
-    counts = {"snapped_name": 0, "snapped_near": 0, "new_places": 0}
-    first_row = {}
+    counts = {"snapped_name": 0, "snapped_near": 0, "new_places": 0, "same_spot": 0}
+    first_row: dict[int, int] = {}
     for r, loc in enumerate(loc_of_row):
         first_row.setdefault(loc, r)
-    for j, (name, lon, lat) in enumerate(locs):
+    # Locations that are no known place, and, among them, those on the same spot as an earlier one.
+    unknown = []
+    for j, (name, _, _) in enumerate(locs):
         by_name = [k for k in aliases.get(_key(name), ()) if np.hypot(*(metric_known[k] - metric[j])) <= SNAP_KM * 1000]
         if by_name:
             k = min(by_name, key=lambda k: np.hypot(*(metric_known[k] - metric[j])))
@@ -567,17 +592,42 @@ def _locate(
             matched.append((known_ids[k], f"{nearest_km[j]:.1f} km from {ds.places['name'].iloc[k]}"))
             counts["snapped_near"] += 1
         else:
-            from territory.seeds import slugify
+            matched.append(("", ""))
+            unknown.append(j)
+    same = _same_spot(metric[unknown]) if unknown else []
+    from territory.seeds import slugify
 
-            base = f"acled-{slugify(name) or 'location'}"
-            pid, n = base, 2
-            while pid in used_ids:
-                pid, n = f"{base}-{n}", n + 1
-            used_ids.add(pid)
-            new_places.append({"id": pid, "name": name or pid, "lon": lon, "lat": lat, "source": row_ids[first_row[j]]})
-            matched.append((pid, ""))
-            counts["new_places"] += 1
+    for u, j in enumerate(unknown):
+        name, lon, lat = locs[j]
+        if same[u] != u:  # within SAME_SPOT_KM of an earlier new location: the same place
+            first = unknown[same[u]]
+            matched[j] = (matched[first][0], f"same spot as {locs[first][0]}")
+            counts["same_spot"] += 1
+            continue
+        base = f"acled-{slugify(name) or 'location'}"
+        pid, n = base, 2
+        while pid in used_ids:
+            pid, n = f"{base}-{n}", n + 1
+        used_ids.add(pid)
+        new_places.append({"id": pid, "name": name or pid, "lon": lon, "lat": lat, "source": row_ids[first_row[j]]})
+        matched[j] = (pid, "")
+        counts["new_places"] += 1
     return [matched[loc] for loc in loc_of_row], new_places, counts
+
+
+def _same_spot(metric: np.ndarray) -> list[int]:
+    """For each point, the first point within ``SAME_SPOT_KM`` of it (itself if none), chains followed."""
+    pts = shapely.points(metric)
+    tree = shapely.STRtree(pts)
+    pairs = tree.query(pts, predicate="dwithin", distance=SAME_SPOT_KM * 1000.0)
+    first = list(range(len(metric)))
+    for a, b in sorted(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)):
+        if b < a:
+            first[a] = min(first[a], first[b])
+    for i in range(len(first)):
+        while first[first[i]] != first[i]:
+            first[i] = first[first[i]]
+    return first
 
 
 # --- the dataset ---------------------------------------------------------------------------------
@@ -613,6 +663,10 @@ def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
         places = gpd.GeoDataFrame(places, geometry="geometry", crs=settings.CRS_WGS84)
         cells = _retessellate(ds, places, tessellation)
         zone_holder = {p: b for p, b in zip(cells["place_id"], cells["baseline"], strict=True) if isinstance(p, str)}
+        lost = [p["name"] for p in ut.new_places if p["id"] not in zone_holder]
+        if lost:
+            raise _fail(ut.file, "", f"location {lost[0]!r} leaves no room for a control cell; expected locations "
+                        f"at least {SAME_SPOT_KM * 1000:.0f} m apart")
         for p in ut.new_places:
             baseline[p["id"]] = zone_holder[p["id"]]
     timeline = dict(ds.timeline)
@@ -660,10 +714,14 @@ def _retessellate(ds: Dataset, places: gpd.GeoDataFrame, tessellation: Any) -> g
         mask = (ds.cells["zone"] == zid).to_numpy()
         geom = geometry.clean(shapely.coverage_union_all(ds.cell_geoms[mask]))
         zones.append(tessellation.Zone(zid, str(ds.cells["baseline"][mask].iloc[0]), geom))
-    inner = ds.syria.buffer(-0.001)
+    # A place must lie inside a zone to get a cell: one just outside the cells' (simplified) outline
+    # is cut from the nearest point just inside it, as the build does with the country's outline.
+    covered = shapely.coverage_union_all(ds.cell_geoms)
+    inner = None
     pts = []
     for g in places.geometry:
-        if not shapely.contains_xy(ds.syria, g.x, g.y):
+        if not shapely.contains_xy(covered, g.x, g.y):
+            inner = inner if inner is not None else covered.buffer(-0.001)
             g = nearest_points(inner, g)[0]
         pts.append((g.x, g.y))
     govs = list(zip(ds.governorates["name"], ds.governorates.geometry, strict=True))
@@ -706,7 +764,28 @@ def load_file(ds: Dataset, events: Path, actors: Path | None = None) -> Dataset:
     mapping = None
     if actors is not None:
         mapping = read_actors(_read_path(actors), str(actors))
-    return with_timeline(ds, read_timeline(_read_path(events), str(events), ds, mapping))
+    return load_bytes(ds, _read_path(events), str(events), mapping)
+
+
+def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = None) -> Dataset:
+    """The dataset drawing an events file's bytes (the CLI's file, the page's upload).
+
+    Raises
+    ------
+    TimelineFileError
+        For any problem with the file, as one line; a failure nobody foresaw is reported as one line
+        too, naming the file (``TERRITORY_DEBUG=1`` lets it through with its traceback).
+    """
+    try:
+        return with_timeline(ds, read_timeline(data, file, ds, actors))
+    except TimelineFileError:
+        raise
+    except Exception as exc:
+        if os.environ.get("TERRITORY_DEBUG"):
+            raise
+        reason = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise _fail(file, "", f"could not be read ({type(exc).__name__}: {reason}); expected an ACLED export or "
+                    "the seeds' events.csv format") from exc
 
 
 def _read_path(path: Path) -> bytes:

@@ -190,12 +190,25 @@ def cli_command(layer: str, date: dt.date, depths: Sequence[float], since: dt.da
     return " ".join(parts)
 
 
+SOURCES_LISTED_MAX = 300  # an events file's own sources beyond this are counted, not listed
+
+
 def sources_markdown(ds: Dataset) -> str:
-    """Every source of the seeds as a Markdown list."""
-    return "\n".join(
+    """Every source of the seeds as a Markdown list (an events file's rows: counted when many)."""
+    own = int((ds.origin or {}).get("file_sources", 0))
+    everything = list(ds.timeline["sources"])
+    seeds, rows = everything[: len(everything) - own], everything[len(everything) - own :]
+    shown = seeds + (rows if len(rows) <= SOURCES_LISTED_MAX else [])
+    lines = [
         f"- {md_link(s['url'], s['title'])}. {md_escape(s['publisher'])}, {md_escape(s['published'])}"
-        for s in sorted(ds.sources.values(), key=lambda s: (s["publisher"], s["title"]))
-    )
+        for s in sorted(shown, key=lambda s: (s["publisher"], s["title"]))
+    ]
+    if len(rows) > SOURCES_LISTED_MAX:
+        lines.append(
+            f"- …and {len(rows):,} rows of {md_escape(ds.origin['file'])}, each its own source (its id, e.g. "
+            f"{md_escape(rows[0]['id'])}): every export lists the ones it cites in `metadata.sources`."
+        )
+    return "\n".join(lines)
 
 
 def stats_json_text(result: dict[str, Any]) -> str:
@@ -280,7 +293,22 @@ def about_markdown(ds: Dataset) -> str:
         b = stats.band_summary(ds, depth)
         row = [f"{buffers.format_depth(depth)} mi", f"{b['area_km2']:,.0f}", str(b["places"]), f"{b['population']:,}"]
         bands.append("| " + " | ".join(row) + " |")
-    return about + "\n" + "\n".join(["#### The default bands", *bands]) + "\n\n" + span
+    text = about + "\n" + "\n".join(["#### The default bands", *bands]) + "\n\n" + span
+    if ds.origin:
+        from territory import usertimeline
+
+        text = (
+            "#### Your timeline\n"
+            f"{md_escape(usertimeline.summary_of(ds))}.\n\n"
+            "Its events replace the built-in ones; the baseline map, the places, the border and the bands "
+            "stay. In an ACLED export, rows of the territorial sub-event types (a non-state actor overtakes "
+            "territory, the government regains territory, a non-violent transfer) give the location to "
+            "`actor1`'s side (through the actor mapping); every other row is a report, shown but changing "
+            "nothing. A location matches a known place named alike within 5 km, else the nearest within "
+            "5 km, else it becomes a new place with its own control cell. Each row is its own source.\n\n"
+            + text
+        )
+    return text
 
 
 def series_chart_spec(colours: dict[str, str], measure: str, title: str, date: dt.date) -> dict[str, Any]:
