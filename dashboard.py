@@ -67,8 +67,13 @@ def _read_upload() -> None:
     st.session_state.upload_read = key
     with st.sidebar, st.spinner(f"Reading {upload.name} ({upload.size / 1e6:,.1f} MB) …"):
         try:
-            mapping = usertimeline.read_actors(actors.getvalue(), actors.name) if actors is not None else None
-            user = usertimeline.load_bytes(served, upload.getvalue(), upload.name, mapping)
+            user = usertimeline.load_upload(
+                served,
+                upload.getvalue(),
+                upload.name,
+                actors.getvalue() if actors is not None else None,
+                actors.name if actors is not None else "actors.csv",
+            )
         except TerritoryError as exc:
             st.session_state.upload_error = str(exc)
             return
@@ -87,7 +92,9 @@ def _fit_state_to(new: Dataset) -> None:
 
 def _back_to_served() -> None:
     st.session_state.pop("user_ds", None)
-    st.session_state.update(upload_error=None, upload_read=None, upload_round=st.session_state.get("upload_round", 0) + 1)
+    st.session_state.update(
+        upload_error=None, upload_read=None, upload_round=st.session_state.get("upload_round", 0) + 1
+    )
     _fit_state_to(served)
 
 
@@ -359,8 +366,11 @@ def _timeline_view() -> None:
 
 
 def _base_data_url(data: Dataset) -> str | None:
-    """An events file's base data, served from memory as a script (Streamlit's media files, this session's):
-    the map loads it once, so a rerun sends no more than the built-in timeline's (no copy on disk)."""
+    """An events file's base data, served from memory as a script (Streamlit's media files).
+
+    The session's own file: the map loads it once, so a rerun sends no more than with the built-in
+    timeline, and nothing is copied to disk.
+    """
     if not data.origin or data.directory is not None:
         return None
     from streamlit import runtime

@@ -432,10 +432,8 @@ def _rows(
         inter1, inter2 = INTER[a1], INTER.get(a2, 0)
         interaction = inter1 * 10 if inter2 == 0 else min(inter1, inter2) * 10 + max(inter1, inter2)
         n_dead = fat if r[5] < sub.p_killed else 0
-        if n_dead:
-            fat_text = "1 fatality." if n_dead == 1 else f"{n_dead} fatalities."
-        else:
-            fat_text = _pick(NO_FATALITIES, r[6])
+        dead = "1 fatality." if n_dead == 1 else f"{n_dead} fatalities."
+        fat_text = dead if n_dead else _pick(NO_FATALITIES, r[6])
         src1 = _pick(SOURCES, r[7])
         source = src1 if r[8] < 0.6 else f"{src1}; {_pick([s for s in SOURCES if s != src1], r[9])}"
         drone_only = sub.sub_event_type == "Air/drone strike" and a1 in (HTS, UNIDENTIFIED)
@@ -563,9 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     try:
-        summary = write_acled(
-            args.output, args.rows, args.days, args.locations, args.end, args.seed, args.date_format
-        )
+        summary = write_acled(args.output, args.rows, args.days, args.locations, args.end, args.seed, args.date_format)
     except ValueError as exc:
         p.error(str(exc))
     summary["seconds"] = round(time.perf_counter() - t0, 2)

@@ -33,10 +33,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import CHROMIUM, KEY_STAMP, LAUNCH_ARGS, MAP_HAS_CLASS, ROOT, block_outside, peak_rss_mb, percentile, stamped
+from _harness import (
+    CHROMIUM,
+    KEY_STAMP,
+    LAUNCH_ARGS,
+    MAP_HAS_CLASS,
+    ROOT,
+    block_outside,
+    peak_rss_mb,
+    percentile,
+    stamped,
+)
 
 sys.path.insert(0, str(ROOT / "bench"))
-from make_acled import write_acled  # noqa: E402
+from make_acled import write_acled
 
 
 def measure_load(path: Path, dates_sampled: int = 40) -> dict:
@@ -111,13 +121,14 @@ JS_HEAP = """() => { if (window.gc) window.gc(); const m = performance.memory; r
 def measure_slider(path: Path, steps: int) -> dict:
     """Slider steps in Chromium on a server started with the file (``serve --events``)."""
     from playwright.sync_api import sync_playwright
-
     from tests.harness import MAP_FRAME, streamlit_server
 
     check = stamped(MAP_HAS_CLASS, "shown")
     env = {"TERRITORY_EVENTS": str(path)}
     with streamlit_server(env=env, serve=True, timeout=180) as (url, pid), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*LAUNCH_ARGS, "--enable-precise-memory-info", "--js-flags=--expose-gc"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=[*LAUNCH_ARGS, "--enable-precise-memory-info", "--js-flags=--expose-gc"]
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
         block_outside(page)
@@ -143,7 +154,9 @@ def measure_slider(path: Path, steps: int) -> dict:
             page.wait_for_function(check, arg=f"territory-date-{dates[idx]}", polling="raf", timeout=60_000)
             stamps = page.evaluate("() => window.__stamps")
             day = dt.date.fromisoformat(dates[idx])
-            page.wait_for_function("(t) => document.body.textContent.includes(t)", arg=f"{day:%A %d %B %Y}", timeout=60_000)
+            page.wait_for_function(
+                "(t) => document.body.textContent.includes(t)", arg=f"{day:%A %d %B %Y}", timeout=60_000
+            )
             page.wait_for_timeout(150)
             if k >= 4:
                 times.append(stamps["shown"] - stamps["key"])
@@ -181,7 +194,6 @@ def measure_slider(path: Path, steps: int) -> dict:
 def measure_upload(path: Path) -> dict:
     """The file through the page's upload box, on a server with the built-in timeline."""
     from playwright.sync_api import sync_playwright
-
     from tests.harness import MAP_FRAME, streamlit_server
 
     with streamlit_server(serve=True, timeout=120) as (url, pid), sync_playwright() as p:
@@ -211,7 +223,12 @@ def measure_upload(path: Path) -> dict:
         map_s = time.perf_counter() - started
         rss = peak_rss_mb(pid)
         browser.close()
-    return {"banner_s": round(banner_s, 2), "map_s": round(map_s, 2), "map_dates": n_dates, "peak_server_rss_mb": round(rss, 1)}
+    return {
+        "banner_s": round(banner_s, 2),
+        "map_s": round(map_s, 2),
+        "map_dates": n_dates,
+        "peak_server_rss_mb": round(rss, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,8 +248,12 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(tmp) / "acled-synthetic.csv"
         t = time.perf_counter()
         summary = write_acled(path, rows=args.rows, days=args.days, locations=args.locations)
-        print(f"generated {path.name}: {summary['rows']:,} rows, {summary['bytes'] / 1e6:.1f} MB in "
-              f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"generated {path.name}: {summary['rows']:,} rows, {summary['bytes'] / 1e6:.1f} MB in "
+            f"{time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         print("measuring load and per-date work …", file=sys.stderr, flush=True)
         proc = subprocess.run(
             [sys.executable, __file__, "--load-only", str(path)], capture_output=True, text=True, check=True, cwd=ROOT

@@ -466,7 +466,10 @@ def test_uploaded_timeline_redraws_the_page_and_goes_back(page, server, ds, tmp_
     def tree_state() -> str:
         return subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=all", "--", ".", ":!tests/artifacts"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     before = tree_state()
@@ -501,3 +504,40 @@ def test_uploaded_timeline_redraws_the_page_and_goes_back(page, server, ds, tmp_
     _wait_for_map_places(page, "acled-bir-testfar", present=False)
     assert tree_state() == before  # nothing written into the project by the uploads
     assert not page.page_errors, page.page_errors
+
+
+def test_serve_with_an_events_file(browser, ds, tmp_path):
+    """``python -m territory --events FILE serve``: every visitor starts on that file's timeline."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from .harness import free_port
+    from .test_usertimeline import acled_rows, write_acled
+
+    path = write_acled(tmp_path / "served.csv", acled_rows(ds))
+    port = free_port()
+    args = [sys.executable, "-m", "territory", "--events", str(path), "serve", "--server.port", str(port)]
+    args += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                assert proc.poll() is None, "serve stopped"
+                time.sleep(0.2)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_text("Your timeline: served.csv").first.wait_for(timeout=120_000)
+        _wait_for_map_places(page, "acled-bir-testfar", present=True)
+        assert page.get_by_role("button", name="Back to the built-in timeline").count() == 0  # the server's own
+        context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

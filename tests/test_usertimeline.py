@@ -23,11 +23,39 @@ from territory.data import Dataset
 
 from .conftest import ROOT, run_cli
 
-ACLED_COLUMNS = (
-    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,assoc_actor_1,"
-    "inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,iso,region,country,admin1,admin2,admin3,"
-    "location,latitude,longitude,geo_precision,source,source_scale,notes,fatalities,tags,timestamp"
-).split(",")
+ACLED_COLUMNS = [
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+]
 
 
 def _far_point(ds: Dataset) -> tuple[float, float]:
@@ -68,21 +96,68 @@ def acled_rows(ds: Dataset) -> list[dict[str, str]]:
         r.update(extra)
         return r
 
-    return [
-        # Newest first, as ACLED exports are.
-        row("SYR9005", "3 December 2024", "Strategic developments", "Non-violent transfer of territory",
-            "SDF: Syrian Democratic Forces", "Bir Testfar", far_lat, far_lon,
-            'Handed over without a fight, "by agreement", the report says.'),
-        row("SYR9004", "2024-12-01", "Battles", "Government regains territory",
-            "Military Forces of Syria (2000-2024)", "Raqqa - Eastern Outskirts", round(raqqa.y, 4),
-            round(raqqa.x + 0.02, 4), "Army units entered the eastern outskirts."),
-        row("SYR9003", "30 November 2024", "Explosions/Remote violence", "Air/drone strike",
-            "Military Forces of Russia (2000-)", "Aleppo", 36.2021, 37.1343, "Strikes on the city."),
-        row("SYR9002", "29 November 2024", "Battles", "Armed clash", "Islamic State (Syria)", "Aleppo",
-            36.2021, 37.1343, "A clash with an actor no mapping knows: a report, not a change."),
-        row("SYR9001", "28 November 2024", "Battles", "Non-state actor overtakes territory",
-            "Hayat Tahrir al Sham", "Aleppo", 36.2021, 37.1343, "HTS-led fighters took the city."),
-    ] if aleppo is not None else []
+    return (
+        [
+            # Newest first, as ACLED exports are.
+            row(
+                "SYR9005",
+                "3 December 2024",
+                "Strategic developments",
+                "Non-violent transfer of territory",
+                "SDF: Syrian Democratic Forces",
+                "Bir Testfar",
+                far_lat,
+                far_lon,
+                'Handed over without a fight, "by agreement", the report says.',
+            ),
+            row(
+                "SYR9004",
+                "2024-12-01",
+                "Battles",
+                "Government regains territory",
+                "Military Forces of Syria (2000-2024)",
+                "Raqqa - Eastern Outskirts",
+                round(raqqa.y, 4),
+                round(raqqa.x + 0.02, 4),
+                "Army units entered the eastern outskirts.",
+            ),
+            row(
+                "SYR9003",
+                "30 November 2024",
+                "Explosions/Remote violence",
+                "Air/drone strike",
+                "Military Forces of Russia (2000-)",
+                "Aleppo",
+                36.2021,
+                37.1343,
+                "Strikes on the city.",
+            ),
+            row(
+                "SYR9002",
+                "29 November 2024",
+                "Battles",
+                "Armed clash",
+                "Islamic State (Syria)",
+                "Aleppo",
+                36.2021,
+                37.1343,
+                "A clash with an actor no mapping knows: a report, not a change.",
+            ),
+            row(
+                "SYR9001",
+                "28 November 2024",
+                "Battles",
+                "Non-state actor overtakes territory",
+                "Hayat Tahrir al Sham",
+                "Aleppo",
+                36.2021,
+                37.1343,
+                "HTS-led fighters took the city.",
+            ),
+        ]
+        if aleppo is not None
+        else []
+    )
 
 
 def write_acled(path: Path, rows: list[dict[str, str]], columns=ACLED_COLUMNS) -> Path:
@@ -192,13 +267,22 @@ def test_exports_carry_the_files_provenance(acled_file):
     assert acled_file.name in meta["attribution"]
     cited = {s["id"]: s for s in meta["sources"]}
     assert [f["properties"]["sources"] for f in data["features"]] == [
-        ["SYR9001"], ["SYR9002"], ["SYR9003"], ["SYR9004"], ["SYR9005"]
+        ["SYR9001"],
+        ["SYR9002"],
+        ["SYR9003"],
+        ["SYR9004"],
+        ["SYR9005"],
     ]
     row = cited["SYR9004"]
     assert acled_file.name in row["title"] and row["published"] == "2024-12-01" and "Test wire" in row["publisher"]
     kinds = {f["properties"]["source"]: f["properties"]["kind"] for f in data["features"]}
-    assert kinds == {"SYR9001": "captured", "SYR9002": "report", "SYR9003": "report", "SYR9004": "captured",
-                     "SYR9005": "handed_over"}
+    assert kinds == {
+        "SYR9001": "captured",
+        "SYR9002": "report",
+        "SYR9003": "report",
+        "SYR9004": "captured",
+        "SYR9005": "handed_over",
+    }
 
 
 def test_seeds_events_file_gives_the_built_in_results():
@@ -219,7 +303,9 @@ def test_seeds_events_file_gives_the_built_in_results():
         else:
             assert mine.pop("timeline")["format"] == "seeds"
         assert mine == built_in, args
-    assert run_cli("--events", "seeds/events.csv", "history", "Kuweires").stdout == run_cli("history", "Kuweires").stdout
+    assert (
+        run_cli("--events", "seeds/events.csv", "history", "Kuweires").stdout == run_cli("history", "Kuweires").stdout
+    )
 
 
 def test_custom_actor_mapping(ds, tmp_path):
@@ -230,8 +316,9 @@ def test_custom_actor_mapping(ds, tmp_path):
     assert proc.returncode == 2 and b"'Brigade of the Test' is not mapped to a side" in proc.stderr
     actors = tmp_path / "actors.csv"
     actors.write_text("pattern,controller\n^brigade of the test$,sna\n", encoding="utf-8")
-    points = _json(run_cli("--events", str(path), "--actors", str(actors), "export", "control-points", "--date",
-                           "2024-11-28"))
+    points = _json(
+        run_cli("--events", str(path), "--actors", str(actors), "export", "control-points", "--date", "2024-11-28")
+    )
     assert next(f["properties"]["controller"] for f in points["features"] if f["properties"]["id"] == "aleppo") == "sna"
 
 
@@ -243,14 +330,24 @@ def _break(case: str, good: bytes, ds: Dataset, tmp: Path) -> Path:
     lines = text.splitlines()
     path = tmp / f"{case}.csv"
     if case == "latin-1":
-        path.write_bytes(text.replace("Bir Testfar", "Bi'r Ḥamā").encode("utf-8").replace("Ḥamā".encode(), b"H\xe2m\xe2"))
+        path.write_bytes(
+            text.replace("Bir Testfar", "Bi'r Ḥamā").encode("utf-8").replace("Ḥamā".encode(), b"H\xe2m\xe2")
+        )
     elif case == "utf-16":
         path.write_bytes(text.encode("utf-16"))
     elif case == "missing-column":
         rows = list(csv.DictReader(io.StringIO(text)))
         write_acled(path, rows, [c for c in ACLED_COLUMNS if c != "latitude"])
-    elif case in ("bad-date", "future-date", "outside-syria", "swapped", "not-a-number", "unknown-actor",
-                  "formula", "duplicate-id"):
+    elif case in (
+        "bad-date",
+        "future-date",
+        "outside-syria",
+        "swapped",
+        "not-a-number",
+        "unknown-actor",
+        "formula",
+        "duplicate-id",
+    ):
         rows = list(csv.DictReader(io.StringIO(text)))
         r = rows[2]  # the third data row: line 4
         if case == "bad-date":
@@ -404,7 +501,7 @@ def test_long_timeline_map_data_is_deltas(long_user):
         assert [settings.CONTROLLERS[c] for c in day["pc"]] == [states[p].controller for p in long_user.places["id"]]
     date = long_user.end_date
     frame = json.loads(mapdata.frame_data(long_user, date, (), ("zones", "events", "changes")))
-    todays = [e for e in long_user.events_by_date[date]]
+    todays = list(long_user.events_by_date[date])
     assert len(frame["events"]["what"]) == min(len(todays), mapdata.FRAME_EVENTS_MAX)
     assert frame["events"]["total"] == len(todays)
     assert all(isinstance(s, dict) and "t" in s for s in frame["events"]["s"])  # sources inline
@@ -436,3 +533,22 @@ def test_long_timeline_series_and_timeline_layer(long_user):
         live = layer[(layer["valid_from"] <= iso) & (layer["valid_to"] > iso)].sort_values("cell")
         assert list(live["cell"]) == list(range(len(long_user.cells)))
         assert list(live["controller"]) == list(control.cell_controllers(long_user, date))
+
+
+def test_the_same_upload_is_read_once_per_process(ds, acled_file):
+    data = acled_file.read_bytes()
+    first = usertimeline.load_upload(ds, data, "a.csv")
+    assert usertimeline.load_upload(ds, data, "a.csv") is first  # a reload or another tab: no second read
+    assert usertimeline.load_upload(ds, data, "b.csv").origin["file"] == "b.csv"  # the name is the file's own
+    actors = b"pattern,controller\n^Hayat,sna\n"
+    mapped = usertimeline.load_upload(ds, data, "a.csv", actors, "mine.csv")
+    assert mapped is not first and control.place_states(mapped, mapped.parse_date("2024-11-28"))["aleppo"].by == "sna"
+    assert len(usertimeline._SHARED) <= usertimeline.SHARED_MAX
+
+
+def test_serve_refuses_a_bad_file_before_starting(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,place,who\n", encoding="utf-8")
+    proc = run_cli("--events", str(bad), "serve", "--server.port", "1")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().splitlines()[-1].startswith(f"error: {bad}: line 1: header")

@@ -197,6 +197,7 @@ def _check_baseline_points(seeds: Seeds, baseline: dict[str, str], cells_zone: d
 
 
 GOVERNORATE_WIDE = "governorate"
+GENERATED_LINE = 1_000_000  # the "line" of an event made from a collapse row: after every real line
 
 
 def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dict[str, str]) -> list[Event]:
@@ -227,7 +228,7 @@ def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dic
             if pid in c.keep or state[pid] != settings.GOVERNMENT or later_change.get(pid, c.date) > c.date:
                 continue
             generated.append(
-                Event(c.date, pid, c.controller, "withdrawn", c.source_id, c.note, 1_000_000 + c.line * 10_000 + k)
+                Event(c.date, pid, c.controller, "withdrawn", c.source_id, c.note, GENERATED_LINE + c.line * 10_000 + k)
             )
             state[pid] = c.controller
     return generated
@@ -265,6 +266,22 @@ def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
     return problems
 
 
+def event_records(events: list[Event]) -> list[dict[str, Any]]:
+    """Events as ``geodata/timeline.json`` holds them (rows made by :func:`expand_collapses` are governorate-wide)."""
+    return [
+        {
+            "date": e.date.isoformat(),
+            "place_id": e.place_id,
+            "controller": e.controller,
+            "kind": e.kind,
+            "source": e.source_id,
+            "note": e.note,
+            "scope": GOVERNORATE_WIDE if e.line >= GENERATED_LINE else "place",
+        }
+        for e in events
+    ]
+
+
 def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]) -> dict[str, Any]:
     return {
         "baseline_date": seeds.timeline[0].isoformat(),
@@ -289,18 +306,7 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
             for z in [*seeds.baseline, *([seeds.golan] if seeds.golan else [])]
         ],
         "baseline_controllers": {r["id"]: baseline[r["id"]] for r in records},
-        "events": [
-            {
-                "date": e.date.isoformat(),
-                "place_id": e.place_id,
-                "controller": e.controller,
-                "kind": e.kind,
-                "source": e.source_id,
-                "note": e.note,
-                "scope": GOVERNORATE_WIDE if e.line >= 1_000_000 else "place",
-            }
-            for e in seeds.events
-        ],
+        "events": event_records(seeds.events),
         "disputes": [
             {
                 "place_id": d.place_id,

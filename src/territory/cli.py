@@ -273,12 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.streamlit_options = extra
     try:
         if args.actors is not None and args.events is None:
-            raise UsageError("--actors maps the actors of an ACLED export; give the export with --events FILE")
+            msg = "--actors maps the actors of an ACLED export; give the export with --events FILE"
+            raise UsageError(msg)
         if args.events is not None and args.command in ("build", "check", "outlines", "layers"):
-            raise UsageError(
+            msg = (
                 f"--events applies to export, stats, history and serve, not {args.command} "
                 "(the build reads seeds/events.csv)"
             )
+            raise UsageError(msg)
         if args.command == "layers":
             print("\n".join(settings.LAYERS))
             return 0

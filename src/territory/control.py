@@ -63,9 +63,7 @@ def _state_index(ds: Dataset) -> _StateIndex:
             for pid, ctl in ds.baseline_controllers.items()
         ]
         # Events are in date order (file order within a day); report-only events change nothing.
-        changing = sorted(
-            (e for e in ds.events if e.kind in settings.EVENT_KINDS), key=lambda e: e.date.toordinal()
-        )
+        changing = sorted((e for e in ds.events if e.kind in settings.EVENT_KINDS), key=lambda e: e.date.toordinal())
         states = [
             PlaceState(
                 settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller,

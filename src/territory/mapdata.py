@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import hashlib
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -107,12 +107,14 @@ def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, 
     names = ds.places["name"]
     return {
         "xy": _xy(ds.places.geometry.loc[e.place_id] for e in events),
-        "day": [days[e.date] if e.date in days else 0 for e in events],
+        "day": [days.get(e.date, 0) for e in events],
         "c": [CODES.get(e.controller, NO_SIDE) for e in events],
         "what": [
             f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)}: "
             + (
-                str(e.note).split(":", 1)[0] if e.kind == settings.REPORT_KIND else control.describe_event(e.kind, e.controller)
+                str(e.note).split(":", 1)[0]
+                if e.kind == settings.REPORT_KIND
+                else control.describe_event(e.kind, e.controller)
             )
             for e in events
         ],
@@ -263,7 +265,9 @@ def _day_deltas(ds: Dataset, src_index: dict[str, int]) -> dict[str, Any]:
     for dc in control.sweep(ds):
         date = ds.dates[dc.index]
         dis = (
-            _dis_codes(ds, {p: settings.CONTROLLERS[c] for p, c in zip(pids, dc.places.tolist(), strict=True)}, date, src_index)
+            _dis_codes(
+                ds, {p: settings.CONTROLLERS[c] for p, c in zip(pids, dc.places.tolist(), strict=True)}, date, src_index
+            )
             if has_disputes
             else []
         )
@@ -285,7 +289,12 @@ def _day_deltas(ds: Dataset, src_index: dict[str, int]) -> dict[str, Any]:
                 delta["p"] = [
                     v
                     for p in sorted(dc.changed.tolist())
-                    for v in (p, int(dc.places[p]), day_of.get(dc.states[p].since, 0), src_index.get(dc.states[p].source, 0))
+                    for v in (
+                        p,
+                        int(dc.places[p]),
+                        day_of.get(dc.states[p].since, 0),
+                        src_index.get(dc.states[p].source, 0),
+                    )
                 ]
             if dis != prev_dis:
                 delta["dis"] = dis

@@ -26,8 +26,10 @@ WARM_MAX_DATES = 120
 
 
 def preload() -> None:
-    """Import the dashboard's libraries and load the default dataset now (with ``serve --events``,
-    the events file's: a bad file stops the command with its one-line error, before the server starts).
+    """Import the dashboard's libraries and load the default dataset now.
+
+    With ``serve --events``, the events file's dataset: a bad file stops the command with its
+    one-line error, before the server starts.
 
     Raises :class:`territory._errors.DataError` when geodata/ is missing or broken.
     """
@@ -66,7 +68,13 @@ def run(
     for var, path in ((usertimeline.ENV_EVENTS, events), (usertimeline.ENV_ACTORS, actors)):
         if path is not None:
             os.environ[var] = str(path)
-    env_vars = ("TERRITORY_GEODATA", "TERRITORY_SEEDS", "TERRITORY_CACHE", usertimeline.ENV_EVENTS, usertimeline.ENV_ACTORS)
+    env_vars = (
+        "TERRITORY_GEODATA",
+        "TERRITORY_SEEDS",
+        "TERRITORY_CACHE",
+        usertimeline.ENV_EVENTS,
+        usertimeline.ENV_ACTORS,
+    )
     for var in env_vars:  # keep them valid after chdir
         if os.environ.get(var):
             os.environ[var] = str(Path(os.environ[var]).resolve())

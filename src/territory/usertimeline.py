@@ -29,6 +29,8 @@ import hashlib
 import io
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,9 +73,26 @@ TERRITORIAL = {
     "Government regains territory": "captured",
     "Non-violent transfer of territory": "handed_over",
 }
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"), start=1)}
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        (
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        start=1,
+    )
+}
 _ACLED_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$")
 # A cell a spreadsheet would run as a formula (CSV injection): refused, never passed on.
 _FORMULA = re.compile(r"^[=@]|^[+\-]\s*[A-Za-z_(]|^[\t\r]")
@@ -230,7 +249,9 @@ def _date(value: str, where: str, column: str, problems: _Problems, cache: dict[
         cache[value] = parse_date(value)
     date = cache[value]
     if date is None:
-        problems.add(f"{where}, column '{column}'", f"{value[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024")
+        problems.add(
+            f"{where}, column '{column}'", f"{value[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
+        )
     elif not EARLIEST <= date <= dt.date.today():
         why = "is in the future" if date > dt.date.today() else f"is before {EARLIEST.isoformat()}"
         problems.add(f"{where}, column '{column}'", f"{value!r} {why}; expected a date the events happened on")
@@ -267,11 +288,15 @@ def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}") -
             raise _fail(file, where, "expected a pattern and a controller")
         pattern, controller = row[0].strip(), row[1].strip()
         if controller not in sides:
-            raise _fail(file, where, f"column 'controller': {controller!r} is unknown; expected one of {', '.join(sides)}")
+            raise _fail(
+                file, where, f"column 'controller': {controller!r} is unknown; expected one of {', '.join(sides)}"
+            )
         try:
             compiled = re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
-            raise _fail(file, where, f"column 'pattern': {pattern[:40]!r} is not a regular expression ({exc})") from None
+            raise _fail(
+                file, where, f"column 'pattern': {pattern[:40]!r} is not a regular expression ({exc})"
+            ) from None
         rules.append((pattern, compiled, controller))
     if not rules:
         raise _fail(file, "", "has no rows; expected at least one 'pattern,controller' row")
@@ -320,8 +345,11 @@ def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None =
 
 
 def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:
-    """The timeline's days: from the day before the first event (or the built-in baseline, if earlier)
-    to the last event (or the built-in end, if later). The first day shows the built-in baseline map."""
+    """The timeline's days, whose first day shows the built-in baseline map.
+
+    From the day before the first event (or the built-in baseline, if earlier) to the last event (or
+    the built-in end, if later).
+    """
     start = min(ds.baseline_date, min(dates) - dt.timedelta(days=1))
     return start, max(ds.end_date, max(dates))
 
@@ -353,21 +381,35 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
             problems.add(f"{where}, column 'place_id'", f"{r['place_id']!r} is unknown{hint}; expected a place id")
             ok = False
         if r["controller"] not in settings.CONTROLLERS:
-            problems.add(f"{where}, column 'controller'", f"{r['controller']!r} is unknown; expected one of {', '.join(settings.CONTROLLERS)}")
+            problems.add(
+                f"{where}, column 'controller'",
+                f"{r['controller']!r} is unknown; expected one of {', '.join(settings.CONTROLLERS)}",
+            )
             ok = False
         if r["kind"] not in settings.EVENT_KINDS:
-            problems.add(f"{where}, column 'kind'", f"{r['kind']!r} is unknown; expected one of {', '.join(settings.EVENT_KINDS)}")
+            problems.add(
+                f"{where}, column 'kind'",
+                f"{r['kind']!r} is unknown; expected one of {', '.join(settings.EVENT_KINDS)}",
+            )
             ok = False
         if r["kind"] == "entered" and r["controller"] == settings.CONTESTED:
-            problems.add(f"{where}, column 'controller'", f"'contested' on an 'entered' row; expected the side that entered ({', '.join(sides)})")
+            problems.add(
+                f"{where}, column 'controller'",
+                f"'contested' on an 'entered' row; expected the side that entered ({', '.join(sides)})",
+            )
             ok = False
         source = r["source_id"]
         if source not in ds.sources:
             source = source or f"{Path(file).name}:{line}"
             own_sources.setdefault(
                 source,
-                {"id": source, "title": f"{r['source_id'] or 'unnamed source'} (cited by {Path(file).name} line {line})",
-                 "publisher": Path(file).name, "published": r["date"], "url": ""},
+                {
+                    "id": source,
+                    "title": f"{r['source_id'] or 'unnamed source'} (cited by {Path(file).name} line {line})",
+                    "publisher": Path(file).name,
+                    "published": r["date"],
+                    "url": "",
+                },
             )
         if ok and date is not None:
             parsed.append(seeds.Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line))
@@ -385,22 +427,18 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
     generated = build.expand_collapses(
         SimpleNamespace(events=parsed, collapses=collapses), governorate_of, ds.baseline_controllers
     )
-    wide = {e.line for e in generated}
-    events = sorted([*parsed, *generated], key=lambda e: (e.date, e.line))
-    records = [
-        {
-            "date": e.date.isoformat(),
-            "place_id": e.place_id,
-            "controller": e.controller,
-            "kind": e.kind,
-            "source": e.source_id,
-            "note": e.note,
-            "scope": build.GOVERNORATE_WIDE if e.line in wide else "place",
-        }
-        for e in events
-    ]
+    records = build.event_records(sorted([*parsed, *generated], key=lambda e: (e.date, e.line)))
     return UserTimeline(
-        file, "", "seeds", n, start, end, records, list(own_sources.values()), [], True,
+        file,
+        "",
+        "seeds",
+        n,
+        start,
+        end,
+        records,
+        list(own_sources.values()),
+        [],
+        True,
         {"changes": len(records), "reports": 0, "governorate_wide": len(generated)},
     )
 
@@ -440,17 +478,34 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
     def first(mask: np.ndarray, column: str, message: Any) -> None:
         hits = np.flatnonzero(mask)
         if len(hits):
-            problems.append((int(hits[0]), column, message(int(hits[0])) + (f" (and {len(hits) - 1:,} more rows)" if len(hits) > 1 else "")))
+            problems.append(
+                (
+                    int(hits[0]),
+                    column,
+                    message(int(hits[0])) + (f" (and {len(hits) - 1:,} more rows)" if len(hits) > 1 else ""),
+                )
+            )
 
     for column in df.columns:
         values = df[column]
         mask = np.array(values.str[:1].isin(_FORMULA_FIRST), dtype=bool)  # cheap; the pattern only where needed
         for i in np.flatnonzero(mask).tolist():
             mask[i] = bool(_FORMULA.match(values.iloc[i]))
-        first(mask, column, lambda i, v=values: f"{v.iloc[i][:30]!r} looks like a spreadsheet formula; expected plain text (remove it, or start the cell with an apostrophe)")
+        first(
+            mask,
+            column,
+            lambda i, v=values: (
+                f"{v.iloc[i][:30]!r} looks like a spreadsheet formula; expected plain text "
+                "(remove it, or start the cell with an apostrophe)"
+            ),
+        )
     ids = df["event_id_cnty"]
     first((ids == "").to_numpy(), "event_id_cnty", lambda i: "is empty; expected the row's ACLED id (e.g. SYR12345)")
-    first(ids.duplicated().to_numpy() & (ids != "").to_numpy(), "event_id_cnty", lambda i: f"{ids.iloc[i]!r} repeats an earlier row; expected unique ids")
+    first(
+        ids.duplicated().to_numpy() & (ids != "").to_numpy(),
+        "event_id_cnty",
+        lambda i: f"{ids.iloc[i]!r} repeats an earlier row; expected unique ids",
+    )
     dates_by_text = {v: parse_date(v) for v in df["event_date"].unique()}
     today = dt.date.today()
     bad_date = {v for v, d in dates_by_text.items() if d is None or not EARLIEST <= d <= today}
@@ -461,21 +516,28 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
         d = dates_by_text[v]
         if d is None:
             return f"{v[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
-        return f"{v!r} {'is in the future' if d > today else 'is before ' + EARLIEST.isoformat()}; expected the day the event happened"
+        why = "is in the future" if d > today else f"is before {EARLIEST.isoformat()}"
+        return f"{v!r} {why}; expected the day the event happened"
 
     first(df["event_date"].isin(bad_date).to_numpy(), "event_date", date_message)
     lat = pd.to_numeric(df["latitude"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(df["longitude"], errors="coerce").to_numpy(dtype=float)
     for column, values in (("latitude", lat), ("longitude", lon)):
-        first(~np.isfinite(values), column, lambda i, c=column: f"{df[c].iloc[i][:20]!r} is not a number; expected decimal degrees")
+        first(
+            ~np.isfinite(values),
+            column,
+            lambda i, c=column: f"{df[c].iloc[i][:20]!r} is not a number; expected decimal degrees",
+        )
     kinds = df["sub_event_type"].map(lambda v: TERRITORIAL.get(v, REPORT)).to_numpy(dtype=object)
     controller_of = {a: actors.controller(a) if a else None for a in df["actor1"].unique()}
     controllers = df["actor1"].map(controller_of).to_numpy(dtype=object)
     first(
         (kinds != REPORT) & pd.isna(controllers),
         "actor1",
-        lambda i: f"{df['actor1'].iloc[i][:60]!r} is not mapped to a side; expected an actor that {actors.name} maps "
-        "(add a row 'pattern,controller' to a copy of it and give it with --actors)",
+        lambda i: (
+            f"{df['actor1'].iloc[i][:60]!r} is not mapped to a side; expected an actor that {actors.name} maps "
+            "(add a row 'pattern,controller' to a copy of it and give it with --actors)"
+        ),
     )
     if problems:
         pos, column, message = min(problems)
@@ -488,7 +550,7 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
     place_of, new_places, counts = _locate(names, lonlat, row_ids, ds)
     date_list = dates.tolist()
     order = sorted(range(len(df)), key=lambda i: date_list[i])  # by date, file order within a day (stable)
-    subs, notes, types = df["sub_event_type"].tolist(), df["notes"].tolist(), df["event_type"].tolist()
+    subs, notes = df["sub_event_type"].tolist(), df["notes"].tolist()
     reported = df["source"].tolist()
     events: list[dict[str, Any]] = []
     sources: list[dict[str, str]] = []
@@ -536,8 +598,7 @@ def _check_inside(lonlat: np.ndarray, text: str, ds: Dataset, file: str) -> None
             raise _fail(
                 file,
                 f"row {i + 1} (line {_line_of(text, i)}), columns 'latitude','longitude'",
-                f"{lat:g}, {lon:g} lies {km:,.0f} km outside Syria{hint}; "
-                "expected a location in Syria",
+                f"{lat:g}, {lon:g} lies {km:,.0f} km outside Syria{hint}; expected a location in Syria",
             )
 
 
@@ -552,7 +613,9 @@ def _locate(
     known_xy = np.asarray([(p.x, p.y) for p in ds.places.geometry], dtype=float)
     known_ids = list(ds.places["id"])
     aliases: dict[str, set[int]] = {}
-    for k, (name, alts) in enumerate(zip(ds.places["name"], ds.places.get("alt_names", [""] * len(known_ids)), strict=True)):
+    for k, (name, alts) in enumerate(
+        zip(ds.places["name"], ds.places.get("alt_names", [""] * len(known_ids)), strict=True)
+    ):
         for n in [name, *str(alts or "").split("|")]:
             if n:
                 aliases.setdefault(_key(n), set()).add(k)
@@ -665,8 +728,12 @@ def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
         zone_holder = {p: b for p, b in zip(cells["place_id"], cells["baseline"], strict=True) if isinstance(p, str)}
         lost = [p["name"] for p in ut.new_places if p["id"] not in zone_holder]
         if lost:
-            raise _fail(ut.file, "", f"location {lost[0]!r} leaves no room for a control cell; expected locations "
-                        f"at least {SAME_SPOT_KM * 1000:.0f} m apart")
+            raise _fail(
+                ut.file,
+                "",
+                f"location {lost[0]!r} leaves no room for a control cell; expected locations "
+                f"at least {SAME_SPOT_KM * 1000:.0f} m apart",
+            )
         for p in ut.new_places:
             baseline[p["id"]] = zone_holder[p["id"]]
     timeline = dict(ds.timeline)
@@ -739,12 +806,16 @@ def _retessellate(ds: Dataset, places: gpd.GeoDataFrame, tessellation: Any) -> g
     )
 
 
-def _villages(villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline: dict[str, str], build: Any) -> gpd.GeoDataFrame:
+def _villages(
+    villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline: dict[str, str], build: Any
+) -> gpd.GeoDataFrame:
     """The Hama villages with their first capture in this timeline."""
     from territory import seeds
 
     changing = [
-        seeds.Event(dt.date.fromisoformat(e["date"]), e["place_id"], e["controller"], e["kind"], e["source"], e["note"], i)
+        seeds.Event(
+            dt.date.fromisoformat(e["date"]), e["place_id"], e["controller"], e["kind"], e["source"], e["note"], i
+        )
         for i, e in enumerate(events)
         if e["kind"] != REPORT
     ]
@@ -784,8 +855,12 @@ def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = No
         if os.environ.get("TERRITORY_DEBUG"):
             raise
         reason = str(exc).splitlines()[0][:160] if str(exc) else ""
-        raise _fail(file, "", f"could not be read ({type(exc).__name__}: {reason}); expected an ACLED export or "
-                    "the seeds' events.csv format") from exc
+        raise _fail(
+            file,
+            "",
+            f"could not be read ({type(exc).__name__}: {reason}); expected an ACLED export or "
+            "the seeds' events.csv format",
+        ) from exc
 
 
 def _read_path(path: Path) -> bytes:
@@ -816,13 +891,44 @@ def summary_of(ds: Dataset) -> str:
     return f"{o['file']}: " + ", ".join(parts) + f"; {o['first_date']} to {o['last_date']}"
 
 
+SHARED_MAX = 3  # uploads kept for other sessions of this process (about 240 MB each at 100,000 rows)
+_SHARED: OrderedDict[tuple[Any, ...], Dataset] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def load_upload(
+    ds: Dataset, data: bytes, file: str, actors: bytes | None = None, actors_file: str = "actors.csv"
+) -> Dataset:
+    """:func:`load_bytes` for the page: the same file uploaded again (a reload, another tab) is read once.
+
+    Each session still holds and sees only its own upload; the process keeps the last ``SHARED_MAX``.
+    """
+    key = (
+        id(ds),
+        hashlib.sha256(data).hexdigest(),
+        Path(file).name,
+        hashlib.sha256(actors).hexdigest() if actors is not None else None,
+    )
+    with _SHARED_LOCK:
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return _SHARED[key]
+    mapping = read_actors(actors, actors_file) if actors is not None else None
+    user = load_bytes(ds, data, file, mapping)
+    with _SHARED_LOCK:
+        _SHARED[key] = user
+        while len(_SHARED) > SHARED_MAX:
+            _SHARED.popitem(last=False)
+    return user
+
+
 ENV_EVENTS = "TERRITORY_EVENTS"
 ENV_ACTORS = "TERRITORY_ACTORS"
 _PROCESS: dict[tuple[Any, ...], Dataset] = {}
 
 
 def process_dataset() -> Dataset:
-    """The dataset a served dashboard starts with: geodata/, drawing ``$TERRITORY_EVENTS`` if set (``serve --events``)."""
+    """The dataset a served dashboard starts with: geodata/, drawing ``$TERRITORY_EVENTS`` if set (serve --events)."""
     from territory.data import default_dataset
 
     ds = default_dataset()

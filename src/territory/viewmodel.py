@@ -81,8 +81,10 @@ def events_markdown(ds: Dataset, date: dt.date) -> str:
                     f"{settings.BASELINE_DATE:%d %b %Y})."
                 )
             return "Baseline: the approximate front lines the day before the offensives began."
-        return "No dated control change in this timeline for this day." if ds.origin else (
-            "No dated control change in the seeds for this day."
+        return (
+            "No dated control change in this timeline for this day."
+            if ds.origin
+            else ("No dated control change in the seeds for this day.")
         )
     items = sorted(items, key=lambda e: e["kind"] == settings.REPORT_KIND)  # stable: changes first
     lines = []
@@ -305,8 +307,7 @@ def about_markdown(ds: Dataset) -> str:
             "territory, the government regains territory, a non-violent transfer) give the location to "
             "`actor1`'s side (through the actor mapping); every other row is a report, shown but changing "
             "nothing. A location matches a known place named alike within 5 km, else the nearest within "
-            "5 km, else it becomes a new place with its own control cell. Each row is its own source.\n\n"
-            + text
+            "5 km, else it becomes a new place with its own control cell. Each row is its own source.\n\n" + text
         )
     return text
 
