@@ -373,6 +373,10 @@ def _break(case: str, good: bytes, ds: Dataset, tmp: Path) -> Path:
         path.write_text(lines[0] + "\n", encoding="utf-8")
     elif case == "ragged":
         path.write_text("\n".join([*lines[:3], lines[3] + ",extra", *lines[4:]]) + "\n", encoding="utf-8")
+    elif case == "xlsx":
+        path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(100))
+    elif case == "semicolons":
+        path.write_text(text.replace(",", ";"), encoding="utf-8")
     elif case == "not-csv":
         path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(200))
     elif case == "200mb":
@@ -398,6 +402,8 @@ BAD_FILES = {
     "header-only": ("no rows after its header",),
     "ragged": ("line 4", "Expected 31 fields"),
     "not-csv": ("not UTF-8",),
+    "xlsx": ("zip or Excel file", "choose CSV"),
+    "semicolons": ("line 1", "separated by semicolons"),
     "200mb": ("200.0 MB", "the limit is 100 MB"),
 }
 
@@ -539,6 +545,9 @@ def test_the_same_upload_is_read_once_per_process(ds, acled_file):
     data = acled_file.read_bytes()
     first = usertimeline.load_upload(ds, data, "a.csv")
     assert usertimeline.load_upload(ds, data, "a.csv") is first  # a reload or another tab: no second read
+    # Uploaded: the map's places point to the page's own history tab (a new tab would not have the upload).
+    assert first.origin["uploaded"] is True and mapdata.base_data(first)["historyInPage"] is True
+    assert mapdata.base_data(usertimeline.load_bytes(ds, data, "a.csv"))["historyInPage"] is False
     assert usertimeline.load_upload(ds, data, "b.csv").origin["file"] == "b.csv"  # the name is the file's own
     actors = b"pattern,controller\n^Hayat,sna\n"
     mapped = usertimeline.load_upload(ds, data, "a.csv", actors, "mine.csv")

@@ -198,6 +198,9 @@ def base_data(ds: Dataset) -> dict[str, Any]:
                 "operators": [str(o) if isinstance(o, str) else "" for o in sites.get("operator", [""] * len(sites))],
             },
             "reachKm": REACH_KM,
+            # An uploaded timeline is this session's only: a place's history is read in the page's
+            # own tab, not in a new tab (a new session, without the upload).
+            "historyInPage": bool(ds.origin and ds.origin.get("uploaded")),
             "villages": {
                 "xy": _xy(villages.geometry),
                 "names": [str(n) for n in villages["name"]],

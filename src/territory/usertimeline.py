@@ -187,6 +187,8 @@ def check_size(size: int, file: str) -> None:
 def _text(data: bytes, file: str) -> str:
     if not data.strip():
         raise _fail(file, "", "is empty; expected a CSV with a header row and at least one event")
+    if data[:4] == b"PK\x03\x04":
+        raise _fail(file, "", "is a zip or Excel file; expected a CSV (in ACLED's export tool, choose CSV)")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\0" in data[:4096]:
         raise _fail(file, "", "is not UTF-8 text (UTF-16 or binary); expected a UTF-8 CSV, as ACLED exports are")
     try:
@@ -332,6 +334,10 @@ def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None =
                 file, "line 1", f"header lacks column '{missing[0]}'; an ACLED export needs {', '.join(ACLED_REQUIRED)}"
             )
         out = _read_acled(text, file, ds, _with_defaults(actors))
+    elif len(header) == 1 and header[0].count(";") >= 3:
+        raise _fail(
+            file, "line 1", "is separated by semicolons; expected commas (save it as 'CSV UTF-8 (comma delimited)')"
+        )
     else:
         raise _fail(
             file,
@@ -915,6 +921,7 @@ def load_upload(
             return _SHARED[key]
     mapping = read_actors(actors, actors_file) if actors is not None else None
     user = load_bytes(ds, data, file, mapping)
+    user.origin = {**(user.origin or {}), "uploaded": True}  # through the page: this session's only
     with _SHARED_LOCK:
         _SHARED[key] = user
         while len(_SHARED) > SHARED_MAX:

@@ -75,6 +75,8 @@ window.territory = (function () {
   // The page's own URL with ?place=ID, opened in a new tab (the map's frame may not navigate the
   // page): the dashboard opens there on that place's history, with the same date and options.
   function historyLink(B, p, pageUrl) {
+    // An uploaded timeline lives in this page's session only: a new tab would not have it.
+    if (B.historyInPage) return el("span", "History: the Place history tab, below the map", { "class": "territory-history" });
     var url = new URL(pageUrl || "http://localhost/");
     url.searchParams.set("place", B.places.ids[p]);
     return el("a", "History of this place ↗", { href: url.toString(), target: "_blank", rel: "noopener", "class": "territory-history" });

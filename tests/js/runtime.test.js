@@ -99,6 +99,12 @@ test("a place's popup links to its history, keeping the page's other URL state",
   assert.equal(links[0].getAttribute("target"), "_blank");
 });
 
+test("an uploaded timeline's places point to the page's own history tab, not a new tab", () => {
+  const node = dom.placePopupNode(Object.assign({}, B, { historyInPage: true }), D0, 0, "http://127.0.0.1:8501/");
+  assert.equal(node.find("a").filter((a) => a.textContent.startsWith("History")).length, 0);
+  assert.ok(node.textContent.includes("History: the Place history tab"));
+});
+
 test("an http(s) source is a safe link", () => {
   const a = dom.sourceNode(B.srcs[2]);
   assert.equal(a.tagName, "a");
