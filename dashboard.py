@@ -36,7 +36,7 @@ st.set_page_config(
 
 
 def load_dataset() -> Dataset:
-    """The dataset, loaded once per process and shared read-only by every session (``serve --events``: that file's)."""
+    """The dataset, loaded once per process and shared read-only by every session (serve --events: that file's)."""
     return usertimeline.process_dataset()
 
 
@@ -59,7 +59,7 @@ def _read_upload() -> None:
     """Read a newly uploaded events file (and actor mapping); a bad one keeps the timeline shown."""
     upload = st.session_state.get(_upload_key(UPLOAD_KEY))
     actors = st.session_state.get(_upload_key(ACTORS_KEY))
-    if upload is None:
+    if upload is None:  # nothing uploaded, or the file taken out of the box: the Back button goes back
         return
     key = (upload.file_id, actors.file_id if actors is not None else None)
     if key == st.session_state.get("upload_read"):
@@ -87,6 +87,8 @@ def _fit_state_to(new: Dataset) -> None:
         st.session_state.date = new.end_date
     if st.session_state.get("compare_with") not in (None, *new.dates):
         st.session_state.compare_with = None
+    if st.session_state.get("place") not in (None, *new.places.index):
+        st.session_state.place = None
     st.session_state.playing = False
 
 

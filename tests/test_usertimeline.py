@@ -561,3 +561,12 @@ def test_serve_refuses_a_bad_file_before_starting(tmp_path):
     proc = run_cli("--events", str(bad), "serve", "--server.port", "1")
     assert proc.returncode == 2
     assert proc.stderr.decode().strip().splitlines()[-1].startswith(f"error: {bad}: line 1: header")
+
+
+def test_check_validates_the_default_actor_mapping(seeds_copy):
+    proc = run_cli("check", "--seeds", str(seeds_copy))
+    assert proc.returncode == 0 and b"actor patterns" in proc.stdout
+    (seeds_copy / "actors.csv").write_text("pattern,controller\n[unclosed,hts\n", encoding="utf-8")
+    proc = run_cli("check", "--seeds", str(seeds_copy))
+    assert proc.returncode == 2
+    assert b"column 'pattern': '[unclosed' is not a regular expression" in proc.stderr

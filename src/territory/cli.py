@@ -171,10 +171,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     _, problems = assemble_places(base, seeds)
     if problems:
         raise SeedValidationError(problems)
+    from territory import usertimeline
+
+    root = args.seeds or settings.seeds_dir()
+    # The default ACLED actor mapping, when the directory has one (it is optional for the build).
+    actors = usertimeline.read_actors(root=root).rules if (root / usertimeline.ACTORS_FILE).is_file() else ()
     print(
         f"seeds/ OK: {len(seeds.sources)} sources, {len(seeds.places)} places, "
         f"{len(seeds.baseline)} baseline zones, {len(seeds.events)} events, "
-        f"{len(seeds.proposals)} proposals"
+        f"{len(seeds.proposals)} proposals, {len(actors)} actor patterns"
     )
     return 0
 

@@ -273,10 +273,12 @@ def _formula(row: Sequence[str], header: Sequence[str], where: str, problems: _P
     return False
 
 
-def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}") -> ActorMap:
-    """The actor mapping: a CSV ``pattern,controller`` (default: the shipped ``seeds/actors.csv``)."""
+def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", root: Path | None = None) -> ActorMap:
+    """The actor mapping: a CSV ``pattern,controller`` (default: ``actors.csv`` of the seeds directory)."""
     if data is None:
-        path = settings.seeds_dir() / ACTORS_FILE
+        path = (root or settings.seeds_dir()) / ACTORS_FILE
+        if not path.is_file():
+            raise _fail(str(path), "", "is missing; expected the default actor mapping (CSV pattern,controller)")
         data = path.read_bytes()
     text = _text(data, file)
     header, rows = _rows(text, file)
