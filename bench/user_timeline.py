@@ -146,20 +146,21 @@ def measure_slider(path: Path, steps: int) -> dict:
         idx = len(dates) - 1  # the page opens on the last date
         slider = page.get_by_role("slider").first
         slider.focus()
-        times, sizes, plan = [], [], [-1] * (steps // 2) + [+1] * (steps - steps // 2)
+        times, settled, sizes, plan = [], [], [], [-1] * (steps // 2) + [+1] * (steps - steps // 2)
+        settle = stamped("(t) => document.body.textContent.includes(t)", "settled")
         for k, direction in enumerate([-1, -1, +1, +1, *plan]):
             idx += direction
             before = received[0]
             page.keyboard.press("ArrowLeft" if direction < 0 else "ArrowRight")
             page.wait_for_function(check, arg=f"territory-date-{dates[idx]}", polling="raf", timeout=60_000)
-            stamps = page.evaluate("() => window.__stamps")
             day = dt.date.fromisoformat(dates[idx])
-            page.wait_for_function(
-                "(t) => document.body.textContent.includes(t)", arg=f"{day:%A %d %B %Y}", timeout=60_000
-            )
+            # The rest of the page (day panel, statistics) has caught up when the panel names the date.
+            page.wait_for_function(settle, arg=f"{day:%A %d %B %Y}", polling="raf", timeout=60_000)
+            stamps = page.evaluate("() => window.__stamps")
             page.wait_for_timeout(150)
             if k >= 4:
                 times.append(stamps["shown"] - stamps["key"])
+                settled.append(stamps["settled"] - stamps["key"])
                 sizes.append(received[0] - before)
         # A jump across the timeline (Home: the first date; End: the last) redraws from the deltas too.
         jumps = []
@@ -182,6 +183,8 @@ def measure_slider(path: Path, steps: int) -> dict:
         "max_ms": round(max(times), 1),
         "mean_ms": round(statistics.fmean(times), 1),
         "jump_first_last_ms": jumps,
+        "page_settled_p50_ms": round(percentile(settled, 0.5), 1),
+        "page_settled_p95_ms": round(percentile(settled, 0.95), 1),
         "bytes_per_step_p50": int(percentile(sizes, 0.5)),
         "bytes_per_step_max": int(max(sizes)),
         "js_heap_mb_before": round(heap_before / 1e6, 1) if heap_before else None,
@@ -287,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if slider:
         print(
-            f"slider→map p50 {slider['p50_ms']} ms, p95 {slider['p95_ms']} ms over {slider['steps']} steps; jumps "
+            f"slider→map p50 {slider['p50_ms']} ms, p95 {slider['p95_ms']} ms over {slider['steps']} steps (page "
+            f"settled p50 {slider['page_settled_p50_ms']} ms, p95 {slider['page_settled_p95_ms']} ms); jumps "
             f"{slider['jump_first_last_ms']} ms; {slider['bytes_per_step_p50']} B/step; server RSS "
             f"{slider['peak_server_rss_mb']} MB; JS heap {slider['js_heap_mb_before']} → {slider['js_heap_mb_after']} MB"
         )

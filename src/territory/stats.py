@@ -73,17 +73,29 @@ def band_holdings(ds: Dataset, date: dt.date, depth: float) -> dict[str, float]:
     """km² of the band of ``depth`` miles held by each controller on ``date``."""
 
     def make() -> dict[str, float]:
-        band = band_geometry(ds, depth)
-        zones = control.control_zones(ds, date)
-        held = {}
-        for ctl, geom in zip(zones["controller"], zones.geometry, strict=True):
-            part = geometry.polygonal(shapely.intersection(geom, band))
-            km2 = geometry.area_km2(part) if not part.is_empty else 0.0
-            if km2 > 0:
-                held[ctl] = round(km2, 1)
-        return held
+        # Each cell's share of the band is measured once per band; a date sums the shares by holder.
+        shares = _cell_band_km2(ds, depth)
+        codes = {c: i for i, c in enumerate(settings.CONTROLLERS)}
+        held = np.asarray([codes[c] for c in control.cell_controllers(ds, date)], dtype=np.int64)
+        km2 = np.bincount(held, weights=shares, minlength=len(settings.CONTROLLERS))
+        return {ctl: round(float(km2[i]), 1) for i, ctl in enumerate(settings.CONTROLLERS) if km2[i] > 0}
 
     return ds.cached(("holdings", date, depth), make)
+
+
+def _cell_band_km2(ds: Dataset, depth: float) -> np.ndarray:
+    """km² of every control cell inside the band of ``depth`` miles (equal-area)."""
+
+    def make() -> np.ndarray:
+        band = band_geometry(ds, depth)
+        cells = ds.cell_geoms
+        out = np.zeros(len(cells))
+        inside = shapely.STRtree(cells).query(band, predicate="intersects")
+        parts = [geometry.polygonal(p) for p in shapely.intersection(cells[inside], band)]
+        out[inside] = geometry.areas_km2(parts)
+        return out
+
+    return ds.cached(("band-cell-km2", depth), make)
 
 
 def band_population_held(ds: Dataset, date: dt.date, depth: float) -> dict[str, int]:
@@ -129,17 +141,16 @@ def buffer_layer(ds: Dataset, depths: Sequence[float], date: dt.date | None) -> 
 
 
 def controller_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float]]:
-    """Area (km²), population and number of places per controller on ``date``."""
-    zones = control.control_zones(ds, date)
+    """Area (km²), population and number of places per controller on ``date`` (``control-zones``' figures)."""
     return {
-        row.controller: {
-            "area_km2": float(row.area_km2),
-            "area_low_km2": float(row.area_low_km2),
-            "area_high_km2": float(row.area_high_km2),
-            "population": int(row.population),
-            "places": int(row.places),
+        ctl: {
+            "area_km2": float(v["area_km2"]),
+            "area_low_km2": float(v["area_low_km2"]),
+            "area_high_km2": float(v["area_high_km2"]),
+            "population": int(v["population"]),
+            "places": int(v["places"]),
         }
-        for row in zones.itertuples(index=False)
+        for ctl, v in control.zone_totals(ds, date).items()
     }
 
 
