@@ -430,14 +430,15 @@ def sweep(ds: Dataset) -> Iterator[DayCodes]:
     ix = _state_index(ds)
     codes = {c: i for i, c in enumerate(settings.CONTROLLERS)}
     contested = codes[settings.CONTESTED]
-    order = [ix.place_ids.index(p) for p in ds.places["id"]] if list(ds.places["id"]) != ix.place_ids else None
-    pos_of = np.arange(len(ix.place_ids)) if order is None else np.argsort(np.asarray(order))
-    states = [ix.baseline[i] for i in (order or range(len(ix.place_ids)))]
+    pid_pos = {p: i for i, p in enumerate(ds.places["id"])}  # everything below is in ds.places order
+    pos_of = np.asarray([pid_pos[p] for p in ix.place_ids], dtype=np.int64)  # the index's place -> position
+    states: list[PlaceState] = [ix.baseline[0]] * len(pos_of)
+    for i, p in enumerate(pos_of.tolist()):
+        states[p] = ix.baseline[i]
     place_code = np.asarray([codes[s.controller] for s in states], dtype=np.int8)
     groups = cell_groups(ds)
     group_index = {g: k for k, g in enumerate(dict.fromkeys(groups))}
     cell_group = np.asarray([group_index[g] for g in groups], dtype=np.int64)
-    pid_pos = {p: i for i, p in enumerate(ds.places["id"])}
     cell_place = np.asarray([pid_pos[p] if isinstance(p, str) else -1 for p in ds.cells["place_id"]], dtype=np.int64)
     place_group = np.full(len(place_code), -1, dtype=np.int64)
     place_group[cell_place[cell_place >= 0]] = cell_group[cell_place >= 0]

@@ -98,7 +98,11 @@ def _sources_index(ds: Dataset) -> dict[str, int]:
 
 
 def _events_in_base(ds: Dataset) -> bool:
-    return sum(1 for e in ds.events if e.scope != "governorate") <= EVENTS_IN_BASE_MAX
+    """True when the base data holds every event (a short timeline); asked on every frame, counted once."""
+    return ds.cached(
+        ("mapdata-events-in-base",),
+        lambda: sum(1 for e in ds.events if e.scope != "governorate") <= EVENTS_IN_BASE_MAX,
+    )
 
 
 def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, Any]:

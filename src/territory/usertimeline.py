@@ -43,7 +43,7 @@ import pandas as pd
 import shapely
 from shapely.ops import nearest_points
 
-from territory import geometry, settings
+from territory import geometry, seeds, settings
 from territory._errors import UsageError
 from territory.basedata import fold
 from territory.data import Dataset
@@ -55,7 +55,7 @@ SAME_SPOT_KM = 0.1  # new locations this close together are one new place (one c
 EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date is a typo
 REPORT = settings.REPORT_KIND
 ACTORS_FILE = "actors.csv"
-SEEDS_FIELDS = ("date", "place_id", "controller", "kind", "source_id", "note")
+SEEDS_FIELDS = seeds.EVENT_FIELDS  # the seeds' own events.csv
 ACLED_REQUIRED = (
     "event_id_cnty",
     "event_date",
@@ -363,7 +363,7 @@ def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:
 
 
 def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: str, ds: Dataset) -> UserTimeline:
-    from territory import build, seeds
+    from territory import build
 
     problems = _Problems(file)
     known = set(ds.places["id"])
@@ -476,7 +476,7 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
         df = df[~blank]
     if df.empty:
         raise _fail(file, "", "has no rows after its header; expected at least one event")
-    for c in (*ACLED_OPTIONAL, "notes"):
+    for c in ACLED_OPTIONAL:
         if c not in df.columns:
             df[c] = ""
     for column in df.columns:
@@ -666,8 +666,6 @@ def _locate(
             matched.append(("", ""))
             unknown.append(j)
     same = _same_spot(metric[unknown]) if unknown else []
-    from territory.seeds import slugify
-
     for u, j in enumerate(unknown):
         name, lon, lat = locs[j]
         if same[u] != u:  # within SAME_SPOT_KM of an earlier new location: the same place
@@ -675,7 +673,7 @@ def _locate(
             matched[j] = (matched[first][0], f"same spot as {locs[first][0]}")
             counts["same_spot"] += 1
             continue
-        base = f"acled-{slugify(name) or 'location'}"
+        base = f"acled-{seeds.slugify(name) or 'location'}"
         pid, n = base, 2
         while pid in used_ids:
             pid, n = f"{base}-{n}", n + 1
@@ -706,7 +704,7 @@ def _same_spot(metric: np.ndarray) -> list[int]:
 
 def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
     """A dataset that draws ``ut`` over the baseline, places and bands of ``ds`` (nothing written)."""
-    from territory import build, stats, tessellation
+    from territory import stats
 
     places = ds.places.reset_index(drop=True)
     cells = ds.cells
@@ -732,7 +730,7 @@ def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
         )
         places = pd.concat([places, new[places.columns]], ignore_index=True)
         places = gpd.GeoDataFrame(places, geometry="geometry", crs=settings.CRS_WGS84)
-        cells = _retessellate(ds, places, tessellation)
+        cells = _retessellate(ds, places)
         zone_holder = {p: b for p, b in zip(cells["place_id"], cells["baseline"], strict=True) if isinstance(p, str)}
         lost = [p["name"] for p in ut.new_places if p["id"] not in zone_holder]
         if lost:
@@ -756,7 +754,7 @@ def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
     extra = {k: v for k, v in ds.extra_layers.items() if k != settings.LAYER_EVENTS}
     villages = ds.extra_layers.get(settings.LAYER_HAMA_VILLAGES)
     if villages is not None:
-        extra[settings.LAYER_HAMA_VILLAGES] = _villages(villages, ut.events, baseline, build)
+        extra[settings.LAYER_HAMA_VILLAGES] = _villages(villages, ut.events, baseline)
     return Dataset.from_parts(
         syria=ds.syria,
         border=ds.border,
@@ -781,8 +779,10 @@ def _governorates_of(ds: Dataset, new_places: list[dict[str, Any]]) -> list[str]
     return out
 
 
-def _retessellate(ds: Dataset, places: gpd.GeoDataFrame, tessellation: Any) -> gpd.GeoDataFrame:
+def _retessellate(ds: Dataset, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Control cells for every place (the file's new places among them) inside the same baseline zones."""
+    from territory import tessellation
+
     zone_ids = list(dict.fromkeys(ds.cells["zone"]))
     zones = []
     for zid in zone_ids:
@@ -814,11 +814,9 @@ def _retessellate(ds: Dataset, places: gpd.GeoDataFrame, tessellation: Any) -> g
     )
 
 
-def _villages(
-    villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline: dict[str, str], build: Any
-) -> gpd.GeoDataFrame:
+def _villages(villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline: dict[str, str]) -> gpd.GeoDataFrame:
     """The Hama villages with their first capture in this timeline."""
-    from territory import seeds
+    from territory import build
 
     changing = [
         seeds.Event(
