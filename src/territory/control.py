@@ -363,36 +363,6 @@ def events_until(ds: Dataset, date: dt.date, since: dt.date | None = None) -> gp
     return ds.cached(("events", date, since), make)
 
 
-def control_cells(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
-    """Layer ``control-cells``: every control cell with its holder and its own provenance on ``date``."""
-    from territory import provenance
-
-    def make() -> gpd.GeoDataFrame:
-        ctl = cell_controllers(ds, date)
-        prov = provenance.cell_provenance(ds, date)
-        names = ds.places["name"]
-        pids = [p if isinstance(p, str) else None for p in ds.cells["place_id"]]
-        return gpd.GeoDataFrame(
-            {
-                "cell": list(range(len(ds.cells))),
-                "place": pids,
-                "name": [names.get(p, "") if p else "" for p in pids],
-                "group": cell_groups(ds),
-                "thin": list(thin_mask(ds)),
-                "controller": list(ctl),
-                "date": [date] * len(ds.cells),
-                "area_km2": [round(float(a), 1) for a in cell_areas(ds)],
-                "sources": [p[0] for p in prov],
-                "method": [p[1] for p in prov],
-                "confidence": [p[2] for p in prov],
-            },
-            geometry=list(ds.cell_geoms),
-            crs=settings.CRS_WGS84,
-        )
-
-    return ds.cached(("control-cells", date), make)
-
-
 def disputes_on(ds: Dataset, date: dt.date) -> dict[str, list[dict[str, str]]]:
     """Places whose holder on ``date`` another source disputes: the other claims, with their sources."""
 

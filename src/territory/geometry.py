@@ -1,4 +1,4 @@
-"""Geometry helpers: TopoJSON arcs, projections, geodesic measures, tessellation, RFC 7946 clean-up."""
+"""Geometry helpers: projections, geodesic measures, tessellation, RFC 7946 clean-up."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from territory import settings
 GEOD = Geod(ellps="WGS84")
 
 
-# --- TopoJSON -------------------------------------------------------------------------------------
+# --- Projections ---------------------------------------------------------------------------------
 
 
 @cache

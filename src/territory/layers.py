@@ -45,7 +45,7 @@ def layer(
     check_layer(name)
     date = date or ds.end_date
     if name == settings.LAYER_CONTROL_CELLS:
-        return control.control_cells(ds, date)
+        return provenance.control_cells(ds, date)
     if name == settings.LAYER_TIMELINE:
         return timeline.timeline_layer(ds)
     if since is not None and since > date:

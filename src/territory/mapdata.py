@@ -378,7 +378,7 @@ def frame_data(
     ``colours`` and ``bands``, and with a comparison date ``since`` the ``changes`` since then. The
     per-date codes travel once, with the base data. For a long timeline, whose base data holds
     neither the events nor each day's changed ground, the frame brings the date's own when shown:
-    ``events`` (those of the last ``FRAME_EVENTS_DAYS`` days) and ``changes`` since the day before.
+    ``events`` (the date's own, at most ``FRAME_EVENTS_MAX``) and ``changes`` since the day before.
     """
     shown_t = tuple(sorted(set(shown)))
     compare = since is not None and since < date - dt.timedelta(days=1)  # not the day before: sent along

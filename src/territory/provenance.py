@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import geopandas as gpd
+
 from territory import _packages, control, settings
 from territory.control import PlaceState
 from territory.data import Dataset
@@ -116,3 +118,32 @@ def used_sources(ds: Dataset, ids: Iterable[str]) -> list[dict[str, str]]:
         if src is not None:
             out.append({"id": sid, **{k: str(src.get(k, "")) for k in ("title", "publisher", "published", "url")}})
     return out
+
+
+def control_cells(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
+    """Layer ``control-cells``: every control cell with its holder and its own provenance on ``date``."""
+
+    def make() -> gpd.GeoDataFrame:
+        ctl = control.cell_controllers(ds, date)
+        prov = cell_provenance(ds, date)
+        names = ds.places["name"]
+        pids = [p if isinstance(p, str) else None for p in ds.cells["place_id"]]
+        return gpd.GeoDataFrame(
+            {
+                "cell": list(range(len(ds.cells))),
+                "place": pids,
+                "name": [names.get(p, "") if p else "" for p in pids],
+                "group": control.cell_groups(ds),
+                "thin": list(control.thin_mask(ds)),
+                "controller": list(ctl),
+                "date": [date] * len(ds.cells),
+                "area_km2": [round(float(a), 1) for a in control.cell_areas(ds)],
+                "sources": [p[0] for p in prov],
+                "method": [p[1] for p in prov],
+                "confidence": [p[2] for p in prov],
+            },
+            geometry=list(ds.cell_geoms),
+            crs=settings.CRS_WGS84,
+        )
+
+    return ds.cached(("control-cells", date), make)
