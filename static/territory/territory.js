@@ -1,7 +1,8 @@
 // territory's map runtime. base() draws everything that does not depend on the date once (from
 // window.TERRITORY_BASE, a static file the build writes: the first date's codes and, for each later
-// date, what changed); frame() takes a rerun's options and render() restyles the map for a date. The data holds plain text and URLs:
-// this code puts text into the page with textContent and attributes only (never innerHTML), and
+// date, what changed); frame() takes a rerun's options and render() restyles the map for a date;
+// draw() does the same for a host that owns its date controls (the published site). The data holds
+// plain text and URLs: this code puts text into the page with textContent and attributes only (never innerHTML), and
 // links a source only when its URL is http(s). The pure helpers are exported as territory.dom for
 // the unit tests (tests/js/runtime.test.js, run with node's test runner).
 window.territory = (function () {
@@ -94,9 +95,9 @@ window.territory = (function () {
 
   function pageUrl() {
     try {
-      return window.parent && window.parent.location ? window.parent.location.href : "";
+      return window.parent && window.parent.location ? window.parent.location.href : window.location.href;
     } catch (e) {
-      return ""; // another origin
+      return window.location.href; // embedded in a page of another origin: the map's own page
     }
   }
 
@@ -281,10 +282,24 @@ window.territory = (function () {
   // the date on the page's slider when there is one (it may already be ahead of the server), else the
   // frame's.
   function frame(group, F) {
-    if (!S) return;
+    if (!options(F)) return;
+    watchSlider();
+    var d = sliderDay();
+    render(d === null ? F.day : d);
+  }
+
+  // The host-neutral entry point: draw frame F (the same fields as a rerun's frame) at F.day. A page
+  // that owns its date slider (the published static site) calls this on every step; frame() above
+  // is the dashboard's glue around the same two steps.
+  function draw(F) {
+    if (options(F)) render(F.day);
+  }
+
+  function options(F) {
+    if (!S) return false;
     if (!S.B.start || !S.B.deltas) {
       if (window.console) console.error("territory: the base data has no per-date codes; rebuild it (python -m territory build)");
-      return;
+      return false;
     }
     var key = JSON.stringify([F.shown, F.colours, F.bands || null, F.since || null]);
     var optionsChanged = key !== S.optionsKey;
@@ -293,9 +308,7 @@ window.territory = (function () {
     if (optionsChanged) drawBands(F.bands);
     // New options, or the date's own events or changed ground: draw again (only what differs is touched).
     if (optionsChanged || F.events || F.changes) S.drawnDay = null;
-    watchSlider();
-    var d = sliderDay();
-    render(d === null ? F.day : d);
+    return true;
   }
 
   // Draw one date with the current options; only what differs from what is on screen is touched.
@@ -499,6 +512,7 @@ window.territory = (function () {
   return {
     base: base,
     frame: frame,
+    draw: draw,
     dom: {
       el: el, isWebUrl: isWebUrl, sourceNode: sourceNode, placePopupNode: placePopupNode,
       sitePopupNode: sitePopupNode, eventPopupNode: eventPopupNode, villageTipNode: villageTipNode, dayState: dayState,
