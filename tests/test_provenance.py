@@ -82,3 +82,14 @@ def test_history_of_an_unknown_place_suggests_and_exits_2():
     err = proc.stderr.decode().strip()
     assert proc.returncode == 2 and "\n" not in err and "Traceback" not in err
     assert "did you mean 'kuweires-air-base'" in err
+
+
+def test_a_source_read_from_a_copy_names_it_in_metadata(ds):
+    """``url`` is the publisher's page; an export's ``metadata.sources`` adds the copy read as ``retrieved_from``."""
+    fc = json.loads(layers.layer_geojson(ds, settings.LAYER_CONTROL_POINTS, dt.date(2024, 12, 1)))
+    listed = {s["id"]: s for s in fc["metadata"]["sources"]}
+    isw = listed["alp-isw-20241130"]  # Aleppo's event: the ISW update, read on a repost
+    assert isw["url"].startswith("https://www.understandingwar.org/")
+    assert isw["retrieved_from"].startswith("https://warstudiescentre.co.uk/")
+    plain = [s for s in listed.values() if "retrieved_from" not in s]
+    assert plain and all(set(s) == {"id", "title", "publisher", "published", "url"} for s in plain)

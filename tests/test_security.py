@@ -38,7 +38,7 @@ def hostile_geodata(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "seeds", seeds)
     with (seeds / "sources.csv").open("a", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerow(
-            ["evil-src", f"Evil {SCRIPT}", f"Pub {IMG}", "2024-12-01", "https://example.org/evil"]
+            ["evil-src", f"Evil {SCRIPT}", f"Pub {IMG}", "2024-12-01", "https://example.org/evil", ""]
         )
     with (seeds / "places.csv").open("a", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")

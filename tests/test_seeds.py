@@ -8,7 +8,7 @@ import pytest
 
 from territory import basedata
 from territory._errors import SeedValidationError
-from territory.seeds import load_seeds
+from territory.seeds import load_seeds, mirror_host
 
 from .conftest import run_cli
 
@@ -108,11 +108,30 @@ CASES = {
     ),
     "duplicate-source": (
         "sources.csv",
-        ["base-newlines-aleppo-never-meant-to-fall", "Again", "X", "2024-12-02", "https://example.org/a"],
+        ["base-newlines-aleppo-never-meant-to-fall", "Again", "X", "2024-12-02", "https://example.org/a", ""],
         "is a duplicate",
     ),
-    "bad-url": ("sources.csv", ["new-src", "T", "P", "2024-12-02", "javascript:alert(1)"], "is not an http(s) URL"),
-    "future-source": ("sources.csv", ["new-src", "T", "P", "2999-01-01", "https://example.org/a"], "is in the future"),
+    "bad-url": ("sources.csv", ["new-src", "T", "P", "2024-12-02", "javascript:alert(1)", ""], "is not an http(s) URL"),
+    "future-source": (
+        "sources.csv",
+        ["new-src", "T", "P", "2999-01-01", "https://example.org/a", ""],
+        "is in the future",
+    ),
+    "mirror-in-url": (
+        "sources.csv",
+        ["new-src", "T", "P", "2024-12-02", "https://wikimili.com/en/Aleppo", ""],
+        "url 'https://wikimili.com/en/Aleppo' is a copy on wikimili.com",
+    ),
+    "bad-retrieved-from": (
+        "sources.csv",
+        ["new-src", "T", "P", "2024-12-02", "https://example.org/a", "ftp://copy"],
+        "retrieved_from 'ftp://copy' is not an http(s) URL",
+    ),
+    "retrieved-from-repeats-url": (
+        "sources.csv",
+        ["new-src", "T", "P", "2024-12-02", "https://example.org/a", "https://example.org/a"],
+        "retrieved_from 'https://example.org/a' repeats url",
+    ),
     "bad-depth": (
         "proposals.csv",
         ["p-x", "X", "abc", "someone", "2020-01-01", "proposed", "base-newlines-aleppo-never-meant-to-fall", ""],
@@ -129,6 +148,35 @@ CASES = {
         "place_id 'alepo' is unknown (did you mean 'aleppo'?)",
     ),
 }
+
+
+@pytest.mark.parametrize(
+    ("url", "copy"),
+    [
+        ("https://it.qaz.wiki/wiki/Aleppo", "it.qaz.wiki"),  # a machine translation (subdomain of a listed host)
+        ("http://5.180.24.3/info/operation-dawn-of-freedom", "5.180.24.3"),  # a raw IPv4 address
+        ("http://[2001:db8::1]/wiki/Aleppo", "2001:db8::1"),  # a raw IPv6 address
+        ("https://bafybeia.ipfs.dweb.link/wiki/Aleppo", "bafybeia.ipfs.dweb.link"),  # an IPFS gateway
+        ("https://en-wikipedia--on--ipfs-org.ipns.example.net/wiki/A", "en-wikipedia--on--ipfs-org.ipns.example.net"),
+        ("https://summer-heart-0930.chufeiyun1688.workers.dev/https/en.wikipedia.org/wiki/A", "summer-heart-0930.chufeiyun1688.workers.dev"),
+        ("https://en.wikipedia.org/wiki/Aleppo", None),
+        ("https://www.understandingwar.org/backgrounder/iran-update-november-30-2024", None),
+        ("https://notqaz.wiki/wiki/Aleppo", None),  # only the host and its subdomains match, not a suffix
+    ],
+)
+def test_mirror_hosts_are_recognised(url, copy):
+    assert mirror_host(url) == copy
+
+
+def test_real_sources_cite_the_publisher_and_keep_the_copy_read(geonames_ids, base):
+    """No real source cites a known copy; the copies read are kept in retrieved_from; titles hold no notes."""
+    seeds = load_seeds(None, geonames_ids, syria=base.syria)
+    copies = [s for s in seeds.sources.values() if s.retrieved_from]
+    assert len(copies) >= 60
+    assert all(mirror_host(s.url) is None and s.retrieved_from != s.url for s in seeds.sources.values())
+    assert sum(mirror_host(s.retrieved_from) is not None for s in copies) >= 50
+    notes = ("title from the URL", "no headline", "Wikipedia copy", "copy of the Wikipedia", "revision of")
+    assert not [s.id for s in seeds.sources.values() if any(n in s.title for n in notes)]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -293,6 +293,8 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
                 "publisher": s.publisher,
                 "published": s.published.isoformat(),
                 "url": s.url,
+                # The copy actually read, only where it is not the publisher's page.
+                **({"retrieved_from": s.retrieved_from} if s.retrieved_from else {}),
             }
             for s in sorted(seeds.sources.values(), key=lambda s: s.id)
         ],
@@ -383,7 +385,8 @@ def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int], b
     lines += [f"| `{name}.geojson` | {n} |" for name, n in sorted(counts.items())]
     lines += ["", "## Sources of the seeds", ""]
     for s in sorted(seeds.sources.values(), key=lambda s: s.id):
-        lines.append(f"- `{s.id}`: {s.title}. {s.publisher}, {s.published.isoformat()}. <{s.url}>")
+        read = f" (read at <{s.retrieved_from}>)" if s.retrieved_from else ""
+        lines.append(f"- `{s.id}`: {s.title}. {s.publisher}, {s.published.isoformat()}. <{s.url}>{read}")
     return "\n".join(lines) + "\n"
 
 

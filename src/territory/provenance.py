@@ -111,12 +111,18 @@ def cell_provenance(ds: Dataset, date: dt.date) -> list[tuple[list[str], str, st
 
 
 def used_sources(ds: Dataset, ids: Iterable[str]) -> list[dict[str, str]]:
-    """The ``metadata.sources`` member of an export: every cited id with title, publisher, date, URL."""
+    """The ``metadata.sources`` member of an export: every cited id with title, publisher, date, URL.
+
+    A source read from a copy (a mirror, an archive) also carries ``retrieved_from``.
+    """
     out = []
     for sid in sorted(set(ids)):
         src = ds.sources.get(sid) or DATA_SOURCES.get(sid)
         if src is not None:
-            out.append({"id": sid, **{k: str(src.get(k, "")) for k in ("title", "publisher", "published", "url")}})
+            entry = {"id": sid, **{k: str(src.get(k, "")) for k in ("title", "publisher", "published", "url")}}
+            if src.get("retrieved_from"):  # the copy read, where it is not the publisher's page
+                entry["retrieved_from"] = str(src["retrieved_from"])
+            out.append(entry)
     return out
 
 

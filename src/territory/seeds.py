@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import ipaddress
 import itertools
 import json
 import math
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import shapely
 from shapely.geometry import shape
@@ -37,7 +39,7 @@ DISPUTES_FILE = "disputes.csv"
 DISPUTE_FIELDS = ("place_id", "valid_from", "valid_to", "controller", "source_id", "note")
 GOLAN_LINE_FIELDS = ("order", "lat", "lon", "source_id", "note")
 
-SOURCE_FIELDS = ("id", "title", "publisher", "published", "url")
+SOURCE_FIELDS = ("id", "title", "publisher", "published", "url", "retrieved_from")
 PLACE_FIELDS = (
     "id",
     "name",
@@ -83,7 +85,8 @@ class Source:
     title: str
     publisher: str
     published: dt.date
-    url: str
+    url: str  # the publisher's own page (for Wikipedia, en.wikipedia.org/wiki/… or an oldid)
+    retrieved_from: str = ""  # the copy actually read (a mirror, an archive…), empty when it is ``url``
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,57 @@ def _check_choice(value: str, name: str, choices: Iterable[str], where: str, pro
     return False
 
 
+URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+
+
+def mirror_host(url: str) -> str | None:
+    """The host of ``url`` if it serves copies of other publishers' pages, else None.
+
+    A host listed in ``settings.MIRROR_HOSTS`` (or a subdomain of one), a raw IP address, or a
+    host with an ``ipfs``/``ipns`` label (IPFS gateways) is a copy, never the publisher.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    if not host:
+        return None
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    if any(label in ("ipfs", "ipns") for label in host.split(".")):
+        return host
+    for listed in settings.MIRROR_HOSTS:
+        if host == listed or host.endswith("." + listed):
+            return host
+    return None
+
+
+def _check_source_urls(row: dict[str, str], where: str, problems: _Problems) -> bool:
+    """``url`` is the publisher's page (never a known copy); ``retrieved_from`` an http(s) URL or empty."""
+    ok = True
+    url, copy = row["url"], row["retrieved_from"]
+    if not URL_RE.match(url):
+        problems.add(where, f"url {url!r} is not an http(s) URL")
+        ok = False
+    elif (host := mirror_host(url)) is not None:
+        problems.add(
+            where,
+            f"url {url!r} is a copy on {host} (mirror, proxy, translation, IPFS, raw IP or repost); "
+            "expected the publisher's own page in url and this copy in retrieved_from",
+        )
+        ok = False
+    if copy and not URL_RE.match(copy):
+        problems.add(where, f"retrieved_from {copy!r} is not an http(s) URL; expected the copy read, or empty")
+        ok = False
+    elif copy and copy == url:
+        problems.add(where, f"retrieved_from {copy!r} repeats url; expected it empty when the copy read is url")
+        ok = False
+    return ok
+
+
 def _load_sources(root: Path, problems: _Problems) -> dict[str, Source]:
     rel = f"seeds/{SOURCES_FILE}"
     sources: dict[str, Source] = {}
@@ -308,15 +362,16 @@ def _load_sources(root: Path, problems: _Problems) -> dict[str, Source]:
             if not row[name]:
                 problems.add(where, f"{name} is empty; expected the source's {name}")
                 ok = False
-        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", row["url"]):
-            problems.add(where, f"url {row['url']!r} is not an http(s) URL")
+        if not _check_source_urls(row, where, problems):
             ok = False
         published = _parse_date(row["published"], where, "published", problems)
         if published is not None and published > dt.date.today():
             problems.add(where, f"published {row['published']!r} is in the future")
             ok = False
         if ok and published is not None:
-            sources[row["id"]] = Source(row["id"], row["title"], row["publisher"], published, row["url"])
+            sources[row["id"]] = Source(
+                row["id"], row["title"], row["publisher"], published, row["url"], row["retrieved_from"]
+            )
         elif row["id"] and row["id"] not in sources and SLUG_RE.match(row["id"]):
             # Keep the id known so that rows citing it are not reported twice.
             sources[row["id"]] = Source(row["id"], row["title"], row["publisher"], settings.BASELINE_DATE, row["url"])

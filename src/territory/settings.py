@@ -168,6 +168,78 @@ SITE_SYMBOLS = {
 }
 BAND_COLOURS = ("#111111", "#4b2991", "#872ca2", "#c0369d", "#ea4f88", "#fa7876", "#f6a97a")
 
+# Hosts that serve copies of other publishers' pages: Wikipedia mirrors and machine translations,
+# web proxies, IPFS gateways, archives and reposts. A source's ``url`` in seeds/sources.csv must be
+# the publisher's own page (so a reader lands where the citation says); the copy actually read goes in
+# ``retrieved_from``. A host matches itself and its subdomains. Raw IP addresses and any host with an
+# ``ipfs``/``ipns`` label are refused too (see ``territory.seeds.mirror_host``).
+MIRROR_HOSTS: tuple[str, ...] = (
+    # Wikipedia mirrors, dumps and summaries
+    "wiki.av1.space",
+    "edgio.link",
+    "iiab.me",
+    "wikipedia-on-ipfs.org",
+    "wiki.1209k.com",
+    "profilpelajar.com",
+    "wiki.x.io",
+    "askwikinow.com",
+    "bestencyclopedia.com",
+    "kiwix.casplantje.nl",
+    "wiki-gateway.eudic.net",
+    "wikimili.com",
+    "wikisum.wiki",
+    "wikizero.net",
+    "wikizero.org",
+    "wikiwand.com",
+    "friendlywiki.com",
+    "goodnames.eth.link",
+    "kihulane.eu",
+    "mediated.wiki",
+    "profilbaru.com",
+    "artikeldigital.com",
+    "defzone.net",
+    "rbzcoin.cc",
+    "muhtawa.org",
+    "review.clateway.com",
+    "wiki.studentb.eu",
+    "wiki.riteme.site",
+    "wikiclassic.com",
+    "debianws.lexgopc.com",
+    "hessslslslsls.azureedge.net",
+    # machine translations of Wikipedia
+    "qaz.wiki",
+    "xcv.wiki",
+    "frwiki.wiki",
+    "wikial.top",
+    "perceptiode.com",
+    "jablog.org",
+    "wikiland.org",
+    "jmediawiki.org",
+    # proxies, gateways, caches and archives
+    "workers.dev",
+    "global.ssl.fastly.net",
+    "arietiform.com",
+    "movatter.jp",
+    "netlify.app",
+    "dweb.link",
+    "ipfs.io",
+    "translate.goog",
+    "cortex-media.info",
+    "web.archive.org",
+    "archive.ph",
+    "archive.today",
+    "archive.is",
+    "odvt.org",
+    # reposts of other publishers' articles
+    "warstudiescentre.co.uk",
+    "uprootedpalestinians.wordpress.com",
+    "mesopotamia.coop",
+    "plawiuk.blogspot.com",
+    "listserve.net",
+    "smiblog.org",
+    "cbnewz.com",
+)
+
 # Layer names (the interface contract: README, Command line).
 LAYER_SYRIA = "syria"
 LAYER_BORDER = "border"

@@ -203,6 +203,7 @@ def sources_markdown(ds: Dataset) -> str:
     shown = seeds + (rows if len(rows) <= SOURCES_LISTED_MAX else [])
     lines = [
         f"- {md_link(s['url'], s['title'])}. {md_escape(s['publisher'])}, {md_escape(s['published'])}"
+        + (f" (read at {md_link(s['retrieved_from'], 'a copy')})" if s.get("retrieved_from") else "")
         for s in sorted(shown, key=lambda s: (s["publisher"], s["title"]))
     ]
     if len(rows) > SOURCES_LISTED_MAX:
