@@ -1,4 +1,4 @@
-"""The command line: ``python -m territory build | layers | export | stats | check | serve``.
+"""The command line: ``python -m territory build | layers | export | stats | check | publish | serve``.
 
 Errors a user can fix (unknown layer, bad date, bad depths, seed problems, missing data) exit with
 status 2 and a one-line message (seed problems: one line each), never a traceback.
@@ -94,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("place", help="place id, name or alternative name (e.g. kuweires-air-base, Kuweires, Aleppo)")
     h.add_argument("--format", choices=("text", "json", "csv"), default="text")
     h.add_argument("--geodata", type=Path, help="read layers from this directory")
+
+    pub = sub.add_parser(
+        "publish",
+        parents=[common],
+        help="write the map as a static site (index.html, data, downloads) that any static web server can serve",
+    )
+    pub.add_argument("-o", "--output", required=True, type=Path, metavar="DIR", help="the site's directory")
+    pub.add_argument("--title", help="the page's title (default: what it shows, and the dates)")
+    pub.add_argument("--dashboard-url", help="link the page to a running dashboard at this http(s) URL")
+    pub.add_argument("--geodata", type=Path, help="read layers from this directory")
 
     v = sub.add_parser(
         "serve",
@@ -257,6 +267,25 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from territory import publish
+
+    ds = _dataset(args)
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"publish: {message}", file=sys.stderr, flush=True)
+
+    report = publish.publish(ds, args.output, args.title, args.dashboard_url, progress)
+    print(
+        f"wrote {report.out}: {report.files} files, {report.bytes / 1e6:,.1f} MB, downloads for "
+        f"{len(report.download_dates)} of {len(ds.dates)} dates ({time.perf_counter() - started:.0f} s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     """``streamlit run dashboard.py`` in this process, after importing and loading what the page needs.
 
@@ -282,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(msg)
         if args.events is not None and args.command in ("build", "check", "outlines", "layers"):
             msg = (
-                f"--events applies to export, stats, history and serve, not {args.command} "
+                f"--events applies to export, stats, history, publish and serve, not {args.command} "
                 "(the build reads seeds/events.csv)"
             )
             raise UsageError(msg)
@@ -296,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "export": _cmd_export,
             "history": _cmd_history,
             "stats": _cmd_stats,
+            "publish": _cmd_publish,
             "serve": _cmd_serve,
         }[args.command]
         return handler(args)

@@ -329,7 +329,7 @@ def replay(base: dict[str, Any], day: int) -> dict[str, Any]:
     return cur
 
 
-def _label_point(band: shapely.Geometry, lon: float) -> list[float] | None:
+def label_point(band: shapely.Geometry, lon: float) -> list[float] | None:
     """Where to label a band: its southern edge on a meridian east of Aleppo."""
     cut = band.intersection(shapely.LineString([(lon, 30.0), (lon, 40.0)]))
     if cut.is_empty:
@@ -344,7 +344,7 @@ def _bands_frame(ds: Dataset, depths: Sequence[float]) -> list[dict[str, Any]]:
         key = buffers.format_depth(depth)
         entry: dict[str, Any] = {
             "colour": settings.BAND_COLOURS[i % len(settings.BAND_COLOURS)],
-            "at": _label_point(stats.band_geometry(ds, depth), lon=38.0 + 0.45 * (i % 6)),
+            "at": label_point(stats.band_geometry(ds, depth), lon=38.0 + 0.45 * (i % 6)),
         }
         if key in defaults:
             entry["ref"] = key
