@@ -100,3 +100,33 @@ def block_outside(page) -> None:
         "**/*",
         lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "http://localhost")) else r.abort(),
     )
+
+
+@contextmanager
+def static_server(directory: Path, timeout: float = 20.0) -> Iterator[str]:
+    """Serve ``directory`` with Python's plain static file server on 127.0.0.1 and a free port.
+
+    Yields the base URL; what a published site needs from its host is no more than this.
+    """
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(directory)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/index.html", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    msg = f"no static server for {directory} on {url} within {timeout:.0f} s"
+                    raise RuntimeError(msg) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
