@@ -3,6 +3,7 @@
 import datetime as dt
 import itertools
 
+import numpy as np
 import pytest
 import shapely
 from shapely.geometry import shape
@@ -250,6 +251,21 @@ def test_israel_holds_the_golan_and_takes_the_hermon_summit(ds):
     after = control.controllers_on(ds, dt.date(2024, 12, 9))
     assert before["majdal-shams"] == after["majdal-shams"] == "israel"
     assert before["mount-hermon-summit"] != "israel" and after["mount-hermon-summit"] == "israel"
+
+
+def test_the_area_of_separation_goes_to_israel_along_its_own_lines(ds):
+    """From 8-9 Dec Israel holds the 1974 strip as a whole: its cells, and no cell outside it or the Golan."""
+    zone = ds.cells["zone"].to_numpy()
+    strip = zone == "undof-area-of-separation"
+    golan = zone == "israel-occupied-golan"
+    strip_km2 = float(control.cell_areas(ds)[strip].sum())
+    assert 200 < strip_km2 < 250  # the UN gives about 235 km² (Natural Earth's strip, up to the Golan's line)
+    before = control.cell_controllers(ds, dt.date(2024, 12, 7))
+    after = control.cell_controllers(ds, dt.date(2024, 12, 9))
+    assert not (before[strip] == "israel").any() and (after[strip] == "israel").all()
+    assert set(np.flatnonzero(after == "israel")) == set(np.flatnonzero(strip | golan))
+    # Old Quneitra is in the strip; Khan Arnabah, beyond line B, was raided, not held.
+    assert control.controllers_on(ds, dt.date(2024, 12, 12))["khan-arnabah"] != "israel"
 
 
 def test_foreign_bases_are_sites_with_their_operator():

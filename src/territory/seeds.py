@@ -38,6 +38,7 @@ GOLAN_LINE_FILE = "golan_line.csv"
 DISPUTES_FILE = "disputes.csv"
 DISPUTE_FIELDS = ("place_id", "valid_from", "valid_to", "controller", "source_id", "note")
 GOLAN_LINE_FIELDS = ("order", "lat", "lon", "source_id", "note")
+SEPARATION_ORDER = -2  # BaselineZone.order of the 'separation' member of baseline.geojson
 
 SOURCE_FIELDS = ("id", "title", "publisher", "published", "url", "retrieved_from")
 PLACE_FIELDS = (
@@ -201,6 +202,7 @@ class Seeds:
     golan: BaselineZone | None = None  # drawn by the build along ``golan_line`` (see outlines.occupied_golan)
     golan_line: list[tuple[float, float]] = field(default_factory=list)  # (lon, lat), north to south
     disputes: list[Dispute] = field(default_factory=list)  # where sources disagree with the timeline
+    separation: BaselineZone | None = None  # the 1974 area of separation, drawn by the build (basedata)
 
 
 class _Problems:
@@ -525,21 +527,29 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
                 order=0,
             )
             seen.add(str(rest["id"]))
-    golan = data.get("golan")
-    if golan is not None:
-        where = f"{rel}: golan"
-        if not isinstance(golan, dict) or any(k not in golan for k in BASELINE_PROPERTIES):
-            problems.add(where, "is incomplete; expected id, controller, source_id and note (the occupied Golan)")
-        elif _check_choice(str(golan["controller"]), "controller", settings.CONTROLLERS, where, problems):
-            _check_source(str(golan["source_id"]), where, sources, problems)
+    # Zones the build draws from open data (no geometry here): the occupied Golan along the
+    # pre-1967 line, and the 1974 area of separation (Natural Earth's UNDOF strip).
+    drawn_by_build = (
+        ("separation", SEPARATION_ORDER, "the 1974 area of separation"),
+        ("golan", -1, "the occupied Golan"),
+    )
+    for key, order, what in drawn_by_build:
+        member = data.get(key)
+        if member is None:
+            continue
+        where = f"{rel}: {key}"
+        if not isinstance(member, dict) or any(k not in member for k in BASELINE_PROPERTIES):
+            problems.add(where, f"is incomplete; expected id, controller, source_id and note ({what})")
+        elif _check_choice(str(member["controller"]), "controller", settings.CONTROLLERS, where, problems):
+            _check_source(str(member["source_id"]), where, sources, problems)
             zones_golan.append(
                 BaselineZone(
-                    str(golan["id"]),
-                    str(golan["controller"]),
-                    str(golan["source_id"]),
-                    str(golan["note"]),
+                    str(member["id"]),
+                    str(member["controller"]),
+                    str(member["source_id"]),
+                    str(member["note"]),
                     shapely.Polygon(),
-                    -1,
+                    order,
                 )
             )
     for i, feature in enumerate(data.get("features") or [], start=1):
@@ -576,7 +586,7 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
             zones.append(BaselineZone(zid, controller, str(props["source_id"]), str(props["note"]), geom, i))
     if rest_zone is not None:
         zones.append(rest_zone)
-    return zones + zones_golan  # the Golan zone (no geometry yet) comes after the rest
+    return zones + zones_golan  # the zones drawn by the build (no geometry yet) come after the rest
 
 
 def load_golan_line(root: Path | None = None) -> list[tuple[float, float]]:
@@ -881,11 +891,17 @@ def load_seeds(
     baseline = _load_baseline(root, sources, problems)
     golan_line = _load_golan_line(root, sources, problems)
     golan = next((z for z in baseline if z.order == -1), None)
+    separation = next((z for z in baseline if z.order == SEPARATION_ORDER), None)
+    if separation is not None and golan is None:
+        problems.add(
+            f"seeds/{BASELINE_FILE}",
+            "has a 'separation' zone but no 'golan'; expected both (the area of separation is drawn up to the Golan)",
+        )
     if golan is not None and len(golan_line) < 2:
         problems.add(
             f"seeds/{GOLAN_LINE_FILE}", "has fewer than two points; the 'golan' zone of baseline.geojson needs its line"
         )
-    baseline = [z for z in baseline if z.order != -1]
+    baseline = [z for z in baseline if z.order not in (-1, SEPARATION_ORDER)]
     points = _load_baseline_points(root, sources, aliases, problems)
     events = _load_events(root, sources, aliases, timeline, problems)
     _check_contested_spells(events, timeline[1], problems)
@@ -894,4 +910,17 @@ def load_seeds(
     disputes = _load_disputes(root, sources, aliases, timeline, problems)
     if problems.items:
         raise SeedValidationError(problems.items)
-    return Seeds(sources, places, baseline, points, events, proposals, collapses, timeline, golan, golan_line, disputes)
+    return Seeds(
+        sources,
+        places,
+        baseline,
+        points,
+        events,
+        proposals,
+        collapses,
+        timeline,
+        golan,
+        golan_line,
+        disputes,
+        separation,
+    )
