@@ -75,7 +75,10 @@ def _read_upload() -> None:
                 actors.name if actors is not None else "actors.csv",
             )
         except TerritoryError as exc:
+            # A refused file leaves the box (a new key empties it) and its reason goes to the main area.
             st.session_state.upload_error = str(exc)
+            st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1
+            st.session_state.upload_read = None
             return
     st.session_state.update(user_ds=user, upload_error=None)
     _fit_state_to(user)
@@ -138,7 +141,14 @@ def _add_custom_depth() -> None:
     """Add the typed depth (rounded to 0.5 mi) to the custom bands, then empty the box for the next one."""
     value = st.session_state.custom_depth
     st.session_state.custom_depth = None
+    st.session_state.depth_error = None
     if value is None:
+        return
+    if not settings.MIN_DEPTH_MILES <= value <= settings.MAX_DEPTH_MILES:
+        st.session_state.depth_error = (
+            f"{value:g} mi is not a depth territory draws: a custom depth goes from "
+            f"{settings.MIN_DEPTH_MILES:g} to {settings.MAX_DEPTH_MILES:g} miles from the border."
+        )
         return
     depth = buffers.round_depth(float(value), labels)
     if depth not in st.session_state.custom_depths:
@@ -157,16 +167,18 @@ with st.sidebar:
         max_selections=settings.MAX_BANDS,
         help="Depth of a Turkish security zone inside Syria, measured from the border line.",
     )
+    # No min/max on the widget: it would silently refuse an out-of-range value; the reason is given below.
     st.number_input(
         "Add a custom depth (miles)",
-        min_value=settings.MIN_DEPTH_MILES,
-        max_value=settings.MAX_DEPTH_MILES,
         step=settings.DEPTH_STEP_MILES,
         placeholder="e.g. 15",
         key="custom_depth",
         on_change=_add_custom_depth,
-        help="Rounded to the nearest half mile. Remove a custom band from the list below.",
+        help=f"{settings.MIN_DEPTH_MILES:g} to {settings.MAX_DEPTH_MILES:g} miles, rounded to the nearest half mile. "
+        "Remove a custom band from the list below.",
     )
+    if st.session_state.get("depth_error"):
+        st.warning(st.session_state.depth_error)
     if st.session_state.custom_depths:
         st.multiselect(
             "Custom depths",
@@ -202,9 +214,6 @@ with st.sidebar:
         help="Maps ACLED actor names to sides (case-insensitive regular expressions, first match wins). "
         "Default: the shipped seeds/actors.csv.",
     )
-    if st.session_state.get("upload_error"):
-        kept = "your previous timeline" if "user_ds" in st.session_state else "the built-in timeline"
-        st.warning(f"{viewmodel.md_escape(st.session_state.upload_error)} (still showing {kept})")
     if "user_ds" in st.session_state:
         st.button("Back to the built-in timeline", on_click=_back_to_served, key="back_sidebar")
     st.caption(
@@ -237,6 +246,12 @@ st.caption(
 )
 for warning in st.session_state.url_warnings:
     st.warning(viewmodel.md_escape(warning))
+if st.session_state.get("upload_error"):
+    kept = "your previous timeline" if "user_ds" in st.session_state else "the built-in timeline"
+    st.error(
+        f"**File refused**: {viewmodel.md_escape(st.session_state.upload_error)} (still showing {kept})",
+        icon=":material/block:",
+    )
 
 
 TIMELINE_KEY = "timeline"
@@ -320,7 +335,7 @@ def _timeline_view() -> None:
     c_slider.select_slider(
         "Date",
         options=ds.dates,
-        format_func=lambda d: d.isoformat(),
+        format_func=viewmodel.human_date,
         key="date",
     )
     c_next.button(
@@ -397,7 +412,7 @@ def compare_tab(date: dt.date, _since: dt.date | None) -> None:
     if not depths:
         st.info("Pick one or more depths in the sidebar to compare them.")
         return
-    st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{date.isoformat()}**.")
+    st.markdown(f"Bands along the Turkey–Syria border, and who held them on **{viewmodel.human_date(date)}**.")
     st.html(viewmodel.compare_html(ds, date, depths, mapdata.palette(st.session_state.palette)))
     st.caption(
         "\\*Population and place counts are GeoNames figures (approximate, of varying date). Areas are "
@@ -411,7 +426,7 @@ def dates_tab(date: dt.date, since: dt.date | None) -> None:
     st.selectbox(
         "Compare with",
         options=[None, *ds.dates],
-        format_func=lambda d: "the day before" if d is None else d.isoformat(),
+        format_func=lambda d: "the day before" if d is None else viewmodel.human_date(d),
         key="compare_with",
         help="An earlier date; the map outlines the ground that changed hands since then (dashed).",
     )
@@ -420,9 +435,13 @@ def dates_tab(date: dt.date, since: dt.date | None) -> None:
         return
     picked = st.session_state.get("compare_with")
     if picked is not None and picked >= date:
-        st.warning(f"Pick a date before {date.isoformat()}; comparing with the day before instead.")
-    st.markdown(f"From **{since.isoformat()}** to **{date.isoformat()}**: area and population gained and lost.")
+        st.warning(f"Pick a date before {viewmodel.human_date(date)}; comparing with the day before instead.")
+    st.markdown(
+        f"From **{viewmodel.human_date(since)}** to **{viewmodel.human_date(date)}**: "
+        "area and population gained and lost."
+    )
     st.dataframe(viewmodel.gains_losses(ds, since, date), hide_index=True, width="stretch")
+    st.caption("\\*population of the places that changed hands (GeoNames figures).")
     st.markdown(viewmodel.places_changed_markdown(ds, since, date))
     st.code(viewmodel.cli_command(settings.LAYER_CHANGES, date, settings.DEFAULT_DEPTHS_MILES, since), language="bash")
 
@@ -441,8 +460,7 @@ def history_tab(date: dt.date, _since: dt.date | None) -> None:
         st.info("Choose a place (or click one on the map and follow its History link) to see who held it when.")
         return
     table = viewmodel.history_table(ds, place)
-    colours = mapdata.palette(st.session_state.palette)
-    st.vega_lite_chart(table, viewmodel.strip_chart_spec(colours, settings.CONTROLLER_LABELS), width="stretch")
+    st.html(viewmodel.history_strip_html(ds, place, mapdata.palette(st.session_state.palette)))
     st.dataframe(
         table,
         hide_index=True,
@@ -466,7 +484,7 @@ def time_tab(date: dt.date, _since: dt.date | None) -> None:
 def downloads_tab(date: dt.date, since: dt.date | None) -> None:
     """Any layer, all layers, and the statistics, for the date and bands on screen."""
     chosen = depths or settings.DEFAULT_DEPTHS_MILES
-    st.markdown(f"Layers for **{date.isoformat()}** and the chosen bands, as RFC 7946 GeoJSON.")
+    st.markdown(f"Layers for **{viewmodel.human_date(date)}** and the chosen bands, as RFC 7946 GeoJSON.")
     name = st.selectbox(
         "Layer", options=list(settings.LAYERS), index=settings.LAYERS.index(settings.LAYER_CONTROL_ZONES)
     )

@@ -1,6 +1,8 @@
-"""Regenerate docs/dashboard.png: the dashboard on 1 December 2024, in headless Debian Chromium.
+"""Regenerate the README's screenshots: the page as a first-time reader opens it, wide and on a phone.
 
-Usage: python docs/make_screenshot.py  (starts its own server on a free port; needs /usr/bin/chromium)
+Usage: python docs/make_screenshot.py  (starts its own server on a free port; needs /usr/bin/chromium).
+Writes docs/dashboard.png (1400×900) and docs/dashboard-phone.png (390×844), both of the opening view
+(no query string: the page opens on 30 Nov 2024, the day Aleppo fell).
 """
 
 from __future__ import annotations
@@ -15,19 +17,25 @@ sys.path.insert(0, str(ROOT))  # the server and browser helpers are shared with 
 
 from tests.harness import CHROMIUM, LAUNCH_ARGS, MAP_FRAME, streamlit_server  # noqa: E402
 
-URL_QUERY = "?date=2024-12-01&depths=10,22,30&layers=zones,changes,points,events,villages,sites,buffers"
+from territory import settings  # noqa: E402
+
+SIZES = {"dashboard.png": (1400, 900), "dashboard-phone.png": (390, 844)}
 
 
 def main() -> None:
-    """Start the app, open it on 1 December 2024 and save the screenshot."""
+    """Start the app, open it at each size and save the screenshots."""
+    opening = settings.OPENING_DATE.isoformat()
     with streamlit_server() as (url, _pid), sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        pg = b.new_page(viewport={"width": 1400, "height": 1000})
-        pg.goto(f"{url}/{URL_QUERY}")
-        frame = pg.frame_locator(MAP_FRAME).first
-        frame.locator("path.territory-date-2024-12-01").first.wait_for(state="attached", timeout=60_000)
-        pg.wait_for_timeout(1500)
-        pg.screenshot(path=str(ROOT / "docs" / "dashboard.png"))
+        for name, (width, height) in SIZES.items():
+            pg = b.new_page(viewport={"width": width, "height": height})
+            pg.goto(f"{url}/")
+            frame = pg.frame_locator(MAP_FRAME).first
+            frame.locator(f"path.territory-date-{opening}").first.wait_for(state="attached", timeout=60_000)
+            frame.locator(".territory-label").first.wait_for(state="attached", timeout=30_000)
+            pg.wait_for_timeout(1500)
+            pg.screenshot(path=str(ROOT / "docs" / name))
+            pg.close()
         b.close()
 
 

@@ -45,8 +45,8 @@ def test_app_runs_without_exception():
     at = _app()
     assert not at.exception
     assert not at.error
-    assert at.select_slider(key="date").value == dt.date(2024, 12, 12)
-    assert _map_date(at) == dt.date(2024, 12, 12)
+    assert at.select_slider(key="date").value == settings.OPENING_DATE  # the day Aleppo fell
+    assert _map_date(at) == settings.OPENING_DATE
 
 
 def test_slider_changes_dynamic_layer_not_base_map():
@@ -148,7 +148,7 @@ def test_bad_query_params_warn_and_fall_back(params, needle):
     warnings = " ".join(w.value for w in at.warning)
     assert needle in warnings
     assert len(warnings) < 1200
-    assert at.select_slider(key="date").value == _map_date(at) == dt.date(2024, 12, 12)  # the default date
+    assert at.select_slider(key="date").value == _map_date(at) == settings.OPENING_DATE  # the default date
 
 
 class _RecordingMediaFiles(app_test.MediaFileManager):
@@ -211,8 +211,9 @@ def test_compare_any_two_dates_equals_the_cli_changes():
         lost = sum(f["properties"]["area_km2"] for f in cli["features"] if f["properties"]["from"] == ctl)
         label = settings.CONTROLLER_LABELS[ctl]
         if gained or lost:
-            assert table.loc[label, "gained_km2"] == pytest.approx(gained, abs=0.05)
-            assert table.loc[label, "lost_km2"] == pytest.approx(lost, abs=0.05)
+            assert table.loc[label, "gained (km²)"] == pytest.approx(gained, abs=0.05)
+            assert table.loc[label, "lost (km²)"] == pytest.approx(lost, abs=0.05)
+    assert not any("_km2" in c for c in table.columns)  # readable headers with units
     frame = _map_data(at)
     assert frame["since"] == "2024-11-28" and len(frame["changes"]["features"]) == len(cli["features"])
     assert "since=2024-11-28" in _query(at)

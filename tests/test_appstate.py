@@ -10,7 +10,8 @@ from territory.settings import DEFAULT_MAP_LAYERS
 
 def test_defaults(ds):
     view = appstate.parse_query(ds, {})
-    assert view.date == ds.end_date and view.depths == settings.DEFAULT_DEPTHS_MILES
+    # The page opens on the day Aleppo fell (a date with a story), not the last date.
+    assert view.date == settings.OPENING_DATE == dt.date(2024, 11, 30) and view.depths == settings.DEFAULT_DEPTHS_MILES
     assert view.layers == DEFAULT_MAP_LAYERS and not view.warnings
 
 
@@ -72,3 +73,17 @@ def test_place_and_since_parameters(ds):
     assert appstate.to_query(view)["since"] == "2024-11-28" and appstate.to_query(view)["place"] == "aleppo"
     bad = appstate.parse_query(ds, {"place": "<b>x</b>", "since": "2024-12-05", "date": "2024-12-02"})
     assert bad.place is None and bad.since is None and len(bad.warnings) == 2
+
+
+def test_place_parameter_takes_names_like_the_cli(ds):
+    """?place= resolves an id, a name or an alternative name, as `history PLACE` does."""
+    for asked, expected in (
+        ("kuweires", "kuweires-air-base"),
+        ("Ḩamāh", "hamah"),
+        ("Hama", "hamah"),
+        ("idlib", "idlib"),
+    ):
+        view = appstate.parse_query(ds, {"place": asked})
+        assert view.place == expected and not view.warnings, (asked, view)
+    miss = appstate.parse_query(ds, {"place": "Kuweiress Air Bse"})
+    assert miss.place is None and "did you mean" in miss.warnings[0] and "kuweires-air-base" in miss.warnings[0]

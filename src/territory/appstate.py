@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from territory import buffers, settings
+from territory import buffers, history, settings
 from territory._errors import UsageError
 from territory.data import Dataset
 
@@ -36,7 +36,12 @@ def _shown(value: str) -> str:
 
 
 def default_date(ds: Dataset) -> dt.date:
-    """The date the app opens on: the last date of the timeline."""
+    """The date the page opens on: the day Aleppo fell (``settings.OPENING_DATE``), a date with a story.
+
+    An events file's own timeline opens on its last date (the story date belongs to the built-in one).
+    """
+    if not ds.origin and settings.OPENING_DATE in ds.dates:
+        return settings.OPENING_DATE
     return ds.end_date
 
 
@@ -96,10 +101,10 @@ def parse_query(ds: Dataset, params: Mapping[str, str | list[str]]) -> ViewState
             )
     raw = get("place")
     if raw is not None:
-        if raw in ds.places.index:
-            state.place = raw
-        else:
-            state.warnings.append(f"URL parameter place: {_shown(raw)} is not a place id; no history shown.")
+        try:  # the CLI's resolver: an id, a name or an alternative name
+            state.place = history.resolve_place(ds, raw[:MAX_PARAM_CHARS])
+        except UsageError as exc:
+            state.warnings.append(f"URL parameter place: {exc}. No history shown.")
     raw = get("since")
     if raw is not None:
         try:

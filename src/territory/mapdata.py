@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from territory import buffers, control, layers, settings, stats
+from territory import buffers, control, layers, seeds, settings, stats
 from territory.data import Dataset
 from territory.tessellation import REACH_KM
 
@@ -36,7 +36,7 @@ STATIC_DIR = settings.PROJECT_ROOT / "static" / "territory"
 # Version of the base data's layout: bump it when base_data() or _day_data() change shape, so a
 # static file written by an older build is not paired with newer code (the freshness test catches
 # a forgotten bump: it rebuilds the file and compares).
-BASEMAP_FORMAT = "7"
+BASEMAP_FORMAT = "8"
 DISPLAY_DECIMALS = 4  # ~10 m: plenty on screen, and a third fewer bytes than the exports' 6
 DISPLAY_CELL_TOLERANCE = 0.006  # degrees (~600 m, half a pixel at the opening zoom) for drawing cells
 CODES = {c: i for i, c in enumerate(settings.CONTROLLERS)}  # compact controller codes for the map
@@ -80,7 +80,7 @@ def source_ref(ds: Dataset, source_id: str) -> dict[str, str]:
     src = ds.sources.get(source_id)
     if src is None:
         return {"t": source_id, "u": ""}
-    return {"t": f"{src['title']} ({src['publisher']}, {src['published']})", "u": str(src.get("url") or "")}
+    return {"t": seeds.citation(src), "u": str(src.get("url") or "")}
 
 
 def _sources_index(ds: Dataset) -> dict[str, int]:
@@ -114,7 +114,7 @@ def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, 
         "day": [days.get(e.date, 0) for e in events],
         "c": [CODES.get(e.controller, NO_SIDE) for e in events],
         "what": [
-            f"{e.date.isoformat()}: {names.get(e.place_id, e.place_id)}: "
+            f"{human_date(e.date)}: {names.get(e.place_id, e.place_id)}: "
             + (
                 str(e.note).split(":", 1)[0]
                 if e.kind == settings.REPORT_KIND
@@ -125,6 +125,32 @@ def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, 
         "notes": [e.note for e in events],
         "s": [src_ref(e.source) for e in events],
     }
+
+
+def human_date(date: dt.date) -> str:
+    """A date as people read it: ``"Fri 29 Nov 2024"`` (the runtime's humanDate gives the same)."""
+    return f"{date:%a} {date.day} {date:%b %Y}"
+
+
+def label_order(ds: Dataset) -> dict[str, list[Any]]:
+    """Which place names the map labels, in priority order, and the zoom each appears from.
+
+    ``p``: place indices, the governorate capitals first (zoom 0: always), then the other towns and
+    villages by population; ``z``: each one's zoom (``settings.LABEL_ZOOMS``). The runtime drops the
+    ones that would overlap a name placed before them.
+    """
+    places = ds.places
+    pos = {pid: i for i, pid in enumerate(places["id"])}
+    capitals = [pos[c] for c in settings.LABEL_CAPITALS if c in pos]
+    capital_set = set(capitals)
+    pops = places["population"].fillna(0).astype(int).tolist()
+    kinds = places["kind"].tolist()
+    others = sorted(
+        (i for i in range(len(places)) if kinds[i] in settings.LABEL_KINDS and i not in capital_set),
+        key=lambda i: (-pops[i], i),
+    )
+    zooms = [next(z for floor, z in settings.LABEL_ZOOMS if pops[i] >= floor) for i in others]
+    return {"p": capitals + others, "z": [0] * len(capitals) + zooms}
 
 
 def band_feature(ds: Dataset, depth: float) -> dict[str, Any]:
@@ -195,6 +221,7 @@ def base_data(ds: Dataset) -> dict[str, Any]:
                 "names": [str(n) for n in places["name"]],
                 "ids": [str(i) for i in places["id"]],
             },
+            "placeLabels": label_order(ds),
             "sites": {
                 "place": [place_index[p] for p in sites["id"]],
                 "symbols": [settings.SITE_SYMBOLS.get(k, "•") for k in sites["kind"]],

@@ -215,6 +215,24 @@ class _Problems:
         self.items.append(f"{where}: {message}")
 
 
+# A curator's note in a title ("(no headline in the stored copy)"): the page had no headline of its own.
+_NO_HEADLINE = re.compile(r"\s*\((?:no headline|untitled|no title)[^)]*\)\s*", re.IGNORECASE)
+
+
+def display_title(src: Any) -> str:
+    """A source's title for readers: its headline, or "" when the page had none (never a curator's note)."""
+    title = str((src or {}).get("title") or "")
+    return "" if _NO_HEADLINE.search(title) else title.strip()
+
+
+def citation(src: Any) -> str:
+    """``"Headline (Publisher, 2024-11-30)"``; without a headline, ``"Publisher, 2024-11-30"``."""
+    src = src or {}
+    title, publisher, published = display_title(src), str(src.get("publisher") or ""), str(src.get("published") or "")
+    where = ", ".join(p for p in (publisher, published) if p)
+    return f"{title} ({where})" if title and where else title or where
+
+
 def slugify(text: str) -> str:
     """ASCII slug of a place name: ``"Ma‘arrat an Nu‘mān"`` -> ``"maarrat-an-numan"``."""
     import unicodedata

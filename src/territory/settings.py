@@ -137,6 +137,18 @@ GOVERNORATES: tuple[str, ...] = (
     "Hasakah",
 )
 
+# Place names on the map: the governorate capitals always (place ids), the other towns and villages
+# as the reader zooms in, the most populous first (GeoNames population -> the zoom they appear at).
+LABEL_CAPITALS: tuple[str, ...] = (
+    "aleppo", "damascus", "homs", "latakia", "hamah", "idlib", "deir-ez-zor",
+    "ar-raqqah", "al-hasakah", "tartus", "dara", "as-suwayda",
+)  # fmt: skip
+LABEL_ZOOMS: tuple[tuple[int, float], ...] = ((100_000, 6.5), (40_000, 7.5), (15_000, 8.5), (3_000, 9.5), (0, 10.5))
+LABEL_KINDS: tuple[str, ...] = ("city", "town", "village")
+# The date the page opens on when the URL names none: 30 Nov 2024, the day Aleppo fell (rebels held
+# most of the city and the army said it had withdrawn), the offensive's turning point.
+OPENING_DATE = dt.date(2024, 11, 30)
+
 DEFAULT_DEPTHS_MILES: tuple[float, ...] = (3, 6, 10, 22, 30)
 MIN_DEPTH_MILES = 0.5
 MAX_DEPTH_MILES = 60.0

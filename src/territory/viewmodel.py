@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from territory import buffers, control, settings, stats
+from territory import buffers, control, mapdata, seeds, settings, stats
 from territory.data import Dataset
 from territory.tessellation import REACH_KM
 
@@ -37,7 +37,12 @@ def source_md(ds: Dataset, source_id: str) -> str:
     src = ds.sources.get(source_id)
     if src is None:
         return md_escape(source_id or "—")
-    return f"{md_link(src['url'], src['title'])} ({md_escape(src['publisher'])}, {md_escape(src['published'])})"
+    title = seeds.display_title(src)
+    where = f"{md_escape(src['publisher'])}, {md_escape(src['published'])}"
+    # Without a headline, the publisher and date are the link's text.
+    if title:
+        return f"{md_link(src['url'], title)} ({where})"
+    return md_link(src["url"], f"{src['publisher']}, {src['published']}")
 
 
 def previous_date(ds: Dataset, date: dt.date) -> dt.date | None:
@@ -199,10 +204,10 @@ def sources_markdown(ds: Dataset) -> str:
     """Every source of the seeds as a Markdown list (an events file's rows: counted when many)."""
     own = int((ds.origin or {}).get("file_sources", 0))
     everything = list(ds.timeline["sources"])
-    seeds, rows = everything[: len(everything) - own], everything[len(everything) - own :]
-    shown = seeds + (rows if len(rows) <= SOURCES_LISTED_MAX else [])
+    built_in, rows = everything[: len(everything) - own], everything[len(everything) - own :]
+    shown = built_in + (rows if len(rows) <= SOURCES_LISTED_MAX else [])
     lines = [
-        f"- {md_link(s['url'], s['title'])}. {md_escape(s['publisher'])}, {md_escape(s['published'])}"
+        f"- {md_link(s['url'], seeds.citation(s))}"
         + (f" (read at {md_link(s['retrieved_from'], 'a copy')})" if s.get("retrieved_from") else "")
         for s in sorted(shown, key=lambda s: (s["publisher"], s["title"]))
     ]
@@ -375,16 +380,20 @@ def totals_markdown(ds: Dataset, date: dt.date) -> str:
 
 def day_panel_markdown(ds: Dataset, date: dt.date, since: dt.date | None) -> str:
     """The panel beside the map: the date's events with sources, what changed, who held how much."""
-    parts = [f"**{date:%A %d %B %Y}**", events_markdown(ds, date)]
+    parts = [f"**{human_date(date)}**", events_markdown(ds, date)]
     if since is not None:
-        parts += [f"**Changed since {since:%d %b}**", changes_markdown(ds, since, date)]
+        parts += [f"**Changed since {human_date(since)}**", changes_markdown(ds, since, date)]
     parts += [
-        f"**Held on {date:%d %b} (approximate)**",
+        f"**Held on {human_date(date)} (approximate)**",
         totals_markdown(ds, date),
         "\\*population of the places held (GeoNames figures). †low: ground within "
         f"{REACH_KM:g} km of the places held; high: with all thinly-held ground it may hold (see *About & method*)",
     ]
     return "\n\n".join(parts)
+
+
+# Readable headers with units (the changes layer's fields are gained_km2, lost_km2…).
+GAINS_COLUMNS = ("side", "gained (km²)", "lost (km²)", "net (km²)", "people gained*", "people lost*")
 
 
 def gains_losses(ds: Dataset, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
@@ -402,16 +411,14 @@ def gains_losses(ds: Dataset, date_from: dt.date, date_to: dt.date) -> pd.DataFr
         rows.append(
             {
                 "side": settings.CONTROLLER_LABELS[ctl],
-                "gained_km2": round(float(gained["area_km2"].sum()), 1),
-                "lost_km2": round(float(lost["area_km2"].sum()), 1),
-                "net_km2": round(float(gained["area_km2"].sum() - lost["area_km2"].sum()), 1),
-                "population_gained": pop_in,
-                "population_lost": pop_out,
+                GAINS_COLUMNS[1]: round(float(gained["area_km2"].sum()), 1),
+                GAINS_COLUMNS[2]: round(float(lost["area_km2"].sum()), 1),
+                GAINS_COLUMNS[3]: round(float(gained["area_km2"].sum() - lost["area_km2"].sum()), 1),
+                GAINS_COLUMNS[4]: pop_in,
+                GAINS_COLUMNS[5]: pop_out,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["side", "gained_km2", "lost_km2", "net_km2", "population_gained", "population_lost"]
-    )
+    return pd.DataFrame(rows, columns=list(GAINS_COLUMNS))
 
 
 def places_changed_markdown(ds: Dataset, date_from: dt.date, date_to: dt.date) -> str:
@@ -424,7 +431,7 @@ def places_changed_markdown(ds: Dataset, date_from: dt.date, date_to: dt.date) -
         s = states[pid]
         rows.append(
             f"| {md_escape(names.get(pid, pid))} | {md_escape(settings.CONTROLLER_SHORT[before[pid]])} → "
-            f"{md_escape(settings.CONTROLLER_SHORT[s.controller])} | {s.since.isoformat()} | "
+            f"{md_escape(settings.CONTROLLER_SHORT[s.controller])} | {human_date(s.since)} | "
             f"{source_md(ds, s.source)} |"
         )
     return "\n".join(rows) if len(rows) > 2 else "No place changed hands."
@@ -440,17 +447,31 @@ def place_options(ds: Dataset) -> dict[str, str]:
     return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
 
 
+def human_date(date: dt.date | str) -> str:
+    """``"Fri 29 Nov 2024"`` (an ISO string or a date)."""
+    return mapdata.human_date(dt.date.fromisoformat(date) if isinstance(date, str) else date)
+
+
+def spell_end(ds: Dataset, valid_to: str) -> str:
+    """A spell's last day for readers: "still held on <last date>" when it runs to the end of the timeline.
+
+    ``valid_to`` is exclusive (the exports keep it so): the last day held is the day before.
+    """
+    last = dt.date.fromisoformat(valid_to) - dt.timedelta(days=1)
+    return f"still held on {human_date(last)}" if last >= ds.end_date else human_date(last)
+
+
 def history_table(ds: Dataset, place_id: str) -> pd.DataFrame:
-    """A place's spells as a table for the page (what ``python -m territory history`` prints)."""
+    """A place's spells as a table for the page (what ``python -m territory history`` prints), dates for people."""
     from territory import history
 
     rows = [
         {
-            "from": s.valid_from,
-            "to (exclusive)": s.valid_to,
+            "from": human_date(s.valid_from),
+            "to (last day)": spell_end(ds, s.valid_to),
             "held by": settings.CONTROLLER_LABELS.get(s.controller, s.controller),
             "how": "baseline" if s.kind == "baseline" else control.describe_event(s.kind, s.by),
-            "source": s.source_title or s.source,
+            "source": seeds.citation(ds.sources.get(s.source)) or s.source,
             "link": s.source_url,
         }
         for s in history.place_history(ds, place_id)
@@ -458,33 +479,44 @@ def history_table(ds: Dataset, place_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def history_strip_html(ds: Dataset, place_id: str, colours: dict[str, str]) -> str:
+    """A one-row strip of the place's holders over the timeline: one mark per spell (escaped HTML).
+
+    Each mark's width is its share of the timeline's days; its title names the holder and dates.
+    """
+    from territory import history
+
+    spells = history.place_history(ds, place_id)
+    total = (ds.end_date - ds.baseline_date).days + 1
+    marks = []
+    for s in spells:
+        days = (dt.date.fromisoformat(s.valid_to) - dt.date.fromisoformat(s.valid_from)).days
+        label = settings.CONTROLLER_LABELS.get(s.controller, s.controller)
+        title = f"{label}: {human_date(s.valid_from)} to {spell_end(ds, s.valid_to)}"
+        # The holder's short name inside marks wide enough for it (an eighth of the timeline).
+        short = html.escape(settings.CONTROLLER_SHORT.get(s.controller, s.controller)) if days * 8 >= total else ""
+        colour = html.escape(colours.get(s.controller, "#999999"))
+        marks.append(
+            f'<span class="territory-spell" title="{html.escape(title)}" '
+            f'style="flex:{days} 1 0;background:{colour}">{short}</span>'
+        )
+    return (
+        '<div class="territory-strip" style="display:flex;height:26px;border:1px solid #555;font:12px sans-serif;'
+        'line-height:26px;text-align:center;color:#111;text-shadow:0 0 2px #fff">' + "".join(marks) + "</div>"
+        '<div style="display:flex;justify-content:space-between;font:12px sans-serif;color:#555">'
+        f"<span>{html.escape(human_date(ds.baseline_date))}</span>"
+        f"<span>{html.escape(human_date(ds.end_date))}</span></div>"
+    )
+
+
 def history_disputes_markdown(ds: Dataset, place_id: str) -> str:
     """Other sources' claims about the place, each with its source (empty when none)."""
     from territory import history
 
     lines = [
-        f"- {md_escape(d['valid_from'])} to {md_escape(d['valid_to'])} (exclusive): "
+        f"- {md_escape(human_date(d['valid_from']))} to {md_escape(spell_end(ds, d['valid_to']))}: "
         f"{md_escape(settings.CONTROLLER_LABELS.get(d['controller'], d['controller']))} per "
-        f"{md_link(d['source_url'], d['source_title'] or d['source'])}. {md_escape(d['note'])}"
+        f"{source_md(ds, d['source'])}. {md_escape(d['note'])}"
         for d in history.place_disputes(ds, place_id)
     ]
     return ("**Where sources disagree**\n\n" + "\n".join(lines)) if lines else ""
-
-
-def strip_chart_spec(colours: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
-    """Vega-Lite spec of a one-row strip of a place's holders over the timeline."""
-    return {
-        "height": 46,
-        "mark": {"type": "bar", "height": 26},
-        "encoding": {
-            "x": {"field": "from", "type": "temporal", "title": None},
-            "x2": {"field": "to"},
-            "color": {
-                "field": "held by",
-                "type": "nominal",
-                "scale": {"domain": [labels[c] for c in colours], "range": list(colours.values())},
-                "legend": {"orient": "bottom", "title": None},
-            },
-            "tooltip": [{"field": "held by"}, {"field": "from"}, {"field": "to"}, {"field": "how"}],
-        },
-    }

@@ -28,6 +28,16 @@ window.territory = (function () {
 
   function box(children) { return add(el("div"), children); }
 
+  // "2024-11-29" -> "Fri 29 Nov 2024": dates as people read them (the data keeps ISO dates).
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function humanDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ""));
+    if (!m) return String(iso || "");
+    var d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    return DAYS[d.getUTCDay()] + " " + d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + m[1];
+  }
+
   function isWebUrl(url) { return /^https?:\/\/[^\s"'<>]+$/i.test(String(url || "")); }
 
   // A source {t: citation, u: URL}: a link when the URL is http(s), else the citation as text.
@@ -46,10 +56,16 @@ window.territory = (function () {
       st = { day: 0, cells: B.start.cells.slice(), pc: B.start.pc.slice(), since: B.start.since.slice(),
              src: B.start.src.slice(), dis: B.start.dis };
     }
+    st.changed = st.day === day ? st.changed || [] : [];
     for (d = st.day + 1; d <= day; d++) {
       var delta = B.deltas[d] || {}, c = delta.c || [], q = delta.p || [];
+      if (d === day) st.changed = [];
       for (i = 0; i < c.length; i += 2) st.cells[c[i]] = c[i + 1];
-      for (i = 0; i < q.length; i += 4) { k = q[i]; st.pc[k] = q[i + 1]; st.since[k] = q[i + 2]; st.src[k] = q[i + 3]; }
+      for (i = 0; i < q.length; i += 4) {
+        k = q[i];
+        if (d === day && st.pc[k] !== q[i + 1]) st.changed.push(k); // changed hands on the day itself
+        st.pc[k] = q[i + 1]; st.since[k] = q[i + 2]; st.src[k] = q[i + 3];
+      }
       if (delta.dis) st.dis = delta.dis;
     }
     st.day = day;
@@ -64,7 +80,7 @@ window.territory = (function () {
   function eventSource(B, s) { return typeof s === "object" && s !== null ? s : B.srcs[s]; }
 
   function held(B, D, p) {
-    var out = [B.labels[D.pc[p]] + " since " + B.dates[D.since[p]], el("br"), "Source: ", sourceNode(B.srcs[D.src[p]])];
+    var out = [B.labels[D.pc[p]] + " since " + humanDate(B.dates[D.since[p]]), el("br"), "Source: ", sourceNode(B.srcs[D.src[p]])];
     var dis = D.dis || [];
     for (var k = 0; k < dis.length; k++) {
       if (dis[k][0] !== p) continue;
@@ -107,33 +123,83 @@ window.territory = (function () {
 
   function villageTipNode(B, D, v) {
     var V = B.villages, cap = V.captured[v];
-    return box([V.names[v], el("br"), "first taken: " + (cap || "no dated capture in this timeline"), el("br"),
-                "held by " + B.labels[D.pc[V.place[v]]] + " on " + B.dates[D.day]]);
+    return box([V.names[v], el("br"), "first taken: " + (cap ? humanDate(cap) : "no dated capture in this timeline"), el("br"),
+                "held by " + B.labels[D.pc[V.place[v]]] + " on " + humanDate(B.dates[D.day])]);
   }
 
   function zoneTipText(B, D, i) {
     var c = D.cells[i];
-    return B.labels[c] + ": " + D.areas[c] + " on " + B.dates[D.day];
+    return B.labels[c] + ": " + D.areas[c] + " on " + humanDate(B.dates[D.day]);
   }
 
-  function legendNode(labels, reachKm) {
-    var div = el("div", null, { "class": "territory-legend" });
-    div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.45 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)";
-    var swatch = "display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;";
+  // The legend folds (a <details>): open on wide maps, folded on phones, where it would hide the map.
+  function legendNode(labels, reachKm, open) {
+    var div = el("details", null, { "class": "territory-legend" });
+    if (open) div.setAttribute("open", "");
+    div.style.cssText = "background:rgba(255,255,255,.92);padding:4px 7px;font:11px/1.35 sans-serif;border-radius:4px;" +
+      "box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:250px";
+    add(div, [el("summary", "Legend", { style: "cursor:pointer;font-weight:600" })]);
+    var swatch = "display:inline-block;width:11px;height:11px;margin-right:5px;vertical-align:-2px;";
     for (var k = 0; k < labels.length; k++) {
       var sw = el("span", null, { "class": "territory-swatch", style: swatch + "border:1px solid #555;opacity:.8" });
       add(div, [box([sw, labels[k]])]);
     }
     add(div, [
-      box([el("span", null, { style: swatch + "border:1px solid #555;background:#bbbbbb;opacity:.45" }),
-           "lighter: thinly held (no place within " + reachKm + " km)"]),
+      box([el("span", null, { style: swatch + "border:1px solid #555;background:radial-gradient(#fff 30%,#bbb 40%) 0 0/4px 4px" }),
+           "dotted: thinly held (no place within " + reachKm + " km)"]),
       box([el("span", null, { style: swatch + "border:2px dashed #000;background:repeating-linear-gradient(45deg,#777 0 3px,transparent 3px 8px)" }),
-           "changed hands (hatched in the gaining side's colour)"]),
-      box([el("span", null, { style: swatch + "border:2px dashed #e66100;border-radius:50%" }), "holder disputed by another source"]),
-      box(["✈ air base · ★ military site · ⚡ infrastructure · ⇄ border crossing · ⚑ foreign base"]),
-      box(["● / ○ Hama village taken / held by its 26 Nov holder"]),
+           "changed hands (hatched: gaining side)"]),
+      box([el("span", null, { style: swatch + "border:2px dashed #e66100;border-radius:50%" }), "holder disputed (click it)"]),
+      box([el("span", "Name", { style: "font-weight:600;padding:0 2px;border:1px solid #333;background:#ffe97a" }),
+           " changed hands on the day"]),
+      box(["✈ air base ★ military ⚡ infrastructure ⇄ crossing ⚑ foreign base"]),
+      box(["● / ○ Hama village taken / not"]),
     ]);
     return div;
+  }
+
+  // --- place names: text labels, the larger places first, none overlapping -----------------------
+  var LABEL_FONT = "600 12px sans-serif";
+  var measureCtx = null;
+
+  function textWidth(text) {
+    if (!measureCtx && typeof document !== "undefined" && document.createElement) {
+      var canvas = document.createElement("canvas");
+      measureCtx = canvas && canvas.getContext ? canvas.getContext("2d") : null;
+      if (measureCtx) measureCtx.font = LABEL_FONT;
+    }
+    return measureCtx ? measureCtx.measureText(text).width : text.length * 7;
+  }
+
+  // Candidate boxes for a label at point (x, y): right, left, above, below the place's dot.
+  function labelBoxes(x, y, w, h) {
+    return [[x + 5, y - h / 2, w, h], [x - 5 - w, y - h / 2, w, h], [x - w / 2, y - 5 - h, w, h], [x - w / 2, y + 5, w, h]];
+  }
+
+  function overlaps(a, b) {
+    return a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+  }
+
+  // Greedy placement: items {p, x, y, text, must}, in priority order, inside a size [w, h]. Each takes
+  // the first of its candidate boxes that overlaps no placed one; a `must` label (a governorate
+  // capital, a place that changed hands) takes its first box even when crowded.
+  function placeLabels(items, size) {
+    var placed = [], out = [];
+    for (var i = 0; i < items.length; i++) {
+      var it = items[i], w = textWidth(it.text) + 6, h = 16, cands = labelBoxes(it.x, it.y, w, h), chosen = null;
+      for (var c = 0; c < cands.length && !chosen; c++) {
+        var b = cands[c];
+        if (b[0] < 0 || b[1] < 0 || b[0] + b[2] > size[0] || b[1] + b[3] > size[1]) continue;
+        var free = true;
+        for (var j = 0; j < placed.length && free; j++) if (overlaps(b, placed[j])) free = false;
+        if (free) chosen = b;
+      }
+      if (!chosen && it.must) chosen = cands[0];
+      if (!chosen) continue;
+      placed.push(chosen);
+      out.push({ p: it.p, text: it.text, box: chosen, changed: !!it.changed });
+    }
+    return out;
   }
 
   function siteIconNode(name, symbol, colour, foreign) {
@@ -154,14 +220,114 @@ window.territory = (function () {
 
   function geo(fc, opts) { return L.geoJSON(fc, opts); }
 
+  // Styles of the runtime's own elements (constant text, no data).
+  var CSS =
+    ".territory-label{font:" + LABEL_FONT + ";line-height:16px;color:#111;white-space:nowrap;text-align:center;" +
+    "pointer-events:none;text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff,0 0 3px #fff,0 0 3px #fff}" +
+    ".territory-label-changed{background:#ffe97a;border:1px solid #333;border-radius:3px;line-height:14px;text-shadow:none}" +
+    ".territory-view button{font:600 12px sans-serif;padding:4px 8px;background:#fff;border:0;cursor:pointer}" +
+    ".territory-legend summary{outline:none}";
+
+  function addStyle() {
+    if (typeof document === "undefined" || document.getElementById("territory-css")) return;
+    (document.head || document.body).appendChild(el("style", CSS, { id: "territory-css" }));
+  }
+
+  // The frame: all of Syria fitted to the map's real size, or the north-west (Idlib, Aleppo, Hama);
+  // refitted when the map's size changes until the reader moves the map (then the view is theirs).
+  function frameViews(map, B, governorates) {
+    var nw = L.latLngBounds([]);
+    governorates.eachLayer(function (l) { if (l.feature.properties.focus) nw.extend(l.getBounds()); });
+    S.views = { syria: governorates.getBounds(), nw: nw };
+    S.view = "syria";
+    map.options.zoomSnap = 0.25; // fit closely: a whole zoom level is twice the size
+    S.fitView = function () { map.fitBounds(S.views[S.view], { padding: [4, 4], animate: false }); };
+    S.fitView();
+    var moved = function () { S.userMoved = true; };
+    var box = map.getContainer();
+    box.addEventListener("mousedown", moved);
+    box.addEventListener("touchstart", moved, { passive: true });
+    box.addEventListener("wheel", moved, { passive: true });
+    box.addEventListener("keydown", moved);
+    map.on("resize", function () { if (!S.userMoved) S.fitView(); });
+
+    var toggle = L.control({ position: "topleft" });
+    toggle.onAdd = function () {
+      var div = el("div", null, { "class": "leaflet-bar territory-view" });
+      var button = el("button", "North-west", { type: "button", title: "Zoom to Idlib, Aleppo and Hama" });
+      button.addEventListener("click", function () {
+        S.view = S.view === "syria" ? "nw" : "syria";
+        button.textContent = S.view === "syria" ? "North-west" : "All of Syria";
+        button.setAttribute("title", S.view === "syria" ? "Zoom to Idlib, Aleppo and Hama" : "Show the whole of Syria");
+        S.userMoved = false;
+        S.fitView();
+      });
+      div.appendChild(button);
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    toggle.addTo(map);
+  }
+
+  // Place names in their own pane, above the zones and markers; laid out again after every move,
+  // zoom and date: the governorate capitals, then the places that changed hands on the day (from a
+  // zoom a little below their own), then the others by population.
+  function layoutLabels() {
+    if (!S || !S.labelGroup) return;
+    var map = S.map, B = S.B, size = map.getSize(), zoom = map.getZoom(), order = B.placeLabels || { p: [], z: [] };
+    var items = [], seen = {}, changed = S.D && S.options && S.D.day === S.drawnDay ? S.D.changed || [] : [];
+    if (!S.labelZoom) {
+      S.labelZoom = {};
+      for (var k = 0; k < order.p.length; k++) S.labelZoom[order.p[k]] = order.z[k];
+    }
+    function push(p, must, ch) {
+      if (seen[p]) return;
+      seen[p] = true;
+      var pt = map.latLngToContainerPoint(B.places.xy[p]);
+      if (pt.x < 0 || pt.y < 0 || pt.x > size.x || pt.y > size.y) return;
+      items.push({ p: p, x: pt.x, y: pt.y, text: B.places.names[p], must: must, changed: ch });
+    }
+    var i;
+    for (i = 0; i < order.p.length && order.z[i] <= 0; i++) push(order.p[i], true, false);
+    for (i = 0; i < changed.length; i++) {
+      var z = S.labelZoom[changed[i]];
+      if ((z === undefined ? 10.5 : z) <= zoom + 1.5) push(changed[i], false, true);
+    }
+    for (i = 0; i < order.p.length; i++) if (order.z[i] <= zoom) push(order.p[i], false, false);
+    var seenChanged = {};
+    for (i = 0; i < changed.length; i++) seenChanged[changed[i]] = true;
+    for (i = 0; i < items.length; i++) if (seenChanged[items[i].p]) items[i].changed = true;
+    var placed = placeLabels(items, [size.x, size.y]);
+    S.labelGroup.clearLayers();
+    for (i = 0; i < placed.length; i++) {
+      var q = placed[i], pt = map.latLngToContainerPoint(B.places.xy[q.p]);
+      var node = el("div", q.text, { "class": "territory-label" + (q.changed ? " territory-label-changed" : "") });
+      L.marker(B.places.xy[q.p], {
+        pane: "territoryLabels", interactive: false, keyboard: false,
+        icon: L.divIcon({ html: node, className: "", iconSize: [q.box[2], q.box[3]], iconAnchor: [pt.x - q.box[0], pt.y - q.box[1]] }),
+      }).addTo(S.labelGroup);
+    }
+  }
+
   function base(map, B, tiles) {
     S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawnDay: null, D: null,
           drawn: { cells: [], points: [], sites: [], dis: null, frameEvents: null } };
+    addStyle();
+    if (map.attributionControl) {
+      // A neutral prefix: the map's own data and their licences (the runtime draws no web tiles by default).
+      map.attributionControl.setPrefix("Leaflet");
+      map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL) · GeoNames (CC BY 4.0) · Natural Earth");
+    }
+    var labelPane = map.createPane("territoryLabels");
+    labelPane.style.zIndex = 620; // above the site icons (clicks go through the names to them)
+    labelPane.style.pointerEvents = "none";
+    // Disputed rings above every marker, so a click at a disputed place opens both claims.
+    map.createPane("territoryDisputed").style.zIndex = 640;
     geo(B.neighbours, {
       interactive: false,
       style: function () { return { fillColor: "#e8e4da", color: "#b5ad9c", weight: 0.8, fillOpacity: tiles ? 0 : 1 }; },
     }).addTo(map);
-    geo(B.governorates, {
+    var governorates = geo(B.governorates, {
       style: function (f) {
         var focus = f.properties.focus;
         return { fillColor: "#f7f5ef", fillOpacity: tiles ? 0 : 1, color: focus ? "#333333" : "#9a9a9a",
@@ -169,14 +335,16 @@ window.territory = (function () {
       },
       onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.name)); },
     }).addTo(map);
+    frameViews(map, B, governorates);
 
     // Control zones: one path per cell, restyled per date (zones = cells of one holder).
     var cells = [];
     S.groups.zones = geo(B.cells, {
       // Cells are filled without strokes, so one holder's cells read as one zone.
-      // Thinly-held ground (beyond every place's reach) is drawn lighter.
+      // Thinly-held ground (beyond every place's reach) is dotted with white (render()): marked, but
+      // without the loud light/dark discs that a lighter fill made around every desert place.
       style: function (f) {
-        return { fillColor: "#cccccc", stroke: false, fillOpacity: f.properties.thin ? 0.35 : 0.55, className: "territory-zone" };
+        return { fillColor: "#cccccc", stroke: false, fillOpacity: 0.55, className: "territory-zone" };
       },
       onEachFeature: function (f, l) {
         cells[f.properties.i] = l;
@@ -227,14 +395,21 @@ window.territory = (function () {
     S.groups.bands = L.layerGroup();
     S.groups.changes = L.layerGroup();
 
-    // Legend: labels are text from the base data; swatch colours follow the frame's palette.
+    // Legend: labels are text from the base data; swatch colours follow the frame's palette. Folded
+    // on narrow maps (phones), where it would cover a good part of the map.
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
-      var div = legendNode(B.labels, B.reachKm);
+      var div = legendNode(B.labels, B.reachKm, map.getSize().x >= 600);
       S.swatches = div.querySelectorAll(".territory-swatch");
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
       return div;
     };
     legend.addTo(map);
+
+    S.labelGroup = L.layerGroup().addTo(map);
+    map.on("zoomend moveend resize", layoutLabels);
+    layoutLabels();
   }
 
   function siteIcon(s, colour) {
@@ -325,10 +500,16 @@ window.territory = (function () {
     // Zones: recolour the cells whose colour changed, and give every path the date's class.
     show("zones", !!shown.zones);
     var cls = "leaflet-interactive territory-zone territory-date-" + date;
+    var thin = S.B.cells.features;
     for (i = 0; i < S.cells.length; i++) {
       var l = S.cells[i], fill = colours[D.cells[i]];
       if (drawn.cells[i] !== fill) { l.setStyle({ fillColor: fill }); drawn.cells[i] = fill; }
-      if (l._path) l._path.setAttribute("class", cls);
+      if (!l._path) continue;
+      l._path.setAttribute("class", cls);
+      if (thin[i] && thin[i].properties.thin) {
+        var dotted = "url(#" + thinPattern(l._path, fill) + ")";
+        if (l._path.getAttribute("fill") !== dotted) l._path.setAttribute("fill", dotted);
+      }
     }
 
     for (i = 0; i < S.points.length; i++) {
@@ -358,8 +539,10 @@ window.territory = (function () {
       for (i = 0; i < dis.length; i++) {
         if (ringed[dis[i][0]]) continue;
         ringed[dis[i][0]] = true;
-        var ring = L.circleMarker(S.B.places.xy[dis[i][0]], { radius: 10, weight: 2.5, dashArray: "3 3", color: "#e66100",
-                                                               fill: false, className: "territory-disputed" });
+        // Filled (transparently) and in a pane above the markers: a click anywhere on it opens both claims.
+        var ring = L.circleMarker(S.B.places.xy[dis[i][0]], { radius: 11, weight: 2.5, dashArray: "3 3", color: "#e66100",
+                                                               fill: true, fillOpacity: 0, pane: "territoryDisputed",
+                                                               className: "territory-disputed" });
         ring.bindTooltip(el("span", S.B.places.names[dis[i][0]] + ": disputed"));
         ring.bindPopup(placePopup(dis[i][0]));
         S.groups.disputed.addLayer(ring);
@@ -419,6 +602,8 @@ window.territory = (function () {
     }
     show("changes", !!shown.changes);
 
+    layoutLabels();
+
     // An open popup (a place's holder, a site) shows the new date's answer.
     var popup = S.map._popup;
     if (popup && S.map.hasLayer(popup)) popup.update();
@@ -441,6 +626,33 @@ window.territory = (function () {
       line.setAttribute("height", "8");
       line.setAttribute("fill", colour);
       pattern.appendChild(line);
+      defs.appendChild(pattern);
+    }
+    return id;
+  }
+
+  // Thinly-held ground: the side's colour dotted with white, one pattern per colour.
+  function thinPattern(path, colour) {
+    var svg = path.ownerSVGElement, ns = "http://www.w3.org/2000/svg";
+    var id = "territory-thin-" + String(colour).replace(/[^0-9a-zA-Z]/g, "");
+    if (svg && !svg.querySelector("#" + id)) {
+      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
+      var pattern = document.createElementNS(ns, "pattern");
+      pattern.setAttribute("id", id);
+      pattern.setAttribute("patternUnits", "userSpaceOnUse");
+      pattern.setAttribute("width", "5");
+      pattern.setAttribute("height", "5");
+      var bg = document.createElementNS(ns, "rect");
+      bg.setAttribute("width", "5");
+      bg.setAttribute("height", "5");
+      bg.setAttribute("fill", colour);
+      var dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", "2.5");
+      dot.setAttribute("cy", "2.5");
+      dot.setAttribute("r", "1");
+      dot.setAttribute("fill", "#ffffff");
+      pattern.appendChild(bg);
+      pattern.appendChild(dot);
       defs.appendChild(pattern);
     }
     return id;
@@ -477,7 +689,11 @@ window.territory = (function () {
       S.warnedSlider = true;
       return null;
     }
-    var i = S.B.dates.indexOf(el.getAttribute("aria-valuetext"));
+    var text = el.getAttribute("aria-valuetext"), i = S.B.dates.indexOf(text);
+    if (i < 0) { // the slider shows dates for people ("Fri 29 Nov 2024")
+      if (!S.humanDates) S.humanDates = S.B.dates.map(humanDate);
+      i = S.humanDates.indexOf(text);
+    }
     return i < 0 ? null : i;
   }
 
@@ -517,6 +733,7 @@ window.territory = (function () {
       el: el, isWebUrl: isWebUrl, sourceNode: sourceNode, placePopupNode: placePopupNode,
       sitePopupNode: sitePopupNode, eventPopupNode: eventPopupNode, villageTipNode: villageTipNode, dayState: dayState,
       zoneTipText: zoneTipText, legendNode: legendNode, siteIconNode: siteIconNode, bandLabelNode: bandLabelNode,
+      humanDate: humanDate, placeLabels: placeLabels,
     },
   };
 })();

@@ -74,7 +74,7 @@ test("text from the data stays text", () => {
   const node = dom.placePopupNode(B, D0, 0);
   assert.ok(node.textContent.includes("Base " + EVIL));
   assert.equal(node.find("img").length, 0);
-  assert.ok(node.textContent.includes("HTS <b>led</b> since 2024-11-26"));
+  assert.ok(node.textContent.includes("HTS <b>led</b> since Tue 26 Nov 2024"));
 });
 
 test("a source with a javascript: URL is not a link", () => {
@@ -138,11 +138,11 @@ test("site popup names the site, its kind and holder", () => {
 
 test("village tooltip shows the day's holder", () => {
   const text = dom.villageTipNode(B, D0, 0).textContent;
-  assert.ok(text.includes("no dated capture") && text.includes("held by HTS <b>led</b> on 2024-11-26"));
+  assert.ok(text.includes("no dated capture") && text.includes("held by HTS <b>led</b> on Tue 26 Nov 2024"));
 });
 
 test("zone tooltip: holder, area and date", () => {
-  assert.equal(dom.zoneTipText(B, D0, 0), "HTS <b>led</b>: 12 km² on 2024-11-26");
+  assert.equal(dom.zoneTipText(B, D0, 0), "HTS <b>led</b>: 12 km² on Tue 26 Nov 2024");
 });
 
 test("a date's codes are the first date's plus the deltas, forward and back", () => {
@@ -152,7 +152,7 @@ test("a date's codes are the first date's plus the deltas, forward and back", ()
   const back = dom.dayState(B, 0, d1); // going back rebuilds from the start
   assert.deepEqual([back.cells[0], back.pc[0], back.dis.length, back.areas[1]], [1, 1, 1, "12 km²"]);
   assert.equal(B.start.cells[0], 1); // the base data itself is never changed
-  assert.equal(dom.zoneTipText(B, d1, 0), "SNA: 12 km² on 2024-11-27");
+  assert.equal(dom.zoneTipText(B, d1, 0), "SNA: 12 km² on Wed 27 Nov 2024");
 });
 
 test("a frame-borne event carries its own source, still text and safe links only", () => {
@@ -168,6 +168,37 @@ test("legend: one swatch per controller, labels as text", () => {
   assert.equal(legend.querySelectorAll(".territory-swatch").length, B.labels.length);
   assert.ok(legend.textContent.includes("HTS <b>led</b>"));
   assert.equal(legend.find("b").length, 0);
+});
+
+test("the legend folds: open on wide maps, folded on narrow ones", () => {
+  assert.equal(dom.legendNode(B.labels, 15, true).tagName, "details");
+  assert.equal(dom.legendNode(B.labels, 15, true).getAttribute("open"), "");
+  assert.equal(dom.legendNode(B.labels, 15, false).getAttribute("open"), undefined);
+  assert.equal(dom.legendNode(B.labels, 15, false).find("summary")[0].textContent, "Legend");
+});
+
+test("dates for people: weekday, day, month and year", () => {
+  assert.equal(dom.humanDate("2024-11-29"), "Fri 29 Nov 2024");
+  assert.equal(dom.humanDate("2024-12-01"), "Sun 1 Dec 2024");
+  assert.equal(dom.humanDate("not a date"), "not a date");
+});
+
+test("place names: none overlap, the map's edges kept, a must-have name always placed", () => {
+  const items = [];
+  for (let i = 0; i < 40; i++) items.push({ p: i, x: 100 + (i % 5) * 6, y: 100 + Math.floor(i / 5) * 5, text: "Name" + i });
+  items.unshift({ p: 99, x: 103, y: 103, text: "Capital", must: true });
+  const placed = dom.placeLabels(items, [400, 300]);
+  assert.equal(placed[0].p, 99);
+  assert.ok(placed.length > 1 && placed.length < items.length);
+  for (let i = 0; i < placed.length; i++) {
+    const a = placed[i].box;
+    assert.ok(a[0] >= 0 && a[1] >= 0 && a[0] + a[2] <= 400 && a[1] + a[3] <= 300);
+    for (let j = 0; j < i; j++) {
+      const b = placed[j].box;
+      const overlap = a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+      assert.ok(!overlap, `${placed[i].text} overlaps ${placed[j].text}`);
+    }
+  }
 });
 
 test("site icon and band label carry text and attributes only", () => {
