@@ -18,6 +18,7 @@ from territory import (
     layers,
     mapdata,
     mapview,
+    placeview,
     serve,
     settings,
     stats,
@@ -459,15 +460,15 @@ def history_tab(date: dt.date, _since: dt.date | None) -> None:
     if place is None:
         st.info("Choose a place (or click one on the map and follow its History link) to see who held it when.")
         return
-    table = viewmodel.history_table(ds, place)
-    st.html(viewmodel.history_strip_html(ds, place, mapdata.palette(st.session_state.palette)))
+    table = placeview.history_table(ds, place)
+    st.html(placeview.history_strip_html(ds, place, mapdata.palette(st.session_state.palette)))
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={"link": st.column_config.LinkColumn("link", display_text="source")},
     )
-    disputes = viewmodel.history_disputes_markdown(ds, place)
+    disputes = placeview.history_disputes_markdown(ds, place)
     if disputes:
         st.markdown(disputes)
     st.code(f"python -m territory history {place}", language="bash")

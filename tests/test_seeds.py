@@ -158,7 +158,10 @@ CASES = {
         ("http://[2001:db8::1]/wiki/Aleppo", "2001:db8::1"),  # a raw IPv6 address
         ("https://bafybeia.ipfs.dweb.link/wiki/Aleppo", "bafybeia.ipfs.dweb.link"),  # an IPFS gateway
         ("https://en-wikipedia--on--ipfs-org.ipns.example.net/wiki/A", "en-wikipedia--on--ipfs-org.ipns.example.net"),
-        ("https://summer-heart-0930.chufeiyun1688.workers.dev/https/en.wikipedia.org/wiki/A", "summer-heart-0930.chufeiyun1688.workers.dev"),
+        (
+            "https://summer-heart-0930.chufeiyun1688.workers.dev/https/en.wikipedia.org/wiki/A",
+            "summer-heart-0930.chufeiyun1688.workers.dev",
+        ),
         ("https://en.wikipedia.org/wiki/Aleppo", None),
         ("https://www.understandingwar.org/backgrounder/iran-update-november-30-2024", None),
         ("https://notqaz.wiki/wiki/Aleppo", None),  # only the host and its subdomains match, not a suffix
