@@ -121,4 +121,8 @@ def test_export_all_zip(tmp_path):
     import zipfile
 
     names = zipfile.ZipFile(out).namelist()
-    assert sorted(names) == sorted(f"territory-2024-12-01/{n}.geojson" for n in settings.LAYERS)
+    extras = ("README.txt", "LICENSE.txt", "sources.csv")  # what they hold: tests/test_gis.py
+    want = [f"territory-2024-12-01/{n}.geojson" for n in settings.LAYERS] + [
+        f"territory-2024-12-01/{n}" for n in extras
+    ]
+    assert sorted(names) == sorted(want)

@@ -51,10 +51,11 @@ def test_timeline_as_geopackage(tmp_path):
     out = tmp_path / "timeline.gpkg"
     proc = run_cli("export", "timeline", "-o", str(out))
     assert proc.returncode == 0, proc.stderr.decode()
-    info = pyogrio.read_info(out)
+    # The table "timeline", beside the "sources" and "layer_styles" tables (tests/test_gis.py).
+    info = pyogrio.read_info(out, layer="timeline")
     assert info["driver"] == "GPKG" and info["features"] > 400
     assert {"valid_from", "valid_to", "controller", "sources"} <= set(info["fields"])
-    df = pyogrio.read_dataframe(out, read_geometry=False)
+    df = pyogrio.read_dataframe(out, layer="timeline", read_geometry=False)
     assert all(json.loads(s) for s in df["sources"])  # JSON lists, never empty
 
 

@@ -78,9 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     ):
         e = sub.add_parser(name, help=helptext, parents=[common])
         if name == "export":
-            e.add_argument("layer", help="layer name (see `layers`), or 'all' for a zip of every layer")
+            e.add_argument("layer", help="layer name (see `layers`), or 'all' for every layer (a zip, or -o FILE.gpkg)")
             e.add_argument("--since", help="start date for `changes` and `events` (YYYY-MM-DD)")
-            e.add_argument("-o", "--output", default="-", help="output file, or - for stdout (default)")
+            e.add_argument(
+                "-o",
+                "--output",
+                default="-",
+                help="output file, or - for stdout (default); FILE.gpkg writes a GeoPackage with QGIS styles",
+            )
+            e.add_argument(
+                "--format",
+                choices=("geojson", "csv"),
+                default=None,
+                help="geojson (default), or csv: properties and WKT geometry (default csv for -o FILE.csv)",
+            )
         else:
             e.add_argument("--format", choices=("json", "csv"), default="json")
         e.add_argument("--date", help="date YYYY-MM-DD (default: the last date of the timeline)")
@@ -230,16 +241,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
     since: dt.date | None = None
     if args.since is not None:
         since = ds.parse_date(args.since)
-    if args.layer == "all":
+    target = args.output.lower()
+    fmt = args.format or ("csv" if target.endswith(".csv") else "geojson")
+    if target.endswith(".gpkg"):
+        if args.format is not None:
+            msg = f"-o {args.output!r} writes a GeoPackage; --format {args.format} applies to other files"
+            raise UsageError(msg)
+        names = settings.LAYERS if args.layer == "all" else (args.layer,)
+        _write_output(args.output, layers.layers_geopackage(ds, names, date, depths, since))
+    elif args.layer == "all":
+        if fmt == "csv":
+            msg = "export all writes a zip of GeoJSON (or -o FILE.gpkg); --format csv takes one layer"
+            raise UsageError(msg)
         if args.output == "-" and sys.stdout.isatty():
-            msg = "export all writes a zip; give -o FILE.zip"
+            msg = "export all writes a zip; give -o FILE.zip (or -o FILE.gpkg)"
             raise UsageError(msg)
         _write_output(args.output, layers.all_layers_zip(ds, date, depths, since))
-    elif args.output.lower().endswith(".gpkg"):
-        from territory import export
-
-        gdf = layers.layer_with_provenance(ds, args.layer, date, depths, since)
-        _write_output(args.output, export.gpkg_bytes(gdf, args.layer))
+    elif fmt == "csv":
+        _write_output(args.output, layers.layer_csv(ds, args.layer, date, depths, since))
     else:
         _write_output(args.output, layers.layer_geojson(ds, args.layer, date, depths, since))
     return 0

