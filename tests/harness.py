@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,15 +49,20 @@ def streamlit_server(
     log: Path | None = None,
     timeout: float = 60.0,
     serve: bool = False,
+    command: Sequence[str] = (),
+    cwd: Path = settings.PROJECT_ROOT,
 ) -> Iterator[tuple[str, int]]:
     """Run ``streamlit run script`` (or ``python -m territory serve``) on 127.0.0.1 and a free port.
 
+    ``command``: run this instead (e.g. an installed ``territory serve``), with the port options added.
     Yields the base URL and the server's pid once ``/_stcore/health`` answers ``ok``; stops the
     server when the block ends.
     """
     port = free_port()
     out = log.open("wb") if log else subprocess.DEVNULL
-    if serve and script == DASHBOARD:
+    if command:
+        args = [*command, "--server.port", str(port)]
+    elif serve and script == DASHBOARD:
         args = [sys.executable, "-m", "territory", "serve", "--server.port", str(port)]
     elif serve:  # another script (a benchmark's wrapper of the dashboard), preloaded the same way
         run = "import sys; from pathlib import Path; from territory import serve; "
@@ -67,7 +72,7 @@ def streamlit_server(
         args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     args += ["--server.headless", "true", "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(
-        args, cwd=settings.PROJECT_ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
+        args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -79,7 +84,7 @@ def streamlit_server(
                         break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    msg = f"{script} did not start on {url} within {timeout:.0f} s"
+                    msg = f"{command or script} did not start on {url} within {timeout:.0f} s"
                     raise RuntimeError(msg) from None
                 time.sleep(0.2)
         yield url, proc.pid

@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -26,7 +27,7 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from territory import _packages, basedata, buffers, data, export, geometry, mapdata, settings, stats, tessellation
-from territory._errors import BuildError, SeedValidationError
+from territory._errors import BuildError, SeedValidationError, UsageError
 from territory.seeds import Event, Seeds, load_golan_line, load_seeds
 
 log = logging.getLogger(__name__)
@@ -398,6 +399,29 @@ def _write_layer(out: Path, name: str, gdf: gpd.GeoDataFrame, counts: dict[str, 
     counts[name] = len(gdf)
 
 
+def output_dir(out_dir: Path | None = None) -> Path:
+    """Where the build writes: ``out_dir``, else ``geodata/`` of the checkout (or ``TERRITORY_GEODATA``).
+
+    Raises
+    ------
+    UsageError
+        Outside a checkout with no folder named, or for a folder in the installed package: the
+        build never writes into site-packages.
+    """
+    if out_dir is None:
+        if not settings.IN_CHECKOUT and not os.environ.get("TERRITORY_GEODATA"):
+            msg = (
+                "build rewrites the geodata/ of a checkout; this territory is installed "
+                f"({settings.PROJECT_ROOT.parent}), so name a folder: build --out DIR"
+            )
+            raise UsageError(msg)
+        out_dir = settings.geodata_dir()
+    if settings.in_installed_package(out_dir):
+        msg = f"build --out {out_dir}: that is in the installed package; name a folder outside it"
+        raise UsageError(msg)
+    return Path(out_dir)
+
+
 def build(
     out_dir: Path | None = None,
     seeds_root: Path | None = None,
@@ -416,13 +440,16 @@ def build(
     """
     started = time.perf_counter()
     default_out = out_dir is None
-    out_dir = Path(out_dir or settings.geodata_dir())
+    out_dir = output_dir(out_dir)
     recover(out_dir)  # a build killed between its two renames left geodata/ aside: put it back first
     # The map's base-layer script goes to static/territory (served to the browser) for the real
     # geodata/, and next to the layers for any other output directory.
-    static_dir = (
-        Path(static_dir) if static_dir else (settings.PROJECT_ROOT / "static" / "territory" if default_out else out_dir)
-    )
+    if static_dir is None:
+        static_dir = settings.STATIC_DIR / "territory" if default_out and settings.IN_CHECKOUT else out_dir
+    static_dir = Path(static_dir)
+    if settings.in_installed_package(static_dir):
+        msg = f"build: {static_dir} is in the installed package; give static_dir outside it"
+        raise UsageError(msg)
     steps = 7
     _log(progress, f"[1/{steps}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
     base = basedata.load_base(cache, load_golan_line(seeds_root))

@@ -122,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run the dashboard (streamlit run dashboard.py), its libraries and data loaded before the first visitor",
         description=(
             "Other options go to streamlit run, e.g. --server.port 8502 --server.address 0.0.0.0; it runs from the "
-            "project directory (for .streamlit/config.toml), so give paths in them as absolute paths."
+            "project directory, or the installed package's copy of it (for .streamlit/config.toml), so give paths "
+            "in them as absolute paths."
         ),
     )
     v.add_argument("--geodata", type=Path, help="serve the layers of this directory (default geodata/)")

