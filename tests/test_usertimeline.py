@@ -569,4 +569,4 @@ def test_check_validates_the_default_actor_mapping(seeds_copy):
     (seeds_copy / "actors.csv").write_text("pattern,controller\n[unclosed,hts\n", encoding="utf-8")
     proc = run_cli("check", "--seeds", str(seeds_copy))
     assert proc.returncode == 2
-    assert b"column 'pattern': '[unclosed' is not a regular expression" in proc.stderr
+    assert b"column 'pattern': '[unclosed' is not a pattern RE2 accepts (missing ]" in proc.stderr

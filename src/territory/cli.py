@@ -45,7 +45,7 @@ def _timeline_options(p: argparse.ArgumentParser, default: object) -> None:
         default=default,
         metavar="FILE",
         help="with an ACLED export: CSV 'pattern,controller' mapping actor names to sides "
-        "(regular expressions, first match wins; default seeds/actors.csv)",
+        "(RE2 regular expressions, first match wins; default seeds/actors.csv)",
     )
 
 

@@ -150,6 +150,12 @@ CONTESTING_EVENT_KINDS: frozenset[str] = frozenset({"entered", "contested"})
 REPORT_KIND = "report"
 # Largest events file the command line and the page take (MB): 100,000 ACLED rows are 50 to 70 MB.
 USER_TIMELINE_MAX_MB = 100
+# Actor patterns (RE2, linear time; territory.actormatch): at most this many rows in one mapping file,
+# each at most this long, and RE2's memory for one pattern / for all of a mapping's patterns at once.
+ACTOR_PATTERNS_MAX = 1000
+ACTOR_PATTERN_MAX_CHARS = 300
+ACTOR_PATTERN_MAX_MEM = 8 * 2**20
+ACTOR_PATTERNS_MAX_MEM = 64 * 2**20
 PROPOSAL_STATUSES: tuple[str, ...] = ("agreed", "offered", "demanded", "de-facto", "proposed")
 
 GOVERNORATES: tuple[str, ...] = (

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import os
@@ -43,7 +44,7 @@ import pandas as pd
 import shapely
 from shapely.ops import nearest_points
 
-from territory import geometry, seeds, settings
+from territory import actormatch, geometry, seeds, settings
 from territory._errors import UsageError
 from territory.basedata import fold
 from territory.data import Dataset
@@ -105,17 +106,22 @@ class TimelineFileError(UsageError):
 
 @dataclass(frozen=True)
 class ActorMap:
-    """Actor name → controller: the first pattern (case-insensitive regular expression) that matches."""
+    """Actor name → controller: the first pattern (case-insensitive RE2 expression) that matches."""
 
-    rules: tuple[tuple[str, re.Pattern[str], str], ...]
+    rules: tuple[tuple[str, Any, str], ...]  # (pattern, compiled RE2 pattern, controller)
     name: str
 
+    @functools.cached_property
+    def _matcher(self) -> actormatch.Matcher:
+        try:
+            return actormatch.Matcher([r[0] for r in self.rules], [r[1] for r in self.rules])
+        except actormatch.PatternError as exc:
+            raise _fail(self.name, "", str(exc)) from None
+
     def controller(self, actor: str) -> str | None:
-        """The side ``actor`` fights for, or None when no pattern matches."""
-        for _, pattern, controller in self.rules:
-            if pattern.search(actor):
-                return controller
-        return None
+        """The side ``actor`` fights for, or None when no pattern matches (linear time: RE2)."""
+        k = self._matcher.first(actor)
+        return None if k is None else self.rules[k][2]
 
 
 @dataclass
@@ -295,12 +301,12 @@ def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", r
             raise _fail(
                 file, where, f"column 'controller': {controller!r} is unknown; expected one of {', '.join(sides)}"
             )
+        if len(rules) == settings.ACTOR_PATTERNS_MAX:
+            raise _fail(file, where, f"is one pattern too many; the limit is {settings.ACTOR_PATTERNS_MAX:,} per file")
         try:
-            compiled = re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise _fail(
-                file, where, f"column 'pattern': {pattern[:40]!r} is not a regular expression ({exc})"
-            ) from None
+            compiled = actormatch.compile_pattern(pattern)
+        except actormatch.PatternError as exc:
+            raise _fail(file, where, f"column 'pattern': {pattern[:40]!r} {exc}") from None
         rules.append((pattern, compiled, controller))
     if not rules:
         raise _fail(file, "", "has no rows; expected at least one 'pattern,controller' row")

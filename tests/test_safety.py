@@ -1,0 +1,79 @@
+"""A public deployment's protections (issue 19), each tested so that removing it fails the test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from territory import settings, usertimeline
+
+from .conftest import ROOT
+from .test_usertimeline import acled_rows, write_acled
+
+# --- actor patterns: RE2, linear time, limits ------------------------------------------------------
+
+EVIL = "(a+)+$"  # Python's re backtracks exponentially on 'aaa…!': 26 a's take 7 s, each one more doubles it
+
+
+def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
+    # The timeout only keeps a regression from hanging the suite (re would run for years); not a timing check.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "territory", *args], capture_output=True, cwd=ROOT, env=env, timeout=timeout, check=False
+    )
+
+
+def test_a_catastrophic_pattern_on_a_long_actor_completes_and_maps_right(ds, tmp_path):
+    rows = acled_rows(ds)
+    rows[-1]["actor1"] = "a" * 60 + "!"  # the territorial row: Aleppo, 28 November
+    events = write_acled(tmp_path / "evil.csv", rows)
+    actors = tmp_path / "actors.csv"
+    # The first pattern fails after (with re) 2^60 steps; the second then matches.
+    actors.write_text(f"pattern,controller\n{EVIL},hts\n!$,sna\n", encoding="utf-8")
+    proc = _cli("--events", str(events), "--actors", str(actors), "history", "aleppo", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "2024-11-28" in proc.stdout.decode() and ",sna," in proc.stdout.decode()
+
+
+def test_the_matcher_is_first_match_wins_and_case_insensitive():
+    m = usertimeline.read_actors(b"pattern,controller\n(a+)+$,hts\n!$,sna\n^AA,government\n", "m.csv")
+    assert m.controller("aaaa!") == "sna"  # a long 'aaa…!' runs in a subprocess above (re would hang here)
+    assert m.controller("aaaa") == "hts"  # both match: the first row wins
+    assert m.controller("AAb") == "government"
+    assert m.controller("zzz") is None
+    shipped = usertimeline.read_actors()
+    assert shipped.controller("Hayat Tahrir al-Sham") == "hts"
+    assert shipped.controller("Islamic State (Syria)") is None
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        # RE2 refuses what it cannot run in linear time; re would take these.
+        ("(a)\\1,hts", "line 3: column 'pattern': '(a)\\\\1' is not a pattern RE2 accepts (invalid escape sequence"),
+        ("(?=a)b,hts", "line 3: column 'pattern': '(?=a)b' is not a pattern RE2 accepts (invalid perl operator"),
+        ("a" * 301 + ",hts", "is 301 characters long; the limit is 300"),
+    ],
+)
+def test_a_refused_pattern_is_one_line_naming_file_line_and_pattern(row, needle, tmp_path, acled_file):
+    actors = tmp_path / "my-actors.csv"
+    actors.write_text(f"pattern,controller\nHayat,hts\n{row}\n", encoding="utf-8")
+    proc = _cli("--events", str(acled_file), "--actors", str(actors), "stats")
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: {actors}: ") and needle in err, err
+
+
+def test_pattern_count_is_limited_and_extra_columns_are_kept_out():
+    ok = "pattern,controller,note,source\n" + "".join(f"^x{k}$,hts,a note,src\n" for k in range(1000))
+    assert len(usertimeline.read_actors(ok.encode(), "big.csv").rules) == settings.ACTOR_PATTERNS_MAX
+    with pytest.raises(usertimeline.TimelineFileError, match=r"^big\.csv: line 1002: is one pattern too many"):
+        usertimeline.read_actors((ok + "^y$,sna,,\n").encode(), "big.csv")
+
+
+@pytest.fixture(scope="module")
+def acled_file(tmp_path_factory, ds):
+    return write_acled(tmp_path_factory.mktemp("acled") / "acled-fixture.csv", acled_rows(ds))
