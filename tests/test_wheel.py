@@ -159,6 +159,16 @@ def test_commands_from_another_folder_match_the_checkout(installed):
     assert "Kuweires Air Base" in history
 
 
+def test_publish_from_the_installed_package(installed):
+    _territory(installed, "publish", "-o", "site")
+    site = installed["work"] / "site"
+    assert (site / "index.html").is_file()
+    (runtime,) = (site / "assets").glob("territory.*.js")
+    assert runtime.read_bytes() == (ROOT / "static" / "territory" / "territory.js").read_bytes()
+    (leaflet,) = (site / "assets").glob("leaflet.*.js")
+    assert leaflet.read_bytes() == (ROOT / "static" / "vendor" / "leaflet" / "leaflet.js").read_bytes()
+
+
 def test_build_never_writes_into_the_installed_package(installed):
     proc = _territory(installed, "build", ok=False)
     assert proc.returncode == 2

@@ -40,8 +40,8 @@ from territory import buffers, history, layers, mapdata, settings, stats, viewmo
 from territory._errors import UsageError
 from territory.data import Dataset
 
-SITE_SOURCE = settings.PROJECT_ROOT / "static" / "site"
-LEAFLET_DIR = settings.PROJECT_ROOT / "static" / "vendor" / "leaflet"
+SITE_SOURCE = settings.STATIC_DIR / "site"
+LEAFLET_DIR = settings.STATIC_DIR / "vendor" / "leaflet"
 MARKER = ".territory-site"  # names a directory publish wrote (the only kind it replaces)
 HASH_CHARS = 12
 # Layers stored as their own file for every date (the others of a date are in its zip, from which
