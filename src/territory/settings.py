@@ -282,6 +282,7 @@ MIRROR_HOSTS: tuple[str, ...] = (
     "odvt.org",
     # reposts of other publishers' articles
     "warstudiescentre.co.uk",
+    "theexpressnewstoday.com",
     "uprootedpalestinians.wordpress.com",
     "mesopotamia.coop",
     "plawiuk.blogspot.com",
