@@ -77,3 +77,39 @@ def test_pattern_count_is_limited_and_extra_columns_are_kept_out():
 @pytest.fixture(scope="module")
 def acled_file(tmp_path_factory, ds):
     return write_acled(tmp_path_factory.mktemp("acled") / "acled-fixture.csv", acled_rows(ds))
+
+
+# --- build --out: never replaces a directory it did not write --------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["docs-like", "file"])
+def test_build_out_refuses_what_build_did_not_write(kind, tmp_path):
+    target = tmp_path / "docs"
+    if kind == "file":
+        target.write_text("precious", encoding="utf-8")
+    else:
+        target.mkdir()
+        (target / "deploy.md").write_text("precious", encoding="utf-8")
+        (target / "sub").mkdir()
+    proc = _cli("build", "--out", str(target), "--quiet")
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: build --out {target}: that ") and "Traceback" not in err
+    if kind == "file":
+        assert target.read_text(encoding="utf-8") == "precious"
+    else:
+        assert (target / "deploy.md").read_text(encoding="utf-8") == "precious" and (target / "sub").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]  # nothing set aside, nothing left over
+
+
+def test_build_replaces_its_own_output_and_marks_it(tmp_path):
+    from territory import build
+
+    target = tmp_path / "layers"
+    target.mkdir()  # an empty directory holds nothing to lose
+    build.build(out_dir=target)
+    assert (target / build.MARKER).is_file()
+    (target / "stale.geojson").write_text("{}", encoding="utf-8")
+    build.build(out_dir=target)  # its own output: replaced whole
+    assert (target / build.MARKER).is_file() and not (target / "stale.geojson").exists()
+    assert (ROOT / "geodata" / build.MARKER).is_file()  # the committed geodata/ is the build's too

@@ -266,12 +266,12 @@ def test_build_refuses_bad_seeds_and_leaves_geodata(seeds_copy, tmp_path):
     _append(seeds_copy / "events.csv", CASES["unknown-place"][1])
     out = tmp_path / "geodata"
     out.mkdir()
-    (out / "marker.txt").write_text("old", encoding="utf-8")
+    (out / ".territory-geodata").write_text("old", encoding="utf-8")  # an earlier build's output
     proc = run_cli("build", "--seeds", str(seeds_copy), "--out", str(out), "--quiet")
     assert proc.returncode == 2
     err = proc.stderr.decode()
     assert "kweires" in err and "nothing was written" in err and "Traceback" not in err
-    assert [p.name for p in out.iterdir()] == ["marker.txt"]
+    assert [p.name for p in out.iterdir()] == [".territory-geodata"]
 
 
 def test_baseline_rest_zone_is_required(seeds_copy, geonames_ids, base):

@@ -33,6 +33,9 @@ from territory.seeds import Event, Seeds, load_golan_line, load_seeds
 log = logging.getLogger(__name__)
 
 SOURCES_MD = "SOURCES.md"
+# Names a directory the build wrote: the only kind of existing, non-empty directory it replaces.
+MARKER = ".territory-geodata"
+MARKER_TEXT = "written by python -m territory build; the next build replaces this whole directory\n"
 # Cells are coverage-simplified with this tolerance (degrees, ~200 m): invisible at the app's zooms.
 CELL_SIMPLIFY_DEG = 0.002
 NEIGHBOURS_DISPLAY_DEG = 0.003
@@ -419,7 +422,28 @@ def output_dir(out_dir: Path | None = None) -> Path:
     if settings.in_installed_package(out_dir):
         msg = f"build --out {out_dir}: that is in the installed package; name a folder outside it"
         raise UsageError(msg)
-    return Path(out_dir)
+    out_dir = Path(out_dir)
+    if out_dir.resolve() != (settings.PROJECT_ROOT / "geodata").resolve():
+        _check_target(out_dir)
+    return out_dir
+
+
+def _check_target(out_dir: Path) -> None:
+    """Refuse to replace what the build did not write: ``--out docs`` must not wipe ``docs/``.
+
+    The build replaces its output directory whole, so it only takes a new directory, an empty one,
+    or one holding the marker file an earlier build wrote (the checkout's own ``geodata/`` is always
+    the build's).
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        msg = f"build --out {out_dir}: that is a file; expected a directory for the layers"
+        raise UsageError(msg)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+        msg = (
+            f"build --out {out_dir}: that directory exists and was not written by build (it has no {MARKER}); "
+            "the build replaces its output whole, so name a new or empty directory"
+        )
+        raise UsageError(msg)
 
 
 def build(
@@ -491,6 +515,7 @@ def build(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
     tmp.chmod(0o755)
     try:
+        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         counts: dict[str, int] = {}
         _log(progress, f"[4/{steps}] base layers")
         syria_gdf = _gdf(
@@ -675,7 +700,11 @@ def build(
 def _replace_dir(new: Path, target: Path) -> None:
     """Swap ``new`` in for ``target`` with two renames; the old directory is removed afterwards."""
     old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_dir() and (old / MARKER).is_file():  # left by a killed build (anything else stays)
+        shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        msg = f"build --out {target}: {old} is in the way (the build sets the old layers aside there); move it"
+        raise UsageError(msg)
     if target.exists():
         target.rename(old)
     try:
