@@ -268,6 +268,18 @@ def test_the_area_of_separation_goes_to_israel_along_its_own_lines(ds):
     assert control.controllers_on(ds, dt.date(2024, 12, 12))["khan-arnabah"] != "israel"
 
 
+def test_no_us_base_is_held_by_the_government(ds):
+    """US bases sit in SDF or al-Tanf ground: the Conoco plant is the SDF's (since 2017) on every date."""
+    us = [pid for pid, op in zip(ds.places["id"], ds.places["operator"], strict=True) if op == "United States"]
+    assert "conoco-gas-field" in us
+    day = ds.baseline_date
+    while day <= ds.end_date:
+        held = control.controllers_on(ds, day)
+        assert all(held[pid] != settings.GOVERNMENT for pid in us), day
+        day += dt.timedelta(days=1)
+    assert control.controllers_on(ds, dt.date(2024, 12, 5))["khusham"] == settings.GOVERNMENT  # Khasham next door
+
+
 def test_foreign_bases_are_sites_with_their_operator():
     sites = {f["properties"]["id"]: f["properties"] for f in export_json("sites")["features"]}
     assert sites["hmeimim-air-base"]["operator"] == "Russia"
