@@ -6,7 +6,7 @@ import json
 import pyogrio
 import pytest
 
-from territory import control, layers, provenance, settings
+from territory import control, layers, provenance, settings, viewmodel
 
 from .conftest import run_cli
 
@@ -94,3 +94,10 @@ def test_a_source_read_from_a_copy_names_it_in_metadata(ds):
     assert isw["retrieved_from"].startswith("https://warstudiescentre.co.uk/")
     plain = [s for s in listed.values() if "retrieved_from" not in s]
     assert plain and all(set(s) == {"id", "title", "publisher", "published", "url"} for s in plain)
+
+
+def test_the_about_tab_cites_the_publisher_and_links_the_copy_read(ds):
+    md = viewmodel.sources_markdown(ds)
+    isw = next(line for line in md.splitlines() if "understandingwar.org" in line)
+    assert "(https://www.understandingwar.org/backgrounder/iran-update-november-30-2024)" in isw
+    assert isw.endswith("(read at [a copy](https://warstudiescentre.co.uk/iran-update-november-30-2024))")
