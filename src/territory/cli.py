@@ -47,6 +47,13 @@ def _timeline_options(p: argparse.ArgumentParser, default: object) -> None:
         help="with an ACLED export: CSV 'pattern,controller' mapping actor names to sides "
         "(RE2 regular expressions, first match wins; default seeds/actors.csv)",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        default=default,
+        help="with an ACLED export: refuse a territorial row whose actor has no side (by default it is kept "
+        "as a report and the actors are summed up in one line)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,8 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", type=Path, help="read seeds from this directory instead of seeds/")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
 
-    c = sub.add_parser("check", help="validate seeds/ and report every problem (writes nothing)")
+    c = sub.add_parser(
+        "check",
+        help="validate seeds/ (or, with --events FILE, that file) and report every problem (writes nothing)",
+        parents=[common],
+    )
     c.add_argument("--seeds", type=Path, help="seeds directory (default seeds/)")
+    c.add_argument(
+        "--template",
+        metavar="FILE",
+        help="with --events: write the actors left without a side as a mapping to fill in (CSV "
+        "pattern,controller,note; give it back with --actors)",
+    )
 
     sub.add_parser("layers", help="list layer names")
 
@@ -183,6 +200,11 @@ def _cmd_outlines(_args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if args.events is not None:
+        return _check_events(args)
+    if args.template is not None:
+        msg = "--template lists the actors of an events file left without a side; give the file with --events FILE"
+        raise UsageError(msg)
     from territory import basedata
     from territory.seeds import load_golan_line, load_seeds
 
@@ -191,18 +213,51 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from territory.build import assemble_places
 
     _, problems = assemble_places(base, seeds)
-    if problems:
-        raise SeedValidationError(problems)
     from territory import usertimeline
 
     root = args.seeds or settings.seeds_dir()
     # The default ACLED actor mapping, when the directory has one (it is optional for the build).
-    actors = usertimeline.read_actors(root=root).rules if (root / usertimeline.ACTORS_FILE).is_file() else ()
+    actors: tuple = ()
+    if (root / usertimeline.ACTORS_FILE).is_file():
+        try:
+            actors = usertimeline.read_actors(root=root).rules
+        except usertimeline.TimelineFileError as exc:
+            problems = [*problems, *exc.problems()]
+    problems = [*problems, *usertimeline.actor_source_problems(root, seeds.sources)]
+    if problems:
+        raise SeedValidationError(problems)
     print(
         f"seeds/ OK: {len(seeds.sources)} sources, {len(seeds.places)} places, "
         f"{len(seeds.baseline)} baseline zones, {len(seeds.events)} events, "
         f"{len(seeds.proposals)} proposals, {len(actors)} actor patterns"
     )
+    return 0
+
+
+def _check_events(args: argparse.Namespace) -> int:
+    """``--events FILE check``: every problem of the file, one per line (exit 2 if any), else its summary."""
+    from territory import usertimeline
+    from territory.data import default_dataset
+
+    ds = default_dataset()
+    try:
+        user = usertimeline.load_file(ds, args.events, args.actors, strict=bool(args.strict))
+    except usertimeline.TimelineFileError as exc:
+        n = 0
+        for line in exc.problems():
+            print(line, file=sys.stderr)
+            n += 1
+        print(f"{args.events} is refused: {n:,} line{'s' if n != 1 else ''} above; nothing was read", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{usertimeline.summary_of(user)}: OK")
+    if usertimeline.left_out_of(user):
+        print(usertimeline.left_out_line(user))
+        for a in usertimeline.left_out_of(user):
+            print(f"  {a['rows']:>7,}  {a['actor']}  ({a['mapping']})")
+    if args.template is not None:
+        _write_output(args.template, usertimeline.mapping_template(user))
+        if args.template != "-":
+            print(f"wrote {args.template}: fill in its controller column and give it with --actors", file=sys.stderr)
     return 0
 
 
@@ -216,7 +271,14 @@ def _dataset(args: argparse.Namespace):
     from territory import usertimeline
 
     started = time.perf_counter()
-    ds = usertimeline.load_file(ds, args.events, args.actors)
+    ds = usertimeline.load_file(ds, args.events, args.actors, strict=bool(args.strict))
+    if usertimeline.left_out_of(ds):  # always said: the file loaded, but not all of it changes holders
+        print(
+            f"territory: {usertimeline.left_out_line(ds)}; --strict refuses them; "
+            f"'--events {args.events} check' lists them, --template FILE writes them as a mapping to fill in",
+            file=sys.stderr,
+            flush=True,
+        )
     if sys.stderr.isatty():  # for a person at a terminal; scripts get the output alone
         print(
             f"territory: timeline {usertimeline.summary_of(ds)} (read in {time.perf_counter() - started:.1f} s)",
@@ -329,10 +391,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.actors is not None and args.events is None:
             msg = "--actors maps the actors of an ACLED export; give the export with --events FILE"
             raise UsageError(msg)
-        if args.events is not None and args.command in ("build", "check", "outlines", "layers"):
+        if args.events is not None and args.command in ("build", "outlines", "layers"):
             msg = (
-                f"--events applies to export, stats, history, publish and serve, not {args.command} "
+                f"--events applies to export, stats, history, publish, check and serve, not {args.command} "
                 "(the build reads seeds/events.csv)"
+            )
+            raise UsageError(msg)
+        if args.strict and (args.events is None or args.command == "serve"):
+            msg = (
+                "--strict refuses an events file's rows of actors with no side; give the file with --events FILE "
+                "(serve always loads it and lists those actors in the page)"
             )
             raise UsageError(msg)
         if args.command == "layers":

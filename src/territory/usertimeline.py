@@ -12,12 +12,15 @@ page's "Your timeline" box both go through here, with the same limits and the sa
 - **ACLED export** (detected from its header: ``event_id_cnty``, ``event_date``, ``sub_event_type``…):
   rows whose ``sub_event_type`` is territorial change who holds the row's location (actor1, mapped
   to a side by the actor mapping); every other row is a *report*: shown as an event, it changes
-  nothing. Each row is its own source (its ``event_id_cnty``). A location snaps to a known place
-  named alike within 5 km, else to the nearest known place within 5 km, else becomes a new place
-  with its own control cell.
+  nothing. A territorial row whose actor has no side (no pattern matches, or the mapping says
+  ``ambiguous`` or ``none``) is kept as a report too and listed in the timeline's ``left_out``, with
+  :func:`mapping_template` to fill in; ``strict=True`` refuses it instead. Each row is its own
+  source (its ``event_id_cnty``). A location snaps to a known place named alike within 5 km, else
+  to the nearest known place within 5 km, else becomes a new place with its own control cell.
 
 Every problem is one line naming the file, the row (its line in the file) and the column, and
-what is expected; nothing is written to disk.
+what is expected; a refused file's error names the first and counts the rest, and
+:meth:`TimelineFileError.problems` lists them all (``--events FILE check``). Nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import heapq
 import io
 import os
 import re
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,6 +59,12 @@ OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are re
 SAME_SPOT_KM = 0.1  # new locations this close together are one new place (one control cell each needs room)
 EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date is a typo
 REPORT = settings.REPORT_KIND
+# Controllers an actor mapping may give an actor it leaves without a side on purpose: ``ambiguous``
+# (changed sides, or fought on more than one) and ``none`` (a known actor that is none of the map's
+# sides: the Islamic State, civilians, US forces). A territorial row of such an actor, like one of an
+# actor no pattern matches, changes nothing.
+NO_SIDE = ("ambiguous", "none")
+MAX_LISTED = 100_000  # problems listed one per line at most (the rest are counted)
 ACTORS_FILE = "actors.csv"
 SEEDS_FIELDS = seeds.EVENT_FIELDS  # the seeds' own events.csv
 ACLED_REQUIRED = (
@@ -101,7 +111,27 @@ _FORMULA_FIRST = ["=", "@", "+", "-", "\t", "\r"]
 
 
 class TimelineFileError(UsageError):
-    """A problem with an events or actors file, as one line naming the file, row and column."""
+    """A problem with an events or actors file, as one line naming the file, row and column.
+
+    The message names the first problem and counts the rest; :meth:`problems` gives every one.
+    """
+
+    def __init__(self, message: str, lines: Callable[[], Iterable[str]] | None = None) -> None:
+        super().__init__(message)
+        self._lines = lines
+
+    def problems(self) -> Iterator[str]:
+        """Every problem, one line each (at most ``MAX_LISTED``, then a line counting the rest)."""
+        if self._lines is None:
+            yield str(self)
+            return
+        n = 0
+        for line in self._lines():
+            n += 1
+            if n <= MAX_LISTED:
+                yield line
+        if n > MAX_LISTED:
+            yield f"… and {n - MAX_LISTED:,} more problems"
 
 
 @dataclass(frozen=True)
@@ -140,6 +170,9 @@ class UserTimeline:
     keep_disputes: bool
     counts: dict[str, int] = field(default_factory=dict)
     actors: str = ""
+    # Actors of territorial rows kept as reports for want of a side: actor, rows, mapping (what the
+    # actor mapping said: "unmapped", "ambiguous" or "none"), most rows first.
+    left_out: list[dict[str, Any]] = field(default_factory=list)
 
     def origin(self) -> dict[str, Any]:
         """What exports say about the timeline they were drawn from."""
@@ -153,6 +186,7 @@ class UserTimeline:
             "actors": self.actors,
             "file_sources": len(self.sources),
             **self.counts,
+            **({"left_out": self.left_out} if self.left_out else {}),
         }
 
 
@@ -164,23 +198,35 @@ def _fail(file: str, where: str, message: str, more: int = 0) -> TimelineFileErr
     return TimelineFileError(f"{file}{': ' + where if where else ''}: {message}{tail}")
 
 
+def _line(file: str, where: str, message: str) -> str:
+    return f"{file}{': ' + where if where else ''}: {message}"
+
+
 class _Problems:
-    """The first problem found, and how many more (the error stays one line)."""
+    """Every problem found: the error names the first and counts the rest (it stays one line)."""
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.first: tuple[str, str] | None = None
-        self.more = 0
+        self.items: list[tuple[str, str]] = []  # the first MAX_LISTED
+        self.count = 0
 
     def add(self, where: str, message: str) -> None:
-        if self.first is None:
-            self.first = (where, message)
-        else:
-            self.more += 1
+        self.count += 1
+        if len(self.items) < MAX_LISTED:
+            self.items.append((where, message))
 
     def raise_any(self) -> None:
-        if self.first is not None:
-            raise _fail(self.file, self.first[0], self.first[1], self.more)
+        if not self.count:
+            return
+        items, count, file = self.items, self.count, self.file
+
+        def lines() -> Iterator[str]:
+            yield from (_line(file, w, m) for w, m in items)
+            if count > len(items):
+                yield f"… and {count - len(items):,} more problems"
+
+        where, message = items[0]
+        raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
 
 
 def check_size(size: int, file: str) -> None:
@@ -290,27 +336,58 @@ def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", r
     header, rows = _rows(text, file)
     if header[:2] != ["pattern", "controller"]:
         raise _fail(file, "line 1", f"header is {','.join(header)[:60]!r}; expected 'pattern,controller'")
-    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
+    sides = [*(c for c in settings.CONTROLLERS if c != settings.CONTESTED), *NO_SIDE]
+    problems = _Problems(file)
     rules = []
     for line, row in rows:
         where = f"line {line}"
         if len(row) < 2 or not row[0].strip():
-            raise _fail(file, where, "expected a pattern and a controller")
+            problems.add(where, "expected a pattern and a controller")
+            continue
         pattern, controller = row[0].strip(), row[1].strip()
+        if not controller:  # a row of a mapping template left empty: no rule
+            continue
         if controller not in sides:
-            raise _fail(
-                file, where, f"column 'controller': {controller!r} is unknown; expected one of {', '.join(sides)}"
+            problems.add(
+                where,
+                f"column 'controller': {controller!r} is unknown; expected one of {', '.join(sides)} "
+                "(or empty: no rule)",
             )
-        if len(rules) == settings.ACTOR_PATTERNS_MAX:
+            continue
+        if len(rules) == settings.ACTOR_PATTERNS_MAX:  # a hostile file stops here, not at its end
             raise _fail(file, where, f"is one pattern too many; the limit is {settings.ACTOR_PATTERNS_MAX:,} per file")
         try:
             compiled = actormatch.compile_pattern(pattern)
         except actormatch.PatternError as exc:
-            raise _fail(file, where, f"column 'pattern': {pattern[:40]!r} {exc}") from None
+            problems.add(where, f"column 'pattern': {pattern[:40]!r} {exc}")
+            continue
         rules.append((pattern, compiled, controller))
+    problems.raise_any()
     if not rules:
-        raise _fail(file, "", "has no rows; expected at least one 'pattern,controller' row")
+        raise _fail(file, "", "has no row with a controller; expected at least one 'pattern,controller' row")
     return ActorMap(tuple(rules), file)
+
+
+def actor_source_problems(root: Path, sources: set[str] | dict[str, Any]) -> list[str]:
+    """Rows of the shipped actor mapping (``root/actors.csv``) without a ``note`` or citing no known source.
+
+    Each side the shipped mapping gives is a sourced fact (``source``: ids of ``sources.csv``,
+    ``|``-separated); a user's mapping needs neither column.
+    """
+    path = root / ACTORS_FILE
+    if not path.is_file():
+        return []
+    out = []
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
+    for line, row in enumerate(rows, start=2):
+        where = f"{ACTORS_FILE} line {line}"
+        if not (row.get("note") or "").strip():
+            out.append(f"{where}: column 'note' is empty; expected why the actor has that side")
+        ids = [i.strip() for i in (row.get("source") or "").split("|") if i.strip()]
+        if not ids:
+            out.append(f"{where}: column 'source' is empty; expected a source id of sources.csv")
+        out.extend(f"{where}: source {i!r} is not in sources.csv" for i in ids if i not in sources)
+    return out
 
 
 def _with_defaults(actors: ActorMap | None) -> ActorMap:
@@ -321,8 +398,13 @@ def _with_defaults(actors: ActorMap | None) -> ActorMap:
     return ActorMap(actors.rules + default.rules, f"{actors.name} or {default.name}")
 
 
-def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None = None) -> UserTimeline:
+def read_timeline(
+    data: bytes, file: str, ds: Dataset, actors: ActorMap | None = None, strict: bool = False
+) -> UserTimeline:
     """Read and check an events file against the dataset's places.
+
+    ``strict`` refuses a territorial row whose actor has no side (by default it is kept as a report
+    and listed in ``left_out``).
 
     Raises
     ------
@@ -341,7 +423,7 @@ def read_timeline(data: bytes, file: str, ds: Dataset, actors: ActorMap | None =
             raise _fail(
                 file, "line 1", f"header lacks column '{missing[0]}'; an ACLED export needs {', '.join(ACLED_REQUIRED)}"
             )
-        out = _read_acled(text, file, ds, _with_defaults(actors))
+        out = _read_acled(text, file, ds, _with_defaults(actors), strict)
     elif len(header) == 1 and header[0].count(";") >= 3:
         raise _fail(
             file, "line 1", "is separated by semicolons; expected commas (save it as 'CSV UTF-8 (comma delimited)')"
@@ -457,19 +539,59 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
     )
 
 
-def _line_of(text: str, row_index: int) -> int:
-    """The file line where data row ``row_index`` (0-based) starts (quoted cells may hold newlines)."""
+def _row_lines(text: str, dropped: np.ndarray) -> list[int]:
+    """The file line where each data row starts (quoted cells may hold newlines), in one pass.
+
+    Blank lines are no rows (as for pandas); ``dropped`` marks the rows of empty cells left out.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)
-    starts = 2
-    for k, _ in enumerate(reader):
-        if k == row_index:
-            return starts
-        starts = reader.line_num + 1
-    return starts
+    starts = []
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if row:
+                starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    if len(starts) != len(dropped):
+        return starts
+    return [s for s, d in zip(starts, dropped.tolist(), strict=True) if not d]
 
 
-def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTimeline:
+# A check of every row: the rows it flags, what it names ("column 'x'") and the message of a row.
+_Check = tuple[np.ndarray, str, Callable[[int], str]]
+
+
+def _row_refusal(file: str, text: str, dropped: np.ndarray, checks: list[_Check]) -> TimelineFileError:
+    """The error for rows that failed ``checks``: the first problem and the count of the rest; all listed."""
+    lines_of: list[list[int]] = []
+
+    def where(i: int, label: str) -> str:
+        if not lines_of:
+            lines_of.append(_row_lines(text, dropped))
+        starts = lines_of[0]
+        line = f" (line {starts[i]})" if i < len(starts) else ""
+        return f"row {i + 1}{line}, {label}"
+
+    total = sum(len(hits) for hits, _, _ in checks)
+    pos, k = min((int(hits[0]), k) for k, (hits, _, _) in enumerate(checks))
+    _, label, message = checks[k]
+
+    def lines() -> Iterator[str]:
+        # Each check's rows are in order: merged, every problem comes by row (then by check).
+        merged = heapq.merge(
+            *(zip(hits.tolist(), [k] * len(hits), strict=True) for k, (hits, _, _) in enumerate(checks))
+        )
+        for i, k in merged:
+            _, label, message = checks[k]
+            yield _line(file, where(i, label), message(i))
+
+    return TimelineFileError(str(_fail(file, where(pos, label), message(pos), total - 1)), lines)
+
+
+def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: bool = False) -> UserTimeline:
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
     except (pd.errors.ParserError, ValueError) as exc:
@@ -487,25 +609,19 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
             df[c] = ""
     for column in df.columns:
         df[column] = df[column].str.strip()
-    problems: list[tuple[int, str, str]] = []  # (row position, column, message), the first of each kind
+    checks: list[_Check] = []  # every row of every problem, listed by row
 
-    def first(mask: np.ndarray, column: str, message: Any) -> None:
+    def flag(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
         hits = np.flatnonzero(mask)
         if len(hits):
-            problems.append(
-                (
-                    int(hits[0]),
-                    column,
-                    message(int(hits[0])) + (f" (and {len(hits) - 1:,} more rows)" if len(hits) > 1 else ""),
-                )
-            )
+            checks.append((hits, f"column '{column}'", message))
 
     for column in df.columns:
         values = df[column]
         mask = np.array(values.str[:1].isin(_FORMULA_FIRST), dtype=bool)  # cheap; the pattern only where needed
         for i in np.flatnonzero(mask).tolist():
             mask[i] = bool(_FORMULA.match(values.iloc[i]))
-        first(
+        flag(
             mask,
             column,
             lambda i, v=values: (
@@ -514,8 +630,8 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
             ),
         )
     ids = df["event_id_cnty"]
-    first((ids == "").to_numpy(), "event_id_cnty", lambda i: "is empty; expected the row's ACLED id (e.g. SYR12345)")
-    first(
+    flag((ids == "").to_numpy(), "event_id_cnty", lambda i: "is empty; expected the row's ACLED id (e.g. SYR12345)")
+    flag(
         ids.duplicated().to_numpy() & (ids != "").to_numpy(),
         "event_id_cnty",
         lambda i: f"{ids.iloc[i]!r} repeats an earlier row; expected unique ids",
@@ -533,32 +649,46 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
         why = "is in the future" if d > today else f"is before {EARLIEST.isoformat()}"
         return f"{v!r} {why}; expected the day the event happened"
 
-    first(df["event_date"].isin(bad_date).to_numpy(), "event_date", date_message)
+    flag(df["event_date"].isin(bad_date).to_numpy(), "event_date", date_message)
     lat = pd.to_numeric(df["latitude"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(df["longitude"], errors="coerce").to_numpy(dtype=float)
     for column, values in (("latitude", lat), ("longitude", lon)):
-        first(
+        flag(
             ~np.isfinite(values),
             column,
             lambda i, c=column: f"{df[c].iloc[i][:20]!r} is not a number; expected decimal degrees",
         )
+    outside = _outside(lon, lat, ds)
+    if outside is not None:
+        checks.append(outside)
     kinds = df["sub_event_type"].map(lambda v: TERRITORIAL.get(v, REPORT)).to_numpy(dtype=object)
-    controller_of = {a: actors.controller(a) if a else None for a in df["actor1"].unique()}
-    controllers = df["actor1"].map(controller_of).to_numpy(dtype=object)
-    first(
-        (kinds != REPORT) & pd.isna(controllers),
-        "actor1",
-        lambda i: (
-            f"{df['actor1'].iloc[i][:60]!r} is not mapped to a side; expected an actor that {actors.name} maps "
-            "(add a row 'pattern,controller' to a copy of it and give it with --actors)"
-        ),
-    )
-    if problems:
-        pos, column, message = min(problems)
-        raise _fail(file, f"row {pos + 1} (line {_line_of(text, pos)}), column '{column}'", message, len(problems) - 1)
+    side_of = {a: actors.controller(a) for a in df["actor1"].unique()}
+    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
+    has_side = df["actor1"].map({a: s in sides for a, s in side_of.items()}).to_numpy(dtype=bool)
+    no_side = (kinds != REPORT) & ~has_side
+    if strict:
+
+        def actor_message(i: int) -> str:
+            actor = df["actor1"].iloc[i]
+            if side_of[actor] is None:
+                return (
+                    f"{actor[:60]!r} is not mapped to a side; expected an actor that {actors.name} maps "
+                    "(add a row 'pattern,controller' to a copy of it and give it with --actors)"
+                )
+            return (
+                f"{actor[:60]!r} has no side in {actors.name} ({side_of[actor]}); expected an actor with a side "
+                "(give it one with --actors)"
+            )
+
+        flag(no_side, "actor1", actor_message)
+    if checks:
+        raise _row_refusal(file, text, blank, checks)
 
     lonlat = np.column_stack([lon, lat])
-    _check_inside(lonlat, text, ds, file)
+    left_out: Counter[str] = Counter(df["actor1"].to_numpy()[no_side].tolist())
+    kinds[no_side] = REPORT  # kept and shown, it changes no holder
+    actor_list = df["actor1"].tolist()
+    controllers = [side_of[a] if side_of[a] in sides else "" for a in actor_list]
     names = df["location"].tolist()
     row_ids = ids.tolist()
     place_of, new_places, counts = _locate(names, lonlat, row_ids, ds)
@@ -571,14 +701,17 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
     for i in order:
         date = date_list[i].isoformat()
         where = names[i] if not place_of[i][1] else f"{names[i]} ({place_of[i][1]})"
+        what = f"{subs[i]} at {where}"
+        if no_side[i]:
+            what += f" by {actor_list[i][:80] or 'an unnamed actor'} (no side in the actor mapping: a report)"
         events.append(
             {
                 "date": date,
                 "place_id": place_of[i][0],
-                "controller": controllers[i] or "",
+                "controller": controllers[i],
                 "kind": kinds[i],
                 "source": row_ids[i],
-                "note": f"{subs[i]} at {where}: {notes[i]}"[:600],
+                "note": f"{what}: {notes[i]}"[:600],
                 "scope": "place",
             }
         )
@@ -593,27 +726,39 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap) -> UserTime
         )
     start, end = _span([d for d in dates_by_text.values() if d is not None], ds)
     changes = int((kinds != REPORT).sum())
-    counts.update(changes=changes, reports=len(events) - changes)
-    return UserTimeline(file, "", "acled", len(df), start, end, events, sources, new_places, False, counts, actors.name)
+    counts.update(changes=changes, reports=len(events) - changes, left_out_rows=int(no_side.sum()))
+    listed = [
+        {"actor": a, "rows": n, "mapping": side_of[a] or "unmapped"}
+        for a, n in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return UserTimeline(
+        file, "", "acled", len(df), start, end, events, sources, new_places, False, counts, actors.name, listed
+    )
 
 
-def _check_inside(lonlat: np.ndarray, text: str, ds: Dataset, file: str) -> None:
-    """Coordinates must lie in Syria (within ``OUTSIDE_KM`` of its outline)."""
-    inside = shapely.contains_xy(ds.syria, lonlat[:, 0], lonlat[:, 1])
-    if inside.all():
-        return
+def _outside(lon: np.ndarray, lat: np.ndarray, ds: Dataset) -> _Check | None:
+    """The rows whose coordinates lie more than ``OUTSIDE_KM`` outside Syria's outline (None if none)."""
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    inside = np.ones(len(lon), dtype=bool)
+    inside[finite] = shapely.contains_xy(ds.syria, lon[finite], lat[finite])
+    candidates = np.flatnonzero(~inside)
+    if not len(candidates):
+        return None
     outline = geometry.to_metric(ds.syria)
-    for i in np.flatnonzero(~inside).tolist():
-        lon, lat = lonlat[i]
-        km = outline.distance(geometry.to_metric(shapely.Point(lon, lat))) / 1000.0
-        if km > OUTSIDE_KM:
-            swapped = shapely.contains_xy(ds.syria, lat, lon)
-            hint = " (latitude and longitude swapped?)" if swapped else ""
-            raise _fail(
-                file,
-                f"row {i + 1} (line {_line_of(text, i)}), columns 'latitude','longitude'",
-                f"{lat:g}, {lon:g} lies {km:,.0f} km outside Syria{hint}; expected a location in Syria",
-            )
+    metric = shapely.get_coordinates(
+        geometry.to_metric(shapely.MultiPoint(np.column_stack([lon[candidates], lat[candidates]])))
+    )
+    km = shapely.distance(outline, shapely.points(metric)) / 1000.0
+    far = km > OUTSIDE_KM
+    if not far.any():
+        return None
+    km_of = dict(zip(candidates[far].tolist(), km[far].tolist(), strict=True))
+
+    def message(i: int) -> str:
+        hint = " (latitude and longitude swapped?)" if shapely.contains_xy(ds.syria, lat[i], lon[i]) else ""
+        return f"{lat[i]:g}, {lon[i]:g} lies {km_of[i]:,.0f} km outside Syria{hint}; expected a location in Syria"
+
+    return candidates[far], "columns 'latitude','longitude'", message
 
 
 def _key(name: str) -> str:
@@ -842,15 +987,15 @@ def _villages(villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline
 # --- files on disk (the command line) -------------------------------------------------------------
 
 
-def load_file(ds: Dataset, events: Path, actors: Path | None = None) -> Dataset:
+def load_file(ds: Dataset, events: Path, actors: Path | None = None, strict: bool = False) -> Dataset:
     """The dataset drawing the events of the file ``events`` (``--events``), checked."""
     mapping = None
     if actors is not None:
         mapping = read_actors(_read_path(actors), str(actors))
-    return load_bytes(ds, _read_path(events), str(events), mapping)
+    return load_bytes(ds, _read_path(events), str(events), mapping, strict)
 
 
-def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = None) -> Dataset:
+def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = None, strict: bool = False) -> Dataset:
     """The dataset drawing an events file's bytes (the CLI's file, the page's upload).
 
     Raises
@@ -860,7 +1005,7 @@ def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = No
         too, naming the file (``TERRITORY_DEBUG=1`` lets it through with its traceback).
     """
     try:
-        return with_timeline(ds, read_timeline(data, file, ds, actors))
+        return with_timeline(ds, read_timeline(data, file, ds, actors, strict))
     except TimelineFileError:
         raise
     except Exception as exc:
@@ -900,7 +1045,61 @@ def summary_of(ds: Dataset) -> str:
             f"locations: {o.get('snapped_name', 0):,} matched by name, {o.get('snapped_near', 0):,} by distance, "
             f"{o.get('new_places', 0):,} new"
         )
+    if o.get("left_out_rows"):
+        parts.append(f"{o['left_out_rows']:,} territorial rows of actors with no side kept as reports")
     return f"{o['file']}: " + ", ".join(parts) + f"; {o['first_date']} to {o['last_date']}"
+
+
+def left_out_of(ds: Dataset) -> list[dict[str, Any]]:
+    """The actors whose territorial rows were kept as reports (actor, rows, mapping), most rows first."""
+    return list((ds.origin or {}).get("left_out", []))
+
+
+def left_out_line(ds: Dataset) -> str:
+    """One line on the territorial rows left without a side (empty when there are none)."""
+    left = left_out_of(ds)
+    if not left:
+        return ""
+    rows = sum(a["rows"] for a in left)
+    ambiguous = sum(1 for a in left if a["mapping"] != "unmapped")
+    why = f" ({ambiguous:,} of them ambiguous or of no side in the mapping)" if ambiguous else ""
+    return (
+        f"{ds.origin['file']}: {rows:,} territorial row{'s' if rows != 1 else ''} of {len(left):,} "
+        f"actor{'s' if len(left) != 1 else ''} with no side{why} kept as reports: they change no holder"
+    )
+
+
+# Characters with a meaning in a regular expression (Python's re and RE2 alike); a backslash makes
+# each one literal in both.
+_REGEX_SPECIAL = frozenset("\\.^$|?*+()[]{}")
+
+
+def literal_pattern(name: str) -> str:
+    """A case-insensitive actor pattern matching exactly ``name`` (RE2- and ``re``-compatible)."""
+    return "^" + "".join("\\" + c if c in _REGEX_SPECIAL else c for c in name) + "$"
+
+
+def mapping_template(ds: Dataset) -> str:
+    """A ready-to-edit actor mapping of the left-out actors: CSV ``pattern,controller,note``.
+
+    The controller column is empty (a row left empty is no rule, so the file loads as it is); fill it
+    in with a side and give the file with ``--actors`` (or upload it with the events) to apply it.
+    """
+    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["pattern", "controller", "note"])
+    for a in left_out_of(ds):
+        was = "no pattern matched" if a["mapping"] == "unmapped" else f"the mapping says {a['mapping']}"
+        writer.writerow(
+            [
+                literal_pattern(a["actor"]),
+                "",
+                f"{a['rows']:,} territorial rows; {was}; controller: one of {', '.join(sides)} "
+                f"(or {' or '.join(NO_SIDE)})",
+            ]
+        )
+    return out.getvalue()
 
 
 SHARED_MAX = 3  # uploads kept for other sessions of this process (about 240 MB each at 100,000 rows)
@@ -910,7 +1109,7 @@ _SHARED_LOCK = threading.Lock()
 
 def load_upload(
     ds: Dataset, data: bytes, file: str, actors: bytes | None = None, actors_file: str = "actors.csv"
-) -> Dataset:
+) -> Dataset:  # never strict: the page loads the file and lists the actors left without a side
     """:func:`load_bytes` for the page: the same file uploaded again (a reload, another tab) is read once.
 
     Each session still holds and sees only its own upload; the process keeps the last ``SHARED_MAX``.
