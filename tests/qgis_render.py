@@ -22,14 +22,25 @@ from pathlib import Path
 from qgis.core import (
     QgsApplication,
     QgsDateTimeRange,
+    QgsLayoutExporter,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutPoint,
+    QgsLayoutSize,
+    QgsLegendStyle,
     QgsMapRendererParallelJob,
     QgsMapSettings,
     QgsPointXY,
+    QgsPrintLayout,
+    QgsProject,
     QgsRectangle,
+    QgsUnitTypes,
     QgsVectorLayer,
+    QgsVectorLayerTemporalProperties,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QSize, QTime
-from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtGui import QColor, QFont
 
 QGIS_TABLES = ("sources", "layer_styles")
 
@@ -54,6 +65,73 @@ def _render(layers: list[QgsVectorLayer], extent: QgsRectangle, size: tuple[int,
     job.start()
     job.waitForFinished()
     return job.renderedImage(), settings
+
+
+def _screenshot(loaded: dict[str, QgsVectorLayer], shot: dict) -> None:
+    """A print layout of the GeoPackage as it opens (default styles), the timeline at one date, to PNG."""
+    order = ["control-points", "border", "governorates", "timeline", "syria"]
+    layers = [loaded[n] for n in order if n in loaded]
+    project = QgsProject.instance()
+    project.setCrs(layers[0].crs())
+    for layer in reversed(layers):
+        project.addMapLayer(layer)
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    page = layout.pageCollection().page(0)
+    page.setPageSize(QgsLayoutSize(290, 158, QgsUnitTypes.LayoutMillimeters))
+    item = QgsLayoutItemMap(layout)
+    item.attemptMove(QgsLayoutPoint(4, 14, QgsUnitTypes.LayoutMillimeters))
+    item.attemptResize(QgsLayoutSize(190, 140, QgsUnitTypes.LayoutMillimeters))
+    item.setLayers(layers)
+    item.setCrs(layers[0].crs())
+    extent = loaded["syria"].extent()
+    extent.scale(1.02)
+    item.setExtent(extent)
+    item.setIsTemporal(True)
+    item.setTemporalRange(_day(shot["date"]))
+    layout.addLayoutItem(item)
+    title = QgsLayoutItemLabel(layout)
+    title.setText(f"territory.gpkg in QGIS: the timeline layer on {shot['date']}, styles from layer_styles")
+    title.setFont(QFont("DejaVu Sans", 12))
+    title.attemptMove(QgsLayoutPoint(4, 3, QgsUnitTypes.LayoutMillimeters))
+    title.attemptResize(QgsLayoutSize(285, 10, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(title)
+    legend = QgsLayoutItemLegend(layout)
+    legend.setLinkedMap(item)
+    root = legend.model().rootGroup()
+    root.clear()
+    for name in ("timeline", "border", "governorates"):
+        if name in loaded:
+            root.addLayer(loaded[name])
+    legend.setTitle("Control (timeline)")
+    legend.attemptMove(QgsLayoutPoint(196, 16, QgsUnitTypes.LayoutMillimeters))
+    for style, size in (
+        (QgsLegendStyle.Title, 12),
+        (QgsLegendStyle.Group, 10),
+        (QgsLegendStyle.Subgroup, 10),
+        (QgsLegendStyle.SymbolLabel, 9),
+    ):
+        legend.rstyle(style).setFont(QFont("DejaVu Sans", size))
+    layout.addLayoutItem(legend)
+    # Rendered to an image, then saved: exportToImage would also georeference the PNG through GDAL.
+    image = QgsLayoutExporter(layout).renderPageToImage(0, QSize(), shot.get("dpi", 100))
+    image.save(shot["path"])
+
+
+def _pixels(layer: QgsVectorLayer, extent: QgsRectangle, size: tuple[int, int], request: dict, tag: str) -> dict:
+    """The RGB colour at each requested point of ``layer`` rendered alone on each requested date."""
+    out = {}
+    for day in request.get("dates", []):
+        image, settings = _render([layer], extent, size, day)
+        if request.get("png"):
+            image.save(str(Path(request["png"]) / f"{tag}-{day}.png"))
+        colours = []
+        for lon, lat in request.get("points", []):
+            px = settings.mapToPixel().transform(QgsPointXY(lon, lat))
+            c = QColor(image.pixel(round(px.x()), round(px.y())))
+            colours.append([c.red(), c.green(), c.blue()])
+        out[day] = colours
+    return out
 
 
 def main() -> int:
@@ -98,24 +176,22 @@ def main() -> int:
         extent = timeline.extent()
         extent.scale(1.05)
         size = (1000, int(1000 * extent.height() / extent.width()))
-        for day in request.get("dates", []):
-            image, settings = _render([timeline], extent, size, day)
-            if request.get("png"):
-                image.save(str(Path(request["png"]) / f"timeline-{day}.png"))
-            colours = []
-            for lon, lat in request.get("points", []):
-                px = settings.mapToPixel().transform(QgsPointXY(lon, lat))
-                c = QColor(image.pixel(round(px.x()), round(px.y())))
-                colours.append([c.red(), c.green(), c.blue()])
-            out["pixels"][day] = colours
+        out["pixels"] = _pixels(timeline, extent, size, request, "timeline")
+        if request.get("geojson"):
+            # The README's recipe for timeline.geojson: temporal properties from the two expressions,
+            # categorised by controller (here in the GeoPackage's colours).
+            geojson = QgsVectorLayer(request["geojson"], "timeline.geojson", "ogr")
+            tp = geojson.temporalProperties()
+            tp.setMode(QgsVectorLayerTemporalProperties.ModeFeatureDateTimeStartAndEndFromExpressions)
+            tp.setStartExpression('to_datetime("valid_from")')
+            tp.setEndExpression('to_datetime("valid_to")')
+            tp.setIsActive(True)
+            geojson.setRenderer(timeline.renderer().clone())
+            out["geojson_fields"] = {f.name(): f.typeName() for f in geojson.fields()}
+            out["pixels_geojson"] = _pixels(geojson, extent, size, request, "timeline-geojson")
     shot = request.get("screenshot")
     if shot:
-        order = ["control-points", "border", "governorates", "timeline", "syria"]
-        layers = [loaded[n] for n in order if n in loaded]
-        extent = loaded["syria"].extent()
-        extent.scale(1.04)
-        image, _ = _render(layers, extent, (shot["width"], shot["height"]), shot["date"])
-        image.save(shot["path"])
+        _screenshot(loaded, shot)
     json.dump(out, sys.stdout)
     sys.stdout.flush()
     # QGIS 3.22 can crash tearing down with layers still referenced; the report is out, so leave at once.

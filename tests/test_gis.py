@@ -168,7 +168,9 @@ def test_qgis_opens_every_layer_styled_and_animates_the_timeline(ds, first_day_g
         "dates": list(RENDER_DATES),
         "points": [coords[p] for p in ids],
         "png": str(artifacts),
+        "geojson": str(tmp_path / "timeline.geojson"),
     }
+    (tmp_path / "timeline.geojson").write_bytes(run_cli("export", "timeline", "-o", "-").stdout)
     proc = subprocess.run(
         [QGIS_PYTHON, str(ROOT / "tests" / "qgis_render.py")],
         input=json.dumps(request),
@@ -206,6 +208,9 @@ def test_qgis_opens_every_layer_styled_and_animates_the_timeline(ds, first_day_g
             assert "#{:02x}{:02x}{:02x}".format(*rgb) == want, (day, pid, holders.at[pid, "controller"], rgb)
             changed.add((pid, want))
     assert len(changed) > len(ids)  # some places changed colour between the dates
+    # The README's recipe for the GeoJSON draws the same map.
+    assert report["geojson_fields"]["valid_from"] == "Date" and report["geojson_fields"]["start"] == "DateTime"
+    assert report["pixels_geojson"] == report["pixels"]
 
 
 def _kepler_types(rows: list[dict], tmp_path: Path) -> dict[str, str]:
@@ -327,3 +332,24 @@ def test_stats_csv_has_the_per_side_totals():
     for ctl, totals in data["controllers"].items():
         for key, value in totals.items():
             assert {float(r[f"total_{key}_{ctl}"]) for r in rows} == {float(value)}, (ctl, key)
+
+
+def test_geopackage_is_reproducible(timeline_gpkg, tmp_path):
+    again = tmp_path / "again.gpkg"
+    assert run_cli("export", "timeline", "-o", str(again)).returncode == 0
+    assert again.read_bytes() == timeline_gpkg.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("all", "--format", "csv", "-o", "x.csv"), "--format csv takes one layer"),
+        (("timeline", "--format", "csv", "-o", "x.gpkg"), "writes a GeoPackage"),
+    ],
+)
+def test_format_mismatches_are_one_line_errors(args, expected, tmp_path):
+    out = [str(tmp_path / a) if a.startswith("x.") else a for a in args]
+    proc = run_cli("export", *out)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and "\n" not in err and expected in err, err
+    assert not list(tmp_path.iterdir())  # nothing written

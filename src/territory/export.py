@@ -149,24 +149,3 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def gpkg_bytes(gdf: gpd.GeoDataFrame, name: str) -> bytes:
-    """A GeoPackage (one layer ``name``) of a WGS84 layer, through pyogrio.
-
-    Lists and mappings (``sources``, ``held_km2``…) become JSON text, dates ISO text: GeoPackage
-    columns hold scalars. QGIS reads ``valid_from``/``valid_to`` as its Temporal Controller's fields.
-    """
-    out = gdf.copy()
-    for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        values = [_jsonable(v) for v in out[column]]
-        if any(isinstance(v, (list, dict)) for v in values):
-            out[column] = [json.dumps(v, ensure_ascii=False) if v is not None else None for v in values]
-        else:
-            out[column] = values
-    with tempfile.TemporaryDirectory(prefix="territory-gpkg-") as tmp:
-        path = Path(tmp) / f"{name}.gpkg"
-        out.to_file(path, driver="GPKG", layer=name, engine="pyogrio")
-        return path.read_bytes()

@@ -336,12 +336,13 @@ def qml(name: str, palette_name: str = settings.PALETTE_DEFAULT) -> str:
     """The QGIS style (QML) of a layer in one of the dashboard's palettes."""
     palette = settings.PALETTES[palette_name]
     if name in (settings.LAYER_CONTROL_ZONES, settings.LAYER_CONTROL_CELLS, settings.LAYER_TIMELINE):
-        renderer = _by_controller("controller", palette, lambda i, c: _fill(i, c, None))
+        # The outline in the fill's own colour hides the hairline seams antialiasing leaves between cells.
+        renderer = _by_controller("controller", palette, lambda i, c: _fill(i, c, c, 0.1))
     elif name == settings.LAYER_CHANGES:
         # As in the dashboard: the gaining side's colour, a dashed black outline.
         renderer = _by_controller("to", palette, lambda i, c: _fill(i, c, "#000000", 0.6, 0.6, dashed=True))
     elif name == settings.LAYER_CONTROL_POINTS:
-        renderer = _by_controller("controller", palette, lambda i, c: _marker(i, c, "#222222", 2.0))
+        renderer = _by_controller("controller", palette, lambda i, c: _marker(i, c, "#222222", 1.6))
     elif name == settings.LAYER_EVENTS:
         renderer = _by_controller("controller", palette, lambda i, c: _marker(i, None, c, 3.0, width=0.4))
     elif name == settings.LAYER_BUFFERS:
