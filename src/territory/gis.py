@@ -37,7 +37,7 @@ DATE_COLUMNS = frozenset({"valid_from", "valid_to", "date", "date_from", "date_t
 # The timeline's instants (UTC midnight), for tools whose time filters need date-times (kepler.gl).
 TIME_COLUMNS = ("start", "end")
 SOURCES_TABLE = "sources"
-SOURCE_FIELDS = ("id", "title", "publisher", "published", "url")
+SOURCE_FIELDS = ("id", "title", "publisher", "published", "url", "retrieved_from")  # retrieved_from: the copy read
 STYLE_NAMES = {settings.PALETTE_DEFAULT: "territory", "colour-blind safe": "territory (colour-blind safe)"}
 # gpkg_contents.last_change is "now" unless fixed: a fixed value keeps exports reproducible.
 _GDAL_OPTIONS = {"OGR_CURRENT_DATE": "2024-11-26T00:00:00.000Z"}
@@ -508,8 +508,9 @@ territory: who controlled what in north-western Syria, exported for {date.isofor
 Every layer is RFC 7946 GeoJSON (WGS84 longitude/latitude). Files:
 
 {files}
-- sources.csv: every source the layers cite (id, title, publisher, published, url); a feature's
-  `sources` list and its `source_ids` text (ids joined by ";") refer to its id column.
+- sources.csv: every source the layers cite (id, title, publisher, published, url, and
+  retrieved_from where the project read a copy); a feature's `sources` list and its
+  `source_ids` text (ids joined by ";") refer to its id column.
 - LICENSE.txt: the attribution and licences of the data.
 
 Date: the dated layers (control-points, control-zones, control-cells, buffers, events) are for
