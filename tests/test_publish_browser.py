@@ -82,6 +82,10 @@ def _wait_date(pg, date: str) -> None:
     pg.locator(f"#map.territory-date-{date}").wait_for(state="attached", timeout=5_000)
 
 
+def _human(date) -> str:
+    return f"{date:%a} {date.day} {date:%b %Y}"
+
+
 def _zone_fills(pg) -> list[str]:
     return pg.eval_on_selector_all("path.territory-zone", "ps => ps.map(p => p.getAttribute('fill'))")
 
@@ -109,8 +113,12 @@ def test_map_draws_and_stepping_dates_recolours_the_zones_as_the_dashboard_does(
     page.locator("#date").fill("5")
     _wait_date(page, ds.dates[5].isoformat())
     assert _zone_fills(page) == _expected_fills(ds, 5)
-    assert page.locator("#date-label").inner_text() == f"{ds.dates[5]:%a} {ds.dates[5].day} {ds.dates[5]:%b %Y}"
+    assert page.locator("#date-label").inner_text() == _human(ds.dates[5])
     assert f"date={ds.dates[5].isoformat()}" in page.url
+    # The day panel follows, also back on a date whose file was fetched before.
+    page.wait_for_function("t => document.querySelector('#day h2')?.textContent === t", arg=_human(ds.dates[5]))
+    page.locator("#date").fill("3")
+    page.wait_for_function("t => document.querySelector('#day h2')?.textContent === t", arg=_human(ds.dates[3]))
     assert page.requests_seen and all(u.startswith((url, "data:", "blob:")) for u in page.requests_seen)
 
 

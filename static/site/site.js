@@ -97,8 +97,15 @@
   // --- per-date files, fetched when a date is shown ----------------------------------------------
   var loaded = {}, pending = {};
   function dayFile(i) { return "data/days/" + C.dates[i] + "." + C.days[i] + ".json"; }
+  function dayShown() {
+    panels();
+    // For a host page or a benchmark: the date's own data is on the map and in the panels.
+    document.dispatchEvent(new CustomEvent("territory-day", { detail: { date: C.dates[state.day] } }));
+  }
+
   function loadDay(i) {
-    if (loaded[i] || pending[i]) return;
+    if (loaded[i]) return dayShown(); // drawn with it already (frame() reads it)
+    if (pending[i]) return;
     pending[i] = fetch(dayFile(i)).then(function (r) {
       if (!r.ok) throw new Error(dayFile(i) + ": HTTP " + r.status);
       return r.json();
@@ -107,7 +114,7 @@
       delete pending[i];
       if (i === state.day) {
         if (d.events || d.changes) drawMap();
-        panels();
+        dayShown();
       }
     }, function (e) {
       delete pending[i];
