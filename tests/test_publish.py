@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -56,6 +57,9 @@ def test_index_at_the_root_references_files_that_exist(site):
 def test_every_data_file_is_named_by_its_content(site):
     named = 0
     for rel, data in _tree(site).items():
+        if rel.endswith(".gz"):
+            assert gzip.decompress(data) == (site / rel[:-3]).read_bytes(), rel
+            continue
         if rel in ("index.html", publish.MARKER) or rel.startswith("assets/images/") or rel.endswith("LICENSE"):
             continue
         m = HASHED.match(Path(rel).name)
@@ -63,6 +67,7 @@ def test_every_data_file_is_named_by_its_content(site):
         assert hashlib.sha256(data).hexdigest().startswith(m["hash"]), rel
         named += 1
     assert named > 30
+    assert (site / "index.html.gz").is_file() and next((site / "data").glob("base.*.js.gz"))
 
 
 def test_the_map_runtime_and_base_data_are_the_dashboards(site, ds):

@@ -10,6 +10,7 @@ Layout of DIR (every name but ``index.html`` carries a hash of its content, so t
 cached for ever and ``index.html`` decides what a reader gets)::
 
     index.html                            the page; its configuration inline
+    *.gz                                  the page's files gzip-compressed (nginx gzip_static)
     assets/leaflet.H.js|css, images/      vendored Leaflet
     assets/territory.H.js                 the map runtime, byte for byte
     assets/site.H.js|css                  the page's controls
@@ -25,6 +26,7 @@ Publishing twice from the same inputs gives byte-identical files.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import html
 import json
@@ -50,6 +52,9 @@ PER_DATE_FILES = (settings.LAYER_CONTROL_ZONES, settings.LAYER_CHANGES)
 # Per-date downloads for every date of a timeline up to this long; a longer one (an analyst's
 # ACLED file over years) gets them for its last date only (the CLI makes any other).
 DOWNLOAD_DATES_MAX = mapdata.CHANGES_IN_BASE_MAX_DATES
+# What the page loads gets a gzip-compressed copy beside it (FILE.gz); downloads do not (the
+# GeoJSON would add about 3.5 MB, and a reader fetches one of them, not every one).
+PRECOMPRESSED = (".html", ".js", ".css", ".json")
 
 
 @dataclass
@@ -83,12 +88,20 @@ class _Writer:
 
     def put(self, rel: str, data: bytes) -> str:
         if rel not in self.written:
-            path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            os.chmod(path, 0o644)
-            self.written[rel] = len(data)
+            self._write(rel, data)
+            if rel.endswith(PRECOMPRESSED):
+                # Served as is by nginx's gzip_static (and object storage with Content-Encoding:
+                # gzip): compressing the 0.5 MB base data on every request would cap a server at
+                # a few readers a second per core. mtime 0: the same bytes on every publish.
+                self._write(rel + ".gz", gzip.compress(data, compresslevel=9, mtime=0))
         return rel
+
+    def _write(self, rel: str, data: bytes) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        os.chmod(path, 0o644)
+        self.written[rel] = len(data)
 
     def hashed(self, folder: str, stem: str, data: bytes, suffix: str) -> str:
         return self.put(f"{folder}/{content_name(stem, data, suffix)}", data)
