@@ -219,15 +219,10 @@ def layer_metadata(
     return meta
 
 
-def layer_geojson(
-    ds: Dataset,
-    name: str,
-    date: dt.date | None = None,
-    depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
-    since: dt.date | None = None,
-) -> str:
-    """RFC 7946 GeoJSON text of a layer: what ``export`` writes and the app offers for download."""
-    date = date or ds.end_date
+def _geojson_and_sources(
+    ds: Dataset, name: str, date: dt.date, depths: Sequence[float], since: dt.date | None
+) -> tuple[str, list[dict[str, str]]]:
+    """A layer's GeoJSON text and its ``metadata.sources``, memoised together (the zip lists the sources)."""
     key = (
         "geojson",
         name,
@@ -236,13 +231,24 @@ def layer_geojson(
         since,
     )
 
-    def make() -> str:
+    def make() -> tuple[str, list[dict[str, str]]]:
         gdf = layer_with_provenance(ds, name, date, depths, since)
         meta = layer_metadata(ds, name, date, depths, since)
         meta["sources"] = provenance.used_sources(ds, (s for srcs in gdf["sources"] for s in srcs))
-        return export.to_geojson(gdf, name, meta)
+        return export.to_geojson(gdf, name, meta), meta["sources"]
 
     return ds.cached(key, make)
+
+
+def layer_geojson(
+    ds: Dataset,
+    name: str,
+    date: dt.date | None = None,
+    depths: Sequence[float] = settings.DEFAULT_DEPTHS_MILES,
+    since: dt.date | None = None,
+) -> str:
+    """RFC 7946 GeoJSON text of a layer: what ``export`` writes and the app offers for download."""
+    return _geojson_and_sources(ds, name, date or ds.end_date, depths, since)[0]
 
 
 def _layer_since(name: str, since: dt.date | None) -> dt.date | None:
@@ -315,18 +321,14 @@ def all_layers_zip(
     """
     date = date or ds.end_date
     folder = f"territory-{date.isoformat()}"
-    texts = {
-        f"{folder}/{name}.geojson": layer_geojson(ds, name, date, depths, _layer_since(name, since))
-        for name in settings.LAYERS
-    }
-    cited = {
-        s
-        for name in settings.LAYERS
-        for srcs in layer_with_provenance(ds, name, date, depths, _layer_since(name, since))["sources"]
-        for s in srcs
-    }
+    texts: dict[str, str] = {}
+    cited: dict[str, dict[str, str]] = {}
+    for name in settings.LAYERS:
+        text, sources = _geojson_and_sources(ds, name, date, depths, _layer_since(name, since))
+        texts[f"{folder}/{name}.geojson"] = text
+        cited.update((s["id"], s) for s in sources)
     attribution = _attribution(ds, date)
     texts[f"{folder}/README.txt"] = gis.readme_text(date, settings.LAYERS, ds.baseline_date, since, attribution)
     texts[f"{folder}/LICENSE.txt"] = gis.LICENCE_TEXT
-    texts[f"{folder}/sources.csv"] = gis.sources_csv(provenance.used_sources(ds, cited))
+    texts[f"{folder}/sources.csv"] = gis.sources_csv([cited[k] for k in sorted(cited)])
     return export.zip_layers(texts)
