@@ -104,6 +104,27 @@ def _back_to_served() -> None:
     _fit_state_to(served)
 
 
+def _left_out_banner(ds: Dataset) -> None:
+    """The actors whose territorial rows changed nothing for want of a side, and a mapping to fill in."""
+    left = usertimeline.left_out_of(ds)
+    st.warning(
+        f"{viewmodel.md_escape(usertimeline.left_out_line(ds))}. To map them, download the mapping below, fill in "
+        "its controller column (government, hts, sna, sdf or israel) and upload it as the actor mapping, with "
+        "this events file.",
+        icon=":material/person_search:",
+    )
+    with st.container(height=min(40 + 24 * len(left), 260), border=True):
+        # Plain text, never Markdown: actor names come from the file.
+        st.text("\n".join(f"{a['rows']:>7,}  {a['actor'] or '(empty)'}  ({a['mapping']})" for a in left))
+    st.download_button(
+        "Actor mapping to fill in (CSV)",
+        data=usertimeline.mapping_template(ds),
+        file_name=f"{ds.origin['file'].rsplit('.', 1)[0]}-actors.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+
+
 _read_upload()
 ds: Dataset = st.session_state.get("user_ds") or served
 
@@ -241,6 +262,8 @@ if ds.origin:
     )
     if ds is not served:
         back.button("Back to the built-in timeline", on_click=_back_to_served, icon=":material/undo:")
+    if usertimeline.left_out_of(ds):
+        _left_out_banner(ds)
 st.caption(
     "Slide through the days of the HTS-led and SNA offensives, compare the Turkish buffer-zone "
     "proposals, and download any layer. Zones are approximate; every change links to its source."

@@ -250,3 +250,32 @@ def test_check_wants_each_shipped_actor_row_sourced(seeds_copy):
     assert f"actors.csv line {n - 1}: column 'note' is empty" in err
     assert f"actors.csv line {n - 1}: column 'source' is empty" in err
     assert f"actors.csv line {n}: source 'no-such-source' is not in sources.csv" in err
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+def test_page_lists_the_left_out_actors_and_offers_the_mapping(monkeypatch, real_file, real_user):
+    """Served with the file (``--events FILE serve``): it loads, the banner lists the actors as text, the
+    mapping to fill in downloads (the same bytes as ``check --template``)."""
+    from streamlit.testing.v1 import AppTest, app_test
+
+    from .test_app import APP, _RecordingMediaFiles
+
+    monkeypatch.setenv(usertimeline.ENV_EVENTS, str(real_file))
+    monkeypatch.setattr(app_test, "MediaFileManager", _RecordingMediaFiles)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception and not at.error
+    warning = next(w.value for w in at.warning if "with no side" in w.value)
+    assert "8 territorial rows of 5 actors with no side" in warning
+    listed = "\n".join(t.value for t in at.text)
+    assert [line.strip() for line in listed.splitlines()] == [
+        f"{a['rows']:,}  {a['actor']}  ({a['mapping']})" for a in LEFT_OUT
+    ]
+    button = next(b.proto for b in at.get("download_button") if b.proto.label == "Actor mapping to fill in (CSV)")
+    assert button.url
+    offered = _RecordingMediaFiles.last.bytes_of(button.url).decode()
+    assert offered == usertimeline.mapping_template(real_user)
+    assert offered.startswith(
+        'pattern,controller,note\n^Brigade of the Test$,,"3 territorial rows; no pattern matched;'
+    )

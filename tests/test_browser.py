@@ -542,3 +542,41 @@ def test_serve_with_an_events_file(browser, ds, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_upload_with_unmapped_actors_loads_and_maps_them_in_one_step(page, server, ds, tmp_path):
+    """An ACLED file with actors the mapping lacks loads; the banner lists them; the mapping it offers,
+    filled in and uploaded with the events, applies."""
+    import csv
+    import io
+
+    from .test_acled_actors import LEFT_OUT, real_rows
+    from .test_usertimeline import write_acled
+
+    events = write_acled(tmp_path / "real-acled.csv", real_rows(ds))
+    page.goto(f"{server}/?date=2024-12-04")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(events))
+    page.get_by_text("Your timeline: real-acled.csv").first.wait_for(timeout=120_000)
+    page.get_by_text("8 territorial rows of 5 actors with no side").first.wait_for(timeout=60_000)
+    listed = page.locator('[data-testid="stText"]').first.inner_text()
+    assert [line.strip() for line in listed.splitlines()] == [
+        f"{a['rows']}  {a['actor']}  ({a['mapping']})" for a in LEFT_OUT
+    ]
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Actor mapping to fill in (CSV)").click()
+    assert info.value.suggested_filename == "real-acled-actors.csv"
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    template = tmp_path / "template.csv"
+    assert run_cli("--events", str(events), "check", "--template", str(template)).returncode == 0
+    assert text == template.read_text(encoding="utf-8")  # the page offers what the command line writes
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows[0]["controller"] = "sna"  # Brigade of the Test
+    filled = tmp_path / "my-actors.csv"
+    with filled.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["pattern", "controller", "note"])
+        writer.writeheader()
+        writer.writerows(rows)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(1).set_input_files(str(filled))
+    page.get_by_text("5 territorial rows of 4 actors with no side").first.wait_for(timeout=120_000)
+    assert "Brigade of the Test" not in page.locator('[data-testid="stText"]').first.inner_text()
+    assert not page.page_errors, page.page_errors
