@@ -542,7 +542,7 @@ def downloads_tab(date: dt.date, since: dt.date | None) -> None:
     )
     c2.download_button(
         "Statistics (CSV)",
-        data=stats.stats_rows(result).to_csv(index=False),
+        data=stats.stats_csv(result),
         file_name=f"territory-stats-{date.isoformat()}.csv",
         mime="text/csv",
         on_click="ignore",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
+import zipfile
 
+import pandas as pd
 import pytest
 
-from territory import settings, usertimeline
+from territory import csvout, settings, stats, usertimeline
 
 from .conftest import ROOT
 from .test_usertimeline import acled_rows, write_acled
@@ -113,3 +117,76 @@ def test_build_replaces_its_own_output_and_marks_it(tmp_path):
     build.build(out_dir=target)  # its own output: replaced whole
     assert (target / build.MARKER).is_file() and not (target / "stale.geojson").exists()
     assert (ROOT / "geodata" / build.MARKER).is_file()  # the committed geodata/ is the build's too
+
+
+# --- spreadsheet formulas: uploads are data, every CSV written is neutralised ----------------------
+
+PAYLOADS = [
+    "=cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def _cells(text: str) -> list[str]:
+    return [c for row in csv.reader(io.StringIO(text)) for c in row]
+
+
+def _safe(cell: str) -> bool:
+    """Not run by a spreadsheet: no formula start, unless it is a number (``-3.5``)."""
+    if not cell.startswith(csvout.FORMULA_START):
+        return True
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_formula_cells_load_and_every_csv_written_neutralises_them(tmp_path):
+    places = ["aleppo", "hamah", "idlib", "homs", "saraqib"]
+    notes = [*PAYLOADS, "- On 29 November, fighters entered the town."]  # an ordinary note, once refused
+    events = tmp_path / "formulas.csv"
+    with events.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["date", "place_id", "controller", "kind", "source_id", "note"])
+        for k, (place, note) in enumerate(zip(places, notes, strict=True)):
+            w.writerow([f"2024-11-{28 + k % 3}", place, "hts", "captured", PAYLOADS[k % 4], note])
+    written = []
+    for place in places:
+        proc = _cli("--events", str(events), "history", place, "--format", "csv")
+        assert proc.returncode == 0, proc.stderr
+        written.append(proc.stdout.decode())
+    proc = _cli("--events", str(events), "export", "events", "--format", "csv", "-o", "-")
+    assert proc.returncode == 0, proc.stderr
+    written.append(proc.stdout.decode())
+    zipped = tmp_path / "all.zip"
+    assert _cli("--events", str(events), "export", "all", "-o", str(zipped)).returncode == 0
+    with zipfile.ZipFile(zipped) as z:
+        csvs = [n for n in z.namelist() if n.endswith(".csv")]
+        assert csvs
+        written += [z.read(n).decode("utf-8") for n in csvs]
+    cells = [c for text in written for c in _cells(text)]
+    assert [c for c in cells if not _safe(c)] == []
+    for payload in notes:  # each reached the output, as text a spreadsheet shows
+        assert "'" + payload in cells, payload
+
+
+def test_stats_csv_neutralises_text_and_keeps_numbers(ds):
+    result = stats.stats(ds, ds.end_date, [10])
+    result["buffers"][0]["proposals"] = PAYLOADS[:2]
+    result["buffers"][0]["sites"] = [PAYLOADS[3]]
+    result["buffers"][0]["area_km2"] = -12.5  # a negative number stays a number
+    rows = list(csv.DictReader(io.StringIO(stats.stats_csv(result))))
+    assert rows[0]["proposals"] == "'" + "; ".join(PAYLOADS[:2])
+    assert rows[0]["sites"] == "'" + PAYLOADS[3]
+    assert rows[0]["area_km2"] == "-12.5"
+
+
+def test_the_rule_is_owasps():
+    for text in [*PAYLOADS, "\t=1+1", "\r=1+1", "-", "+", "=", "@"]:
+        assert csvout.cell(text) == "'" + text
+    for value in ["On 3 December", "Aleppo", "", "'=already quoted", -3.5, -2, 0, None]:
+        assert csvout.cell(value) == value
+    assert csvout.frame_csv(pd.DataFrame({"t": ["=1"], "n": [-1.5]})) == "t,n\n'=1,-1.5\n"

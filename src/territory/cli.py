@@ -343,7 +343,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     ds, date, depths = _dated_args(args)
     result = stats.stats(ds, date, depths)
     if args.format == "csv":
-        sys.stdout.write(stats.stats_rows(result).to_csv(index=False))
+        sys.stdout.write(stats.stats_csv(result))
     else:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     return 0

@@ -12,9 +12,7 @@ safe one as a second style. The timeline's style switches on QGIS's temporal pro
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import sqlite3
 import tempfile
@@ -30,6 +28,7 @@ import pyogrio.raw
 import shapely
 
 from territory import export, settings
+from territory.csvout import csv_text
 
 GPKG_VERSION = "1.3"
 # Columns that hold calendar dates (ISO text in GeoJSON): typed DATE in the GeoPackage.
@@ -456,24 +455,7 @@ def geopackage_bytes(
 
 # --- CSV, the zip's README and sources -----------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> Any:
-    """A cell a spreadsheet will show as text: formula-like text gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text (RFC 4180, newline line ends) of a header and rows, formula-like cells neutralised."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
-    return buf.getvalue()
+# csv_text: the one writer of CSV text (formula-like cells neutralised), territory.csvout.
 
 
 def layer_csv(gdf: gpd.GeoDataFrame) -> str:

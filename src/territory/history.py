@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from territory import control
+from territory import control, csvout
 from territory._errors import UsageError
 from territory.basedata import fold
 from territory.data import Dataset
@@ -113,11 +111,7 @@ def render(ds: Dataset, place_id: str, spells: list[Spell], fmt: str) -> str:
         }
         return json.dumps(head, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(Spell.__dataclass_fields__), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buf.getvalue()
+        return csvout.records_csv(list(Spell.__dataclass_fields__), rows)
     lines = [f"{ds.places.at[place_id, 'name']} ({place_id})"]
     for s in spells:
         what = "baseline" if s.kind == "baseline" else control.describe_event(s.kind, s.by)

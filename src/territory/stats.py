@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from territory import buffers, control, geometry, settings
+from territory import buffers, control, csvout, geometry, settings
 from territory.data import Dataset
 
 
@@ -210,6 +210,11 @@ def series(ds: Dataset) -> pd.DataFrame:
         return pd.DataFrame(rows)
 
     return ds.cached(("series",), make)
+
+
+def stats_csv(stats_json: dict[str, Any]) -> str:
+    """A ``stats`` result as CSV (:func:`stats_rows`; text cells safe to open in a spreadsheet)."""
+    return csvout.frame_csv(stats_rows(stats_json))
 
 
 def stats_rows(stats_json: dict[str, Any]) -> pd.DataFrame:

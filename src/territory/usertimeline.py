@@ -105,9 +105,6 @@ _MONTHS = {
     )
 }
 _ACLED_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$")
-# A cell a spreadsheet would run as a formula (CSV injection): refused, never passed on.
-_FORMULA = re.compile(r"^[=@]|^[+\-]\s*[A-Za-z_(]|^[\t\r]")
-_FORMULA_FIRST = ["=", "@", "+", "-", "\t", "\r"]
 
 
 class TimelineFileError(UsageError):
@@ -313,18 +310,6 @@ def _date(value: str, where: str, column: str, problems: _Problems, cache: dict[
     return date
 
 
-def _formula(row: Sequence[str], header: Sequence[str], where: str, problems: _Problems) -> bool:
-    for name, cell in zip(header, row, strict=False):
-        if cell and _FORMULA.match(cell):
-            problems.add(
-                f"{where}, column '{name}'",
-                f"{cell[:30]!r} looks like a spreadsheet formula; expected plain text "
-                "(remove it, or start the cell with an apostrophe)",
-            )
-            return True
-    return False
-
-
 def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", root: Path | None = None) -> ActorMap:
     """The actor mapping: a CSV ``pattern,controller`` (default: ``actors.csv`` of the seeds directory)."""
     if data is None:
@@ -465,8 +450,6 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
         where = f"row {n} (line {line})"
         if len(row) != len(SEEDS_FIELDS):
             problems.add(where, f"has {len(row)} fields; expected {len(SEEDS_FIELDS)} ({','.join(SEEDS_FIELDS)})")
-            continue
-        if _formula(row, header, where, problems):
             continue
         r = dict(zip(SEEDS_FIELDS, (c.strip() for c in row), strict=True))
         date = _date(r["date"], where, "date", problems, cache)
@@ -616,19 +599,7 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: boo
         if len(hits):
             checks.append((hits, f"column '{column}'", message))
 
-    for column in df.columns:
-        values = df[column]
-        mask = np.array(values.str[:1].isin(_FORMULA_FIRST), dtype=bool)  # cheap; the pattern only where needed
-        for i in np.flatnonzero(mask).tolist():
-            mask[i] = bool(_FORMULA.match(values.iloc[i]))
-        flag(
-            mask,
-            column,
-            lambda i, v=values: (
-                f"{v.iloc[i][:30]!r} looks like a spreadsheet formula; expected plain text "
-                "(remove it, or start the cell with an apostrophe)"
-            ),
-        )
+    # Cells that look like spreadsheet formulas are data here; every CSV written neutralises them (csvout).
     ids = df["event_id_cnty"]
     flag((ids == "").to_numpy(), "event_id_cnty", lambda i: "is empty; expected the row's ACLED id (e.g. SYR12345)")
     flag(
