@@ -17,7 +17,7 @@
    machine's cores, so this is a floor of what nginx does, not its ceiling.
 
 Usage: python bench/publish_site.py [--json OUT] [--clients 500] [--views 20000] [--seconds 30]
-       [--steps 60] [--site DIR] [--acled-site DIR] [--acled-csv FILE]
+       [--steps 60] [--site DIR] [--acled-site DIR] [--acled-csv FILE] [--dashboard]
 Traffic goes only to the nginx this script starts on 127.0.0.1; every loop is bounded.
 """
 
@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--site", type=Path, help="a site published before from the built-in timeline")
     ap.add_argument("--acled-site", type=Path, help="a site published before from the 100k-row ACLED file")
     ap.add_argument("--acled-csv", type=Path, help="the ACLED file (default: made by bench/make_acled.py)")
+    ap.add_argument("--dashboard", action="store_true", help="also run the dashboard's slider benchmark (one round)")
     args = ap.parse_args(argv)
     result: dict = {"machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}}
     with tempfile.TemporaryDirectory(prefix="territory-publish-bench-") as tmp_name:
@@ -344,6 +345,21 @@ def main(argv: list[str] | None = None) -> int:
                     part["load"]["nginx_cpu_s"] = round(cpu_s(pid) - cpu0, 1)
             result[name] = part
             print(json.dumps({name: part}, indent=1), file=sys.stderr)
+    if args.dashboard:
+        # The dashboard's slider in the same run (its own benchmark; the map in an iframe of the
+        # Streamlit page, timed from the key to the frame where the new date's class is seen).
+        with tempfile.TemporaryDirectory() as tmp_name:
+            out = Path(tmp_name) / "slider.json"
+            slider = [str(ROOT / "bench" / "slider_latency.py"), "--modes", "ours", "--rounds", "1", "--no-playback"]
+            subprocess.run(
+                [sys.executable, *slider, "--json", str(out)],
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            d = json.loads(out.read_text())
+            keys = ("p50_ms", "p95_ms", "page_settled_p50_ms", "page_settled_p95_ms", "first_map_s")
+            result["dashboard_same_run"] = {k: d.get(k) for k in keys}
     result["machine"]["load_average_at_end"] = os.getloadavg()
     dashboard = {}
     for f in ("slider", "load", "load-stress"):
