@@ -178,3 +178,33 @@ def test_the_page_carries_no_remote_reference():
         text = (ROOT / "static" / "site" / name).read_text(encoding="utf-8")
         assert not re.search(r"(src|href)=[\"']?(https?:)?//", text), name
         assert "@import" not in text and "fonts.googleapis" not in text, name
+
+
+def test_a_long_timeline_loads_its_days_on_demand(ds, tmp_path):
+    """An ACLED file over 130 days: the base data holds no events or changed ground; each date's file
+    brings its own (as the dashboard's frame does), and downloads are published for the last date only."""
+    import sys
+
+    from territory import usertimeline
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from make_acled import write_acled as synth
+
+    path = tmp_path / "synthetic.csv"
+    synth(path, rows=3500, days=130, locations=150, seed=5)
+    user = usertimeline.load_file(ds, path, None)
+    assert len(user.dates) > publish.DOWNLOAD_DATES_MAX
+    out = tmp_path / "site"
+    publish.publish(user, out)
+    cfg = _config(out)
+    assert cfg["downloadDates"] == [user.end_date.isoformat()] and cfg["timeline"] == "synthetic.csv"
+    base = json.loads(next((out / "data").glob("base.*.js")).read_text().split(" = ", 1)[1].rstrip(";\n"))
+    assert base["events"] is None and "changes" not in base
+    with_events = 0
+    for k, date in enumerate(user.dates):
+        day = _day(out, cfg, k)
+        frame = json.loads(mapdata.frame_data(user, date, (), ("changes", "events")))
+        assert day.get("events") == frame.get("events") and day.get("changes") == frame.get("changes"), date
+        assert ("downloads" in day) == (date == user.end_date)
+        with_events += bool(day.get("events", {}).get("what"))
+    assert with_events > 100
