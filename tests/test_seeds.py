@@ -282,3 +282,20 @@ def test_baseline_rest_zone_is_required(seeds_copy, geonames_ids, base):
     with pytest.raises(SeedValidationError) as exc:
         load_seeds(seeds_copy, geonames_ids, syria=base.syria)
     assert "top-level 'rest' is missing" in str(exc.value)
+
+
+def test_the_area_of_separation_member_is_checked(seeds_copy, geonames_ids, base):
+    path = seeds_copy / "baseline.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert load_seeds(seeds_copy, geonames_ids, syria=base.syria).separation.controller == "government"
+    del data["separation"]["source_id"]
+    del data["golan"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    assert "seeds/baseline.geojson: separation: is incomplete" in str(exc.value)
+    data["separation"]["source_id"] = "fa-jvl-disengagement-19740531"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SeedValidationError) as exc:
+        load_seeds(seeds_copy, geonames_ids, syria=base.syria)
+    assert "has a 'separation' zone but no 'golan'" in str(exc.value)
