@@ -530,6 +530,16 @@ def downloads_tab(date: dt.date, since: dt.date | None) -> None:
         on_click="ignore",
         key="dl_zip",
     )
+    st.download_button(
+        "Download all layers for QGIS (GeoPackage, styled)",
+        data=lambda: layers.layers_geopackage(ds, settings.LAYERS, date, chosen, since),
+        file_name=f"territory-all-{date.isoformat()}.gpkg",
+        mime="application/geopackage+sqlite3",
+        on_click="ignore",
+        key="dl_gpkg",
+        help="One GeoPackage: every layer in the dashboard's colours, the timeline animated by QGIS's "
+        "Temporal Controller, the sources and licences inside",
+    )
     result = stats.stats(ds, date, chosen)
     c1, c2 = st.columns(2)
     c1.download_button(

@@ -167,7 +167,7 @@ class _RecordingMediaFiles(app_test.MediaFileManager):
         return self._storage.get_file(url.rsplit("/", 1)[-1]).content
 
 
-def test_download_buttons_offer_the_cli_bytes(monkeypatch):
+def test_download_buttons_offer_the_cli_bytes(monkeypatch, tmp_path):
     """The bytes each download button of the Downloads tab offers equal the CLI's output."""
     monkeypatch.setattr(app_test, "MediaFileManager", _RecordingMediaFiles)
     at = AppTest.from_file(APP, default_timeout=120)
@@ -187,6 +187,13 @@ def test_download_buttons_offer_the_cli_bytes(monkeypatch):
     assert json.loads(files.bytes_of(buttons["Statistics (JSON)"].url)) == json.loads(stats_json.stdout)
     stats_csv = run_cli("stats", "--date", "2024-12-02", "--depths", "6,22", "--format", "csv")
     assert files.bytes_of(buttons["Statistics (CSV)"].url).decode() == stats_csv.stdout.decode()
+    gpkg = tmp_path / "all.gpkg"
+    # The page's changes are since the day before.
+    cli = run_cli("export", "all", "--date", "2024-12-02", "--depths", "6,22", "--since", "2024-12-01", "-o", str(gpkg))
+    assert cli.returncode == 0
+    offered = buttons["Download all layers for QGIS (GeoPackage, styled)"]
+    assert offered.deferred_file_id  # made when clicked, like the zip
+    assert files.bytes_of(offered.deferred_file_id) == gpkg.read_bytes()
     code = [c.value for c in at.code]
     assert any("export control-zones --date 2024-12-02" in c for c in code)
 
