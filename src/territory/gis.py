@@ -12,11 +12,12 @@ safe one as a second style. The timeline's style switches on QGIS's temporal pro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -204,15 +205,15 @@ def write_layer(
         )
 
 
-class _gdal_options:
+@contextlib.contextmanager
+def _gdal_options() -> Iterator[None]:
     """Set :data:`_GDAL_OPTIONS` while writing, then restore what was there."""
-
-    def __enter__(self) -> None:
-        self._saved = {k: pyogrio.get_gdal_config_option(k) for k in _GDAL_OPTIONS}
-        pyogrio.set_gdal_config_options(_GDAL_OPTIONS)
-
-    def __exit__(self, *exc: object) -> None:
-        pyogrio.set_gdal_config_options(self._saved)
+    saved = {k: pyogrio.get_gdal_config_option(k) for k in _GDAL_OPTIONS}
+    pyogrio.set_gdal_config_options(_GDAL_OPTIONS)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(saved)
 
 
 # --- QGIS styles (QML) -------------------------------------------------------------------------------
