@@ -19,6 +19,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pyogrio
 import pytest
 import shapely
 
@@ -353,3 +354,33 @@ def test_format_mismatches_are_one_line_errors(args, expected, tmp_path):
     err = proc.stderr.decode().strip()
     assert proc.returncode == 2 and "\n" not in err and expected in err, err
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_source_ids_survive_a_shapefile(timeline_gpkg, tmp_path):
+    """ogr2ogr drops list fields on the way to a Shapefile; the flat source_ids stays (cut at 254 characters)."""
+    if shutil.which("ogr2ogr") is None:
+        _missing("ogr2ogr (Debian gdal-bin)")
+    shp = tmp_path / "timeline.shp"
+    proc = subprocess.run(
+        [
+            "ogr2ogr",
+            "-f",
+            "ESRI Shapefile",
+            str(shp),
+            str(timeline_gpkg),
+            "timeline",
+            "-select",
+            "id,controller,source_ids",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = pyogrio.read_dataframe(shp, read_geometry=False)
+    con = sqlite3.connect(timeline_gpkg)
+    want = [r[0] for r in con.execute("SELECT source_ids FROM timeline ORDER BY fid")]
+    assert len(got) == len(want)
+    short = [(g, w) for g, w in zip(got["source_ids"], want, strict=True) if len(w) <= 254]
+    assert len(short) > 0.9 * len(want) and all(g == w for g, w in short)
