@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from territory import mapdata, settings
+from territory import appstate, mapdata, settings
 
 from .conftest import run_cli
 from .harness import CHROMIUM, LAUNCH_ARGS, static_server
@@ -87,7 +87,9 @@ def _human(date) -> str:
 
 
 def _zone_fills(pg) -> list[str]:
-    return pg.eval_on_selector_all("path.territory-zone", "ps => ps.map(p => p.getAttribute('fill'))")
+    """Each cell's colour (thinly-held cells are filled with a pattern in their holder's colour)."""
+    fills = pg.eval_on_selector_all("path.territory-zone", "ps => ps.map(p => p.getAttribute('fill'))")
+    return [re.sub(r"^url\(#territory-thin-([0-9a-f]{6})\)$", r"#\1", f) for f in fills]
 
 
 def _expected_fills(ds, day: int, palette: str = settings.PALETTE_DEFAULT) -> list[str]:
@@ -99,8 +101,13 @@ def _expected_fills(ds, day: int, palette: str = settings.PALETTE_DEFAULT) -> li
 def test_map_draws_and_stepping_dates_recolours_the_zones_as_the_dashboard_does(page, url, ds):
     page.goto(f"{url}/index.html")
     last = len(ds.dates) - 1
-    _wait_date(page, ds.dates[last].isoformat())
+    opening = ds.dates.index(appstate.default_date(ds))  # the dashboard's opening date
+    _wait_date(page, ds.dates[opening].isoformat())
     assert page.locator("input[type=range]#date").get_attribute("max") == str(last)
+    assert _zone_fills(page) == _expected_fills(ds, opening)
+    for _ in range(last - opening):
+        page.click("#next")
+    _wait_date(page, ds.dates[last].isoformat())
     assert _zone_fills(page) == _expected_fills(ds, last)
     before = _zone_fills(page)
     for _ in range(last - 3):  # back to 29 Nov, a day at a time

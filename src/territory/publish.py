@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from territory import buffers, history, layers, mapdata, settings, stats, viewmodel
+from territory import appstate, buffers, history, layers, mapdata, settings, stats, viewmodel
 from territory._errors import UsageError
 from territory.data import Dataset
 
@@ -248,7 +248,7 @@ def _write_site(
         "days": days,
         "history": hist,
         "defaults": {
-            "date": ds.end_date.isoformat(),
+            "date": appstate.default_date(ds).isoformat(),  # the dashboard's opening date
             "depths": [buffers.format_depth(d) for d in settings.DEFAULT_DEPTHS_MILES],
             "layers": list(settings.DEFAULT_MAP_LAYERS),
             "palette": settings.PALETTE_DEFAULT,

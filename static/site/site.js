@@ -10,7 +10,7 @@
   var N = C.dates.length;
   var params = new URLSearchParams(window.location.search);
   var warnings = [];
-  var state = { day: N - 1, depths: C.defaults.depths.slice(), layers: C.defaults.layers.slice(), palette: C.defaults.palette };
+  var state = { day: Math.max(0, C.dates.indexOf(C.defaults.date)), depths: C.defaults.depths.slice(), layers: C.defaults.layers.slice(), palette: C.defaults.palette };
   var embed = params.get("embed") === "1" && !params.get("place"); // a history opens the whole page
   var bandByDepth = {};
   T.bands.forEach(function (b) { bandByDepth[b.depth] = b; });
@@ -23,7 +23,7 @@
     if (v !== null) {
       var i = C.dates.indexOf(v);
       if (i >= 0) state.day = i;
-      else warnings.push("URL parameter date: " + shown(v) + " is not a date of this timeline (" + C.dates[0] + " to " + C.dates[N - 1] + "); showing " + C.dates[N - 1] + ".");
+      else warnings.push("URL parameter date: " + shown(v) + " is not a date of this timeline (" + C.dates[0] + " to " + C.dates[N - 1] + "); showing " + C.defaults.date + ".");
     }
     v = params.get("depths");
     if (v !== null) {
