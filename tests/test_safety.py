@@ -15,6 +15,8 @@ import pytest
 from territory import csvout, settings, stats, usertimeline
 
 from .conftest import ROOT
+from .harness import MAP_FRAME
+from .test_browser import browser, page, server  # noqa: F401 (fixtures: a served dashboard, a browser page)
 from .test_usertimeline import acled_rows, write_acled
 
 # --- actor patterns: RE2, linear time, limits ------------------------------------------------------
@@ -190,3 +192,65 @@ def test_the_rule_is_owasps():
     for value in ["On 3 December", "Aleppo", "", "'=already quoted", -3.5, -2, 0, None]:
         assert csvout.cell(value) == value
     assert csvout.frame_csv(pd.DataFrame({"t": ["=1"], "n": [-1.5]})) == "t,n\n'=1,-1.5\n"
+
+
+# --- what a visitor supplies reaches the page as text ----------------------------------------------
+
+HOSTILE = [
+    "**bold**",
+    "<img src=x onerror=alert(1)>",
+    "[link](javascript:alert(1))",
+    "$x$",
+    ":red[x]",
+    ":smile:",
+    "<b>b</b>",
+]
+
+
+def _hostile_upload(ds) -> bytes:
+    """An ACLED file whose locations, notes and one unmapped actor are the corpus, all on 3 December."""
+    template = acled_rows(ds)[0]  # a new place in the desert, handed over on 3 December
+    lon, lat = float(template["longitude"]), float(template["latitude"])
+    rows = []
+    for k, text in enumerate(HOSTILE):
+        r = dict(template, event_id_cnty=f"SYR77{k}", location=text, notes=text)
+        r.update(latitude=str(round(lat + 0.01 * k, 4)), longitude=str(round(lon + 0.01 * k, 4)))
+        rows.append(r)
+    rows[-1]["actor1"] = HOSTILE[0]  # no side: listed by the page as an actor left out
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(template), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def test_hostile_names_through_the_upload_show_literally(page, server, ds):  # noqa: F811
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{server}/?date=2024-12-03&layers=zones,points,events")
+    page.frame_locator(MAP_FRAME).first.locator("path.territory-date-2024-12-03").first.wait_for(
+        state="attached", timeout=60_000
+    )
+    name = " ".join(HOSTILE[:5]) + ".csv"  # the file's name is the visitor's too
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": _hostile_upload(ds)}
+    )
+    page.get_by_text("Your timeline:").first.wait_for(timeout=120_000)
+    page.get_by_text("transfer of territory at").first.wait_for(timeout=60_000)  # the day panel lists the notes
+    text = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    sidebar = page.locator("[data-testid='stSidebar']").first.inner_text()
+    missing = [s for s in HOSTILE if s not in text]
+    assert missing == [], text  # shown as typed: nothing interpreted
+    assert name in text  # the banner names the file as text
+    assert HOSTILE[0] in sidebar or HOSTILE[0] in text
+    markup = page.evaluate(
+        """() => ({
+        strong: [...document.querySelectorAll('strong, b')].map(e => e.textContent).filter(t => /^(bold|b)$/.test(t)),
+        img: document.querySelectorAll('img[src="x"]').length,
+        js: document.querySelectorAll('a[href^="javascript"]').length,
+        math: document.querySelectorAll('.katex, math').length,
+        smile: document.body.innerText.includes('\\u{1F604}'),
+    })"""
+    )
+    assert markup == {"strong": [], "img": 0, "js": 0, "math": 0, "smile": False}, markup
+    assert dialogs == [] and page.page_errors == []

@@ -27,7 +27,7 @@ def test_escape_helpers():
     # The map gets plain text and URLs (the runtime builds its DOM with textContent; tests/js/).
     assert mapdata.js_json({"t": SCRIPT}).count("</") == 0  # cannot close the map's script tag
     assert "](" not in viewmodel.md_link(JS_URL, "x")
-    assert viewmodel.md_escape("[x](javascript:alert(1))") == "\\[x\\]\\(javascript:alert\\(1\\)\\)"
+    assert viewmodel.md_escape("[x](javascript:alert(1))") == "\\[x\\]\\(javascript\\:alert\\(1\\)\\)"
     assert "<" not in viewmodel.md_escape(SCRIPT)
 
 

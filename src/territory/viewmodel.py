@@ -14,7 +14,7 @@ from territory import buffers, control, mapdata, seeds, settings, stats
 from territory.data import Dataset
 from territory.tessellation import REACH_KM
 
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def md_escape(text: Any) -> str:
