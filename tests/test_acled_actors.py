@@ -200,7 +200,7 @@ def test_template_maps_the_left_out_actors_in_one_step(real_file, real_user, tmp
 def test_check_lists_every_problem_of_a_refused_file(real_file, tmp_path):
     rows = list(csv.DictReader(io.StringIO(real_file.read_text(encoding="utf-8"))))
     rows[1]["event_date"] = "31 Febuary 2024"
-    rows[3]["notes"] = "=cmd|' /C calc'!A0"
+    rows[3]["event_id_cnty"] = rows[0]["event_id_cnty"]
     rows[4]["latitude"], rows[4]["longitude"] = "48.8566", "2.3522"
     rows[6]["event_date"] = "2099-01-01"
     bad = write_acled(tmp_path / "bad.csv", rows)
@@ -209,8 +209,7 @@ def test_check_lists_every_problem_of_a_refused_file(real_file, tmp_path):
     assert proc.stderr.decode().splitlines() == [
         f"{bad}: row 2 (line 3), column 'event_date': '31 Febuary 2024' is not a date; expected YYYY-MM-DD or e.g. "
         "27 November 2024",
-        f"{bad}: row 4 (line 5), column 'notes': \"=cmd|' /C calc'!A0\" looks like a spreadsheet formula; expected "
-        "plain text (remove it, or start the cell with an apostrophe)",
+        f"{bad}: row 4 (line 5), column 'event_id_cnty': 'SYR9101' repeats an earlier row; expected unique ids",
         f"{bad}: row 5 (line 6), columns 'latitude','longitude': 48.8566, 2.3522 lies 3,167 km outside Syria; "
         "expected a location in Syria",
         f"{bad}: row 7 (line 8), column 'event_date': '2099-01-01' is in the future; expected the day the event "
