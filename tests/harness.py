@@ -71,9 +71,7 @@ def streamlit_server(
     else:
         args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     args += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(
-        args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
-    )
+    proc = subprocess.Popen(args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -41,6 +41,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QSize, QTime
 from qgis.PyQt.QtGui import QColor, QFont
+from qgis.PyQt.QtXml import QDomDocument
 
 QGIS_TABLES = ("sources", "layer_styles")
 
@@ -118,6 +119,22 @@ def _screenshot(loaded: dict[str, QgsVectorLayer], shot: dict) -> None:
     image.save(shot["path"])
 
 
+def _other_styles(gpkg: str, name: str) -> dict[str, dict[str, str]]:
+    """The colours of each style of layer ``name`` in ``layer_styles``, loaded as QGIS's style manager does."""
+    layer = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
+    related, ids, names, _descriptions, _error = layer.listStylesInDatabase()
+    out = {}
+    for style_id, style_name in list(zip(ids, names, strict=True))[:related]:  # the first ``related`` are this layer's
+        document = QDomDocument()
+        qml, _message = layer.getStyleFromDatabase(style_id)
+        document.setContent(qml)
+        ok, message = layer.importNamedStyle(document)
+        if not ok:
+            raise RuntimeError(f"style {style_name!r} of {name}: {message}")
+        out[style_name] = {str(c.value()): c.symbol().color().name() for c in layer.renderer().categories()}
+    return out
+
+
 def _pixels(layer: QgsVectorLayer, extent: QgsRectangle, size: tuple[int, int], request: dict, tag: str) -> dict:
     """The RGB colour at each requested point of ``layer`` rendered alone on each requested date."""
     out = {}
@@ -177,6 +194,7 @@ def main() -> int:
         extent.scale(1.05)
         size = (1000, int(1000 * extent.height() / extent.width()))
         out["pixels"] = _pixels(timeline, extent, size, request, "timeline")
+        out["other_styles"] = _other_styles(gpkg, "timeline")
         if request.get("geojson"):
             # The README's recipe for timeline.geojson: temporal properties from the two expressions,
             # categorised by controller (here in the GeoPackage's colours).

@@ -189,6 +189,10 @@ def test_qgis_opens_every_layer_styled_and_animates_the_timeline(ds, first_day_g
         assert "Loaded from Provider" in got["style_message"], (name, got)
     conventional = settings.PALETTES[settings.PALETTE_DEFAULT]
     assert report["layers"]["timeline"]["categories"] == conventional
+    assert report["other_styles"] == {  # both styles of layer_styles load in QGIS's style manager
+        "territory": conventional,
+        "territory (colour-blind safe)": settings.PALETTES["colour-blind safe"],
+    }
     assert report["layers"]["changes"]["features"] == 0 and report["layers"]["changes"]["valid"]
     assert report["temporal"] == {
         "active": True,

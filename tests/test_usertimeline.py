@@ -455,7 +455,10 @@ def test_a_seeds_format_file_may_cite_its_own_sources(tmp_path):
 def test_option_misuse_is_one_line(acled_file, tmp_path):
     for args, needle in (
         (("--actors", "seeds/actors.csv", "stats"), b"give the export with --events FILE"),
-        (("--events", str(acled_file), "build"), b"--events applies to export, stats, history, publish, check and serve"),
+        (
+            ("--events", str(acled_file), "build"),
+            b"--events applies to export, stats, history, publish, check and serve",
+        ),
         (("--strict", "stats"), b"give the file with --events FILE"),
         (("check", "--template", str(tmp_path / "t.csv")), b"give the file with --events FILE"),
         (("--events", str(tmp_path / "missing.csv"), "stats"), b"does not exist"),
