@@ -46,9 +46,10 @@ SITE_SOURCE = settings.STATIC_DIR / "site"
 LEAFLET_DIR = settings.STATIC_DIR / "vendor" / "leaflet"
 MARKER = ".territory-site"  # names a directory publish wrote (the only kind it replaces)
 HASH_CHARS = 12
-# Layers stored as their own file for every date (the others of a date are in its zip, from which
-# the page extracts them): the whole set for 17 dates would be about 21 MB, over the size budget.
-PER_DATE_FILES = (settings.LAYER_CONTROL_ZONES, settings.LAYER_CHANGES)
+# Dated layers stored as their own file for every date (the others of a date are in its zip, from
+# which the page extracts them): every layer of 17 dates as files would be about 21 MB, and with the
+# zips the site is kept under 15 MB.
+PER_DATE_FILES = (settings.LAYER_CONTROL_ZONES,)
 # Per-date downloads for every date of a timeline up to this long; a longer one (an analyst's
 # ACLED file over years) gets them for its last date only (the CLI makes any other).
 DOWNLOAD_DATES_MAX = mapdata.CHANGES_IN_BASE_MAX_DATES
