@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,17 @@ MAP_HAS_CLASS = """(cls) => {
   const f = document.querySelector('%s');
   return !!(f && f.contentDocument && f.contentDocument.querySelector('path.' + cls));
 }""" % MAP_FRAME.replace("'", "\\'")
+
+
+# True once the day panel's heading names the date given as argument ("Sat 30 Nov 2024"); the slider's
+# own label shows the same text at once, so the check reads the panel's bold heading only.
+PANEL_SHOWS_DATE = """(text) => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] strong')]
+  .some((n) => n.textContent === text)"""
+
+
+def page_date(day: dt.date) -> str:
+    """A date as the page shows it (slider, day panel): ``"Sat 30 Nov 2024"``."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 # Timestamps taken in the page: when the key event reached it, and when a check first held (the

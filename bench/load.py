@@ -33,6 +33,7 @@ from _harness import (
     ROOT,
     cpu_seconds_by_role,
     cpu_used,
+    page_date,
     peak_rss_mb,
     percentile,
     stamped,
@@ -115,7 +116,7 @@ async def session(
                 stats["driver_latencies"].append(driver_ms)
             # The slider must show this session's own date: state never leaks between sessions.
             shown = await page.get_by_role("slider").first.get_attribute("aria-valuetext")
-            if shown and shown != DATES[idx].isoformat():
+            if shown and shown != page_date(DATES[idx]):
                 stats["leaks"].append(f"session {n}: expected {DATES[idx]}, slider shows {shown}")
             steps += 1
             if steps % 4 == 0:

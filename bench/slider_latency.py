@@ -34,8 +34,10 @@ from _harness import (
     KEY_STAMP,
     LAUNCH_ARGS,
     MAP_HAS_CLASS,
+    PANEL_SHOWS_DATE,
     ROOT,
     block_outside,
+    page_date,
     peak_rss_mb,
     percentile,
     stamped,
@@ -47,7 +49,7 @@ DATES = [dt.date(2024, 11, 26) + dt.timedelta(days=i) for i in range(17)]
 
 FLOOR_HAS_TEXT = """(cls) => document.body.innerText.includes(cls)"""
 # The rest of the page has caught up when the day panel's heading names the date.
-PAGE_HAS_TEXT = """(text) => document.body.textContent.includes(text)"""
+PAGE_HAS_TEXT = PANEL_SHOWS_DATE
 
 
 def new_page(browser):
@@ -107,7 +109,7 @@ def run_mode(browser, mode: str, rounds: int, warmup: int = 2, max_steps: int | 
             elapsed = (time.perf_counter() - t0) * 1000
             # Each step starts from a settled page: wait for the rerun to reach the rest of the page.
             if mode != "floor":
-                page.wait_for_function(settle, arg=f"{DATES[idx]:%A %d %B %Y}", polling="raf", timeout=30_000)
+                page.wait_for_function(settle, arg=page_date(DATES[idx]), polling="raf", timeout=30_000)
             stamps = page.evaluate("() => window.__stamps")
             page.wait_for_timeout(120)  # let the rerun's last messages arrive before the next step
             if k >= 2 * warmup:

@@ -38,8 +38,10 @@ from _harness import (
     KEY_STAMP,
     LAUNCH_ARGS,
     MAP_HAS_CLASS,
+    PANEL_SHOWS_DATE,
     ROOT,
     block_outside,
+    page_date,
     peak_rss_mb,
     percentile,
     stamped,
@@ -147,7 +149,7 @@ def measure_slider(path: Path, steps: int) -> dict:
         slider = page.get_by_role("slider").first
         slider.focus()
         times, settled, sizes, plan = [], [], [], [-1] * (steps // 2) + [+1] * (steps - steps // 2)
-        settle = stamped("(t) => document.body.textContent.includes(t)", "settled")
+        settle = stamped(PANEL_SHOWS_DATE, "settled")
         for k, direction in enumerate([-1, -1, +1, +1, *plan]):
             idx += direction
             before = received[0]
@@ -155,7 +157,7 @@ def measure_slider(path: Path, steps: int) -> dict:
             page.wait_for_function(check, arg=f"territory-date-{dates[idx]}", polling="raf", timeout=60_000)
             day = dt.date.fromisoformat(dates[idx])
             # The rest of the page (day panel, statistics) has caught up when the panel names the date.
-            page.wait_for_function(settle, arg=f"{day:%A %d %B %Y}", polling="raf", timeout=60_000)
+            page.wait_for_function(settle, arg=page_date(day), polling="raf", timeout=60_000)
             stamps = page.evaluate("() => window.__stamps")
             page.wait_for_timeout(150)
             if k >= 4:

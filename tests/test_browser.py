@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,11 @@ def page(browser, server, tmp_path):
     context.close()
 
 
+def _day_panel(pg, date: str):
+    """The day panel's heading for a date ("Fri 29 Nov 2024"), not the slider's label of the same date."""
+    return pg.locator('[data-testid="stMarkdownContainer"] strong').filter(has_text=re.compile(f"^{re.escape(date)}$"))
+
+
 def _wait_for_zone_date(pg, date: str, timeout: float = 30_000) -> None:
     frame = pg.frame_locator(MAP_FRAME).first
     frame.locator(f"path.territory-date-{date}").first.wait_for(state="attached", timeout=timeout)
@@ -111,7 +117,7 @@ def test_serve_runs_the_dashboard(browser, tmp_path):
             pg = context.new_page()
             pg.goto(f"{url}/?date=2024-12-01")
             _wait_for_zone_date(pg, "2024-12-01")
-            pg.get_by_text("Sunday 01 December 2024").first.wait_for(timeout=30_000)
+            _day_panel(pg, "Sun 1 Dec 2024").first.wait_for(timeout=30_000)
         finally:
             context.close()
     log = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
@@ -285,7 +291,7 @@ def test_timeline_reruns_do_not_fade(page, server):
     """
     page.goto(f"{server}/?date=2024-11-29")
     _wait_for_zone_date(page, "2024-11-29")
-    page.get_by_text("Friday 29 November 2024").first.wait_for(timeout=30_000)
+    _day_panel(page, "Fri 29 Nov 2024").first.wait_for(timeout=30_000)
     # With the Downloads tab open the step's rerun also writes the date's layer (not yet cached), so
     # it lasts long enough for Streamlit to mark the timeline stale (a very quick rerun may not be).
     page.get_by_role("tab", name="Downloads").click()
@@ -293,7 +299,7 @@ def test_timeline_reruns_do_not_fade(page, server):
     page.evaluate(STALE_WATCH)
     page.get_by_role("slider").first.focus()
     page.keyboard.press("ArrowRight")
-    page.get_by_text("Saturday 30 November 2024").first.wait_for(timeout=30_000)
+    _day_panel(page, "Sat 30 Nov 2024").first.wait_for(timeout=30_000)
     stale = page.evaluate("() => window.__stale")
     assert stale, "the step's rerun marked no timeline element stale (has Streamlit's markup changed?)"
     assert all(opacity == "1" and duration == "0s" for opacity, duration in stale), stale
@@ -317,19 +323,19 @@ def test_map_follows_the_slider_before_the_server_answers(page, server):
     page.route_web_socket("**/_stcore/stream", relay)
     page.goto(f"{server}/?date=2024-11-29")
     _wait_for_zone_date(page, "2024-11-29")
-    page.get_by_text("Friday 29 November 2024").first.wait_for(timeout=30_000)
+    _day_panel(page, "Fri 29 Nov 2024").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     state["hold"] = True
     page.get_by_role("slider").first.focus()
     page.keyboard.press("ArrowRight")
     _wait_for_zone_date(page, "2024-11-30", timeout=5_000)
     page.wait_for_timeout(300)
-    assert page.get_by_text("Saturday 30 November 2024").count() == 0  # the rerun has not arrived
-    assert page.get_by_text("Friday 29 November 2024").count() > 0
+    assert _day_panel(page, "Sat 30 Nov 2024").count() == 0  # the rerun has not arrived
+    assert _day_panel(page, "Fri 29 Nov 2024").count() > 0
     state["hold"] = False
     for message in held:
         state["page_ws"].send(message)
-    page.get_by_text("Saturday 30 November 2024").first.wait_for(timeout=30_000)
+    _day_panel(page, "Sat 30 Nov 2024").first.wait_for(timeout=30_000)
     assert not page.page_errors, page.page_errors
 
 
@@ -345,7 +351,7 @@ def test_fast_steps_end_on_the_slider_date_with_its_colours(page, server, ds):
     for _ in range(5):
         page.keyboard.press("ArrowRight")
     _wait_for_zone_date(page, "2024-12-03")
-    page.get_by_text("Tuesday 03 December 2024").first.wait_for(timeout=30_000)
+    _day_panel(page, "Tue 3 Dec 2024").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)  # every rerun of the burst has reached the map by now
     frame = page.frame_locator(MAP_FRAME).first
     for day in ("2024-11-29", "2024-11-30", "2024-12-01", "2024-12-02"):
@@ -356,7 +362,7 @@ def test_fast_steps_end_on_the_slider_date_with_its_colours(page, server, ds):
     # And back again, one step at a time, through the server's frames as well.
     page.keyboard.press("ArrowLeft")
     _wait_for_zone_date(page, "2024-12-02")
-    page.get_by_text("Monday 02 December 2024").first.wait_for(timeout=30_000)
+    _day_panel(page, "Mon 2 Dec 2024").first.wait_for(timeout=30_000)
     assert _zone_fills(page) == [colours[c] for c in control.cell_controllers(ds, dt.date(2024, 12, 2))]
     assert not page.page_errors, page.page_errors
 
@@ -428,7 +434,7 @@ def test_disputed_place_history_link_and_two_dates(page, server, artifacts):
 
     page.goto(f"{server}/?date=2024-12-02&since=2024-11-28")
     _wait_for_zone_date(page, "2024-12-02")
-    page.get_by_text("From 2024-11-28 to 2024-12-02").first.wait_for(timeout=30_000)
+    page.get_by_text("From Thu 28 Nov 2024 to Mon 2 Dec 2024").first.wait_for(timeout=30_000)
     cli = json.loads(run_cli("export", "changes", "--since", "2024-11-28", "--date", "2024-12-02", "-o", "-").stdout)
     frame.locator("path.territory-change").first.wait_for(state="attached", timeout=30_000)
     assert frame.locator("path.territory-change").count() >= len(cli["features"]) > 0

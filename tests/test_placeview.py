@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from territory import history, mapdata, placeview, seeds, settings, viewmodel
@@ -53,3 +54,12 @@ def test_the_map_labels_every_governorate_capital_first(ds):
     assert {"Aleppo", "Idlib", "Hama", "Homs", "Damascus", "Deir ez-Zor", "Latakia"} <= names
     zooms = order["z"][len(capitals) :]
     assert zooms == sorted(zooms)  # the most populous appear first
+
+
+def test_exports_keep_the_exclusive_end_and_say_so(ds):
+    from territory import layers
+
+    data = json.loads(layers.layer_geojson(ds, settings.LAYER_TIMELINE))
+    assert "exclusive" in data["metadata"]["valid_to"]
+    ends = {f["properties"]["valid_to"] for f in data["features"]}
+    assert (ds.end_date + dt.timedelta(days=1)).isoformat() in ends  # an open spell: the day after the data

@@ -207,6 +207,11 @@ def layer_metadata(
     meta["attribution"] = (
         "© OpenStreetMap contributors (ODbL); Natural Earth admin-1; GeoNames (CC-BY 4.0); territory seeds"
     )
+    # The page says "still held on 12 Dec"; exports keep the exclusive end that tools expect.
+    meta["valid_to"] = (
+        "valid_to (timeline spells, disputes' alternatives) is exclusive: the day after the last day held; "
+        f"a spell still running on the last date ({ds.end_date.isoformat()}) ends on the day after it"
+    )
     if ds.origin:
         # Drawn from an events file instead of the built-in events: which file, and its rows as sources.
         meta["timeline"] = dict(ds.origin)

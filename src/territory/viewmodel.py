@@ -237,7 +237,7 @@ ABOUT = """
   "Entered" and "contested" show as contested.
 - **Zones.** Each baseline zone is cut into Voronoi cells of the places inside it (in UTM 37N). A
   place's cell reaches at most {reach} km from it and follows the place's holder. Ground farther than
-  that from every place (mostly desert) is *thinly held*, drawn lighter: it is cut by zone and
+  that from every place (mostly desert) is *thinly held*, dotted with white on the map: it is cut by zone and
   governorate, and each piece goes with the side holding most of the places of its zone within that
   governorate, so one riverside town changing hands does not carry hundreds of km² of desert with it.
   The zones are therefore approximate: they show which side held the nearest places, not a

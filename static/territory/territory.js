@@ -160,6 +160,7 @@ window.territory = (function () {
 
   // --- place names: text labels, the larger places first, none overlapping -----------------------
   var LABEL_FONT = "600 12px sans-serif";
+  var RING_RADIUS = 11; // px, a disputed place's ring
   var measureCtx = null;
 
   function textWidth(text) {
@@ -420,6 +421,19 @@ window.territory = (function () {
                        className: "", iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
+  // Rings of nearby disputed places overlap at low zoom: a click opens the claims of the place whose
+  // centre is nearest to it (the one the reader aimed at), not of the ring drawn last.
+  function openNearestDisputed(own) {
+    return function (e) {
+      var best = own, bestD = RING_RADIUS + 3, dis = (S.D && S.D.dis) || [];
+      for (var i = 0; e.containerPoint && i < dis.length; i++) {
+        var d = S.map.latLngToContainerPoint(S.B.places.xy[dis[i][0]]).distanceTo(e.containerPoint);
+        if (d < bestD) { bestD = d; best = dis[i][0]; }
+      }
+      L.popup({ maxWidth: 300 }).setLatLng(S.B.places.xy[best]).setContent(placePopup(best)).openOn(S.map);
+    };
+  }
+
   function villageTip(v) { return function () { return villageTipNode(S.B, S.D, v); }; }
 
   function placePopup(p) { return function () { return placePopupNode(S.B, S.D, p, pageUrl()); }; }
@@ -540,11 +554,11 @@ window.territory = (function () {
         if (ringed[dis[i][0]]) continue;
         ringed[dis[i][0]] = true;
         // Filled (transparently) and in a pane above the markers: a click anywhere on it opens both claims.
-        var ring = L.circleMarker(S.B.places.xy[dis[i][0]], { radius: 11, weight: 2.5, dashArray: "3 3", color: "#e66100",
+        var ring = L.circleMarker(S.B.places.xy[dis[i][0]], { radius: RING_RADIUS, weight: 2.5, dashArray: "3 3", color: "#e66100",
                                                                fill: true, fillOpacity: 0, pane: "territoryDisputed",
                                                                className: "territory-disputed" });
         ring.bindTooltip(el("span", S.B.places.names[dis[i][0]] + ": disputed"));
-        ring.bindPopup(placePopup(dis[i][0]));
+        ring.on("click", openNearestDisputed(dis[i][0]));
         S.groups.disputed.addLayer(ring);
       }
     }
