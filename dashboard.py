@@ -270,9 +270,12 @@ st.caption(
 )
 for warning in st.session_state.url_warnings:
     st.warning(viewmodel.md_escape(warning))
+# A fixed slot (present on every run, empty or not): a refusal appearing above the map must not move
+# the map's element, which would remount it (a reload, the reader's zoom lost).
+refusal = st.container()
 if st.session_state.get("upload_error"):
     kept = "your previous timeline" if "user_ds" in st.session_state else "the built-in timeline"
-    st.error(
+    refusal.error(
         f"**File refused**: {viewmodel.md_escape(st.session_state.upload_error)} (still showing {kept})",
         icon=":material/block:",
     )
@@ -312,6 +315,8 @@ PAGE_CSS = (
     # transition; starting and cancelling it on every element at every step made Chromium re-raster
     # the page twice per step (about a quarter of the browser's CPU per step). The running indicator stays.
     f'.st-key-{TIMELINE_KEY} [data-stale="true"]{{opacity:1 !important;transition:none !important}}'
+    # The slider's first and last dates stay shown at its ends (Streamlit shows them on hover only).
+    f".st-key-{CONTROLS_KEY} [data-testid=stSliderTickBar]{{opacity:1 !important}}"
     # The previous/next buttons show their arrow; their names are read out, not shown.
     f".st-key-prev_day button [data-testid=stMarkdownContainer],"
     f".st-key-next_day button [data-testid=stMarkdownContainer]{{{_SR_ONLY}}}"

@@ -214,12 +214,16 @@ def test_sessions_keep_their_own_date(browser, server):
 
 
 def _zone_fills(pg) -> list[str]:
-    """The fill colour of every control-zone path, in cell order (Leaflet adds them in that order)."""
-    return (
+    """The fill colour of every control-zone path, in cell order (Leaflet adds them in that order).
+
+    Thinly-held cells are filled with their side's dotted pattern, named after the colour.
+    """
+    fills = (
         pg.frame_locator(MAP_FRAME)
         .first.locator("path.territory-zone")
         .evaluate_all("(paths) => paths.map((p) => p.getAttribute('fill'))")
     )
+    return [re.sub(r"^url\(#territory-thin-([0-9a-fA-F]{6})\)$", r"#\1", f) for f in fills]
 
 
 def _event_marks(pg) -> list[tuple[str, float]]:

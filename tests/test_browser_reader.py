@@ -89,6 +89,10 @@ def test_opening_view_names_the_cities_and_fits_syria(sized, server, artifacts):
     assert (syria[2] - syria[0]) > 0.8 * (box[2] - box[0]) or (syria[3] - syria[1]) > 0.8 * (box[3] - box[1])
     assert view["legendOpen"] == (page.size_name == "wide")  # folded on phones
     assert view["legendShare"] <= 0.15, view["legendShare"]
+    # The slider names its first and last dates at its ends, for people.
+    ends = page.locator('[data-testid="stSliderTickBar"]').first
+    assert [t for t in ends.inner_text().split("\n") if t.strip()] == ["Tue 26 Nov 2024", "Thu 12 Dec 2024"]
+    assert float(ends.evaluate("(n) => getComputedStyle(n).opacity")) == 1
     page.screenshot(path=str(artifacts / f"opening-{page.size_name}.png"))
 
     # One click to the north-west and back; the names follow the new frame.
