@@ -320,6 +320,12 @@ PAGE_CSS = (
     # The previous/next buttons show their arrow; their names are read out, not shown.
     f".st-key-prev_day button [data-testid=stMarkdownContainer],"
     f".st-key-next_day button [data-testid=stMarkdownContainer]{{{_SR_ONLY}}}"
+    # On phones the map is as tall as Syria fitted to the screen's width needs (the runtime refits
+    # when the frame's size changes), so the whole country shows without scrolling past empty sea.
+    # A smaller heading and top margin there too: the map starts within the first screen.
+    '@media (max-width: 640px){iframe[title="streamlit_folium.st_folium"]{height:430px !important}'
+    "[data-testid=stMainBlockContainer]{padding-top:3rem !important}"
+    "[data-testid=stMainBlockContainer] h4{font-size:1.05rem !important}}"
     # On phones Streamlit stacks columns one per row, which pushed the map below the fold: the date
     # controls keep to two rows instead (previous, slider, next; then Play and the speed).
     f"@media (max-width: 640px){{.st-key-{CONTROLS_KEY} [data-testid=stHorizontalBlock]{{flex-wrap:wrap}}"

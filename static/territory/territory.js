@@ -227,7 +227,8 @@ window.territory = (function () {
     "pointer-events:none;text-shadow:-1px -1px 0 #fff,1px -1px 0 #fff,-1px 1px 0 #fff,1px 1px 0 #fff,0 0 3px #fff,0 0 3px #fff}" +
     ".territory-label-changed{background:#ffe97a;border:1px solid #333;border-radius:3px;line-height:14px;text-shadow:none}" +
     ".territory-view button{font:600 12px sans-serif;padding:4px 8px;background:#fff;border:0;cursor:pointer}" +
-    ".territory-legend summary{outline:none}";
+    ".territory-legend summary{outline:none}" +
+    ".leaflet-container .leaflet-control-attribution{font-size:10px}";
 
   function addStyle() {
     if (typeof document === "undefined" || document.getElementById("territory-css")) return;
@@ -242,6 +243,19 @@ window.territory = (function () {
     S.views = { syria: governorates.getBounds(), nw: nw };
     S.view = "syria";
     map.options.zoomSnap = 0.25; // fit closely: a whole zoom level is twice the size
+    // In a frame (the dashboard's), the map is never taller than the frame: a page may make its
+    // frame shorter on phones than the height the map was made with.
+    var container = map.getContainer(), fullHeight = container.offsetHeight;
+    var fitFrame = function () {
+      var h = window.parent !== window ? window.innerHeight : 0;
+      var want = h && h < fullHeight ? h : fullHeight;
+      if (want && container.offsetHeight !== want) {
+        container.style.height = want + "px";
+        map.invalidateSize({ animate: false });
+      }
+    };
+    fitFrame();
+    window.addEventListener("resize", fitFrame);
     S.fitView = function () { map.fitBounds(S.views[S.view], { padding: [4, 4], animate: false }); };
     S.fitView();
     var moved = function () { S.userMoved = true; };
