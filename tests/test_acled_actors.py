@@ -278,3 +278,33 @@ def test_page_lists_the_left_out_actors_and_offers_the_mapping(monkeypatch, real
     assert offered.startswith(
         'pattern,controller,note\n^Brigade of the Test$,,"3 territorial rows; no pattern matched;'
     )
+
+
+def test_problem_listing_is_bounded(monkeypatch, ds, real_file):
+    """A file with more problems than ``MAX_LISTED`` lists that many, then one line counting the rest."""
+    monkeypatch.setattr(usertimeline, "MAX_LISTED", 3)
+    rows = list(csv.DictReader(io.StringIO(real_file.read_text(encoding="utf-8"))))
+    for r in rows:
+        r["event_date"] = "someday"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with pytest.raises(usertimeline.TimelineFileError) as info:
+        usertimeline.read_timeline(buf.getvalue().encode(), "many.csv", ds)
+    assert str(info.value).endswith(f"(and {len(rows) - 1} more problems)")
+    lines = list(info.value.problems())
+    assert len(lines) == 4 and lines[-1] == f"… and {len(rows) - 3:,} more problems"
+    assert [line.split(",")[0] for line in lines[:3]] == [
+        "many.csv: row 1 (line 2)",
+        "many.csv: row 2 (line 3)",
+        "many.csv: row 3 (line 4)",
+    ]
+    # The same bound for the seeds' format, whose problems are kept as they are found.
+    text = "date,place_id,controller,kind,source_id,note\n" + "".join(
+        f"2024-11-{d},nowhere,hts,captured,x,\n" for d in range(27, 31)
+    )
+    with pytest.raises(usertimeline.TimelineFileError) as info:
+        usertimeline.read_timeline(text.encode(), "seeds-like.csv", ds)
+    lines = list(info.value.problems())
+    assert len(lines) == 4 and lines[-1] == "… and 1 more problem"

@@ -128,7 +128,7 @@ class TimelineFileError(UsageError):
             if n <= MAX_LISTED:
                 yield line
         if n > MAX_LISTED:
-            yield f"… and {n - MAX_LISTED:,} more problems"
+            yield f"… and {n - MAX_LISTED:,} more problem{'s' if n - MAX_LISTED != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ class _Problems:
         def lines() -> Iterator[str]:
             yield from (_line(file, w, m) for w, m in items)
             if count > len(items):
-                yield f"… and {count - len(items):,} more problems"
+                yield f"… and {count - len(items):,} more problem{'s' if count - len(items) != 1 else ''}"
 
         where, message = items[0]
         raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
@@ -856,12 +856,14 @@ def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
         zone_holder = {p: b for p, b in zip(cells["place_id"], cells["baseline"], strict=True) if isinstance(p, str)}
         lost = [p["name"] for p in ut.new_places if p["id"] not in zone_holder]
         if lost:
-            raise _fail(
-                ut.file,
-                "",
-                f"location {lost[0]!r} leaves no room for a control cell; expected locations "
-                f"at least {SAME_SPOT_KM * 1000:.0f} m apart",
-            )
+            problems = _Problems(ut.file)
+            for name in lost:
+                problems.add(
+                    "",
+                    f"location {name!r} leaves no room for a control cell; expected locations "
+                    f"at least {SAME_SPOT_KM * 1000:.0f} m apart",
+                )
+            problems.raise_any()
         for p in ut.new_places:
             baseline[p["id"]] = zone_holder[p["id"]]
     timeline = dict(ds.timeline)
