@@ -196,7 +196,7 @@ def test_qgis_opens_every_layer_styled_and_animates_the_timeline(ds, first_day_g
     assert report["layers"]["changes"]["features"] == 0 and report["layers"]["changes"]["valid"]
     assert report["temporal"] == {
         "active": True,
-        # ModeFeatureDateTimeStartAndEndFromExpressions, on the fields (see territory.gis.TEMPORAL)
+        # ModeFeatureDateTimeStartAndEndFromExpressions, on the fields (see territory.qgisstyle.TEMPORAL)
         "mode": 4,
         "start_field": "valid_from",
         "end_field": "valid_to",

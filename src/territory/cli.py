@@ -56,6 +56,24 @@ def _timeline_options(p: argparse.ArgumentParser, default: object) -> None:
     )
 
 
+def _export_options(e: argparse.ArgumentParser) -> None:
+    """The arguments only ``export`` takes: the layer, --since, -o and --format."""
+    e.add_argument("layer", help="layer name (see `layers`), or 'all' for every layer (a zip, or -o FILE.gpkg)")
+    e.add_argument("--since", help="start date for `changes` and `events` (YYYY-MM-DD)")
+    e.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        help="output file, or - for stdout (default); FILE.gpkg writes a GeoPackage with QGIS styles",
+    )
+    e.add_argument(
+        "--format",
+        choices=("geojson", "csv"),
+        default=None,
+        help="geojson (default), or csv: properties and WKT geometry (default csv for -o FILE.csv)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m territory", description=__doc__.splitlines()[0])
     _timeline_options(p, None)
@@ -90,25 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     for name, helptext in (
-        ("export", "write one layer as RFC 7946 GeoJSON (or all layers as a zip)"),
+        ("export", "write one layer as RFC 7946 GeoJSON, CSV or GeoPackage (or all layers as a zip or GeoPackage)"),
         ("stats", "print statistics for a date and buffer depths as JSON"),
     ):
         e = sub.add_parser(name, help=helptext, parents=[common])
         if name == "export":
-            e.add_argument("layer", help="layer name (see `layers`), or 'all' for every layer (a zip, or -o FILE.gpkg)")
-            e.add_argument("--since", help="start date for `changes` and `events` (YYYY-MM-DD)")
-            e.add_argument(
-                "-o",
-                "--output",
-                default="-",
-                help="output file, or - for stdout (default); FILE.gpkg writes a GeoPackage with QGIS styles",
-            )
-            e.add_argument(
-                "--format",
-                choices=("geojson", "csv"),
-                default=None,
-                help="geojson (default), or csv: properties and WKT geometry (default csv for -o FILE.csv)",
-            )
+            _export_options(e)
         else:
             e.add_argument("--format", choices=("json", "csv"), default="json")
         e.add_argument("--date", help="date YYYY-MM-DD (default: the last date of the timeline)")
