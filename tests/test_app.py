@@ -96,6 +96,18 @@ def test_custom_depth_can_be_removed_and_is_rounded():
     assert "depths=22" in _query(at)
 
 
+def test_an_out_of_range_custom_depth_says_why():
+    at = _app(date="2024-12-02", depths="22")
+    for depth in (75.0, -3.0, 0.0):
+        at.number_input(key="custom_depth").set_value(depth).run()
+        assert not at.exception
+        said = " ".join(w.value for w in at.sidebar.warning)
+        assert f"{depth:g} mi is not a depth" in said and "from 0.5 to 60 miles" in said, said
+        assert [b.get("ref") for b in _map_data(at)["bands"]] == ["22"]  # nothing added
+    at.number_input(key="custom_depth").set_value(15.0).run()
+    assert not at.sidebar.warning and at.multiselect(key="custom_kept").value == [15.0]
+
+
 def _query(at: AppTest) -> str:
     return "&".join(f"{k}={v}" for k, v in at.query_params.items())
 

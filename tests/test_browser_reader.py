@@ -102,6 +102,7 @@ def test_opening_view_names_the_cities_and_fits_syria(sized, server, artifacts):
     page.wait_for_timeout(500)
     zoomed = _map_frame(page).evaluate("() => document.querySelectorAll('.territory-label').length")
     assert zoomed > 0
+    page.screenshot(path=str(artifacts / f"north-west-{page.size_name}.png"))
     frame.get_by_role("button", name="All of Syria").click()
     frame.get_by_role("button", name="North-west").wait_for(timeout=10_000)
     assert not page.page_errors, page.page_errors

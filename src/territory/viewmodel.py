@@ -135,7 +135,7 @@ def compare_html(ds: Dataset, date: dt.date, depths: Sequence[float], colours: d
     written out as text, so the shares read without the colours.
     """
     result = stats.stats(ds, date, depths)
-    head = ["Band", "Proposals", "Area (km²)", "Places", "Population*", "Key sites", f"Held on {date:%d %b %Y}"]
+    head = ["Band", "Proposals", "Area (km²)", "Places", "Population*", "Key sites", f"Held on {human_date(date)}"]
     rows = []
     for b in result["buffers"]:
         km = b["depth_miles"] * settings.METRES_PER_MILE / 1000
@@ -281,7 +281,7 @@ def baseline_shares(ds: Dataset) -> dict[str, float]:
 def about_markdown(ds: Dataset) -> str:
     """The About & method text, with the timeline's span."""
     span = (
-        f"Timeline: {ds.baseline_date.isoformat()} to {ds.end_date.isoformat()}, "
+        f"Timeline: {human_date(ds.baseline_date)} to {human_date(ds.end_date)}, "
         f"{len(ds.events)} events, {len(ds.sources)} sources."
     )
     border = ds.border_info
