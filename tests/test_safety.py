@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import zipfile
 
 import pandas as pd
@@ -15,7 +18,7 @@ import pytest
 from territory import csvout, settings, stats, usertimeline
 
 from .conftest import ROOT
-from .harness import MAP_FRAME
+from .harness import MAP_FRAME, free_port
 from .test_browser import browser, page, server  # noqa: F401 (fixtures: a served dashboard, a browser page)
 from .test_usertimeline import acled_rows, write_acled
 
@@ -254,3 +257,101 @@ def test_hostile_names_through_the_upload_show_literally(page, server, ds):  # n
     )
     assert markup == {"strong": [], "img": 0, "js": 0, "math": 0, "smile": False}, markup
     assert dialogs == [] and page.page_errors == []
+
+
+# --- no request leaves the server ------------------------------------------------------------------
+
+NET_HOOK = """
+import os, socket
+
+_LOG = os.environ["TERRITORY_NET_LOG"]
+
+
+def _local(host):
+    host = str(host)
+    return host in ("", "localhost", "::1", "0.0.0.0", "::") or host.startswith("127.")
+
+
+def _note(kind, what):
+    with open(_LOG, "a", encoding="utf-8") as fh:
+        fh.write(f"{kind} {what!r}\\n")
+
+
+_connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+
+def connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _local(address[0]):
+        _note("connect", address)
+    return _connect(self, address)
+
+
+def connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _local(address[0]):
+        _note("connect", address)
+    return _connect_ex(self, address)
+
+
+def getaddrinfo(host, *args, **kwargs):
+    if host is not None and not _local(host.decode() if isinstance(host, bytes) else host):
+        _note("getaddrinfo", host)
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+"""
+
+
+def _ws_handshake(port: int, origin: str) -> bytes:
+    """Open the app's WebSocket with an Origin header (as a page of another site would) and return the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(
+            (
+                f"GET /_stcore/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+            ).encode()
+        )
+        return s.recv(200)
+
+
+@pytest.mark.parametrize("command", ["serve", "streamlit run"])
+def test_serve_sends_no_request_out_at_start_or_while_serving(command, tmp_path):
+    # Every connect() and name lookup of the server process goes to a log (a sitecustomize hook);
+    # the server is started as `python -m territory serve` is, with no --server.address (the
+    # default that makes Streamlit look up its external IP). A plain `streamlit run dashboard.py`
+    # is covered at start-up (.streamlit/config.toml); another site's socket before its first page
+    # would still make it look (the deploy notes say to use serve).
+    (tmp_path / "sitecustomize.py").write_text(NET_HOOK, encoding="utf-8")
+    log = tmp_path / "net.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT / 'src'}",
+        "TERRITORY_NET_LOG": str(log),
+    }
+    run = ["territory", "serve"] if command == "serve" else ["streamlit", "run", "dashboard.py"]
+    args = [sys.executable, "-m", *run, "--server.port", str(port), "--server.headless", "true"]
+    out = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+            assert r.status == 200
+        assert b" 101 " in _ws_handshake(port, f"http://127.0.0.1:{port}")  # the page's own socket
+        if command == "serve":
+            assert b" 101 " not in _ws_handshake(port, "https://evil.example")  # another site's page: refused
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        out.close()
+    served = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
+    assert "You can now view" in served and "External URL" not in served and "external IP" not in served
+    assert not log.exists(), log.read_text(encoding="utf-8")

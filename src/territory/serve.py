@@ -88,8 +88,30 @@ def run(
     preload()
     from streamlit.web import cli as streamlit_cli
 
+    no_outbound_lookups()
     sys.argv = ["streamlit", "run", str(script), *options]
     return streamlit_cli.main()
+
+
+def no_outbound_lookups() -> None:
+    """Stop Streamlit from asking the network for this machine's addresses (no request leaves the server).
+
+    Streamlit looks up its external IP with an HTTP request to checkip.amazonaws.com (and its
+    internal one with a UDP ``connect`` to 8.8.8.8) for the URLs it prints at start-up, which
+    ``browser.serverAddress`` in ``.streamlit/config.toml`` skips, and again for *every* WebSocket
+    whose Origin is another site, to see whether that site is this machine: any web page a visitor
+    opens could make the server send requests (two blocking 1-second attempts each time, as a
+    failed lookup is not remembered). Both answers are set here, once, to "none" and loopback, so
+    Streamlit never asks; a cross-origin page is still refused, as its host is not this server's.
+    """
+    from streamlit import net_util  # the library imports no UI: only the server's start-up comes here
+
+    # Private module state of Streamlit (pinned in requirements.txt); tests/test_safety.py records
+    # every connection of a served dashboard, so a Streamlit that renames these fails there.
+    if net_util._external_ip is None:
+        net_util._external_ip = ""
+    if net_util._internal_ip is None:
+        net_util._internal_ip = "127.0.0.1"
 
 
 def warm_caches(
