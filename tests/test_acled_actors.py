@@ -36,6 +36,9 @@ REAL_ACTORS = {
     "QSD: Syrian Democratic Forces": "sdf",
     "YPG: Peoples Protection Units": "sdf",
     "SNA: Syrian National Army - Sultan Murad Division": "sna",
+    "Ahrar al-Sharqiya": "sna",  # not Ahrar al-Sham
+    "Military Forces of Syria (2000-2024) 25th Special Mission Forces Division": "government",
+    "Suqour al-Sham": "hts",
     "Military Forces of Turkey (2016-)": "sna",
     "Military Forces of Israel (2022-)": "israel",
     "Ahrar al-Sham": "ambiguous",  # in the HTS-led room and in the SNA
