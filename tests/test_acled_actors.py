@@ -311,3 +311,12 @@ def test_problem_listing_is_bounded(monkeypatch, ds, real_file):
         usertimeline.read_timeline(text.encode(), "seeds-like.csv", ds)
     lines = list(info.value.problems())
     assert len(lines) == 4 and lines[-1] == "… and 1 more problem"
+
+
+def test_a_name_too_long_for_one_pattern_gets_a_pattern_of_its_beginning():
+    from territory import actormatch, settings
+
+    name = "Brigade (" + "x" * 400 + ")"
+    pattern = usertimeline._template_pattern(name)
+    assert len(pattern) <= settings.ACTOR_PATTERN_MAX_CHARS and pattern.startswith("^Brigade \\(")
+    assert actormatch.compile_pattern(pattern).search(name)

@@ -1052,6 +1052,16 @@ def literal_pattern(name: str) -> str:
     return "^" + "".join("\\" + c if c in _REGEX_SPECIAL else c for c in name) + "$"
 
 
+def _template_pattern(name: str) -> str:
+    """:func:`literal_pattern`, or for a name too long for one pattern, a pattern of its beginning."""
+    pattern = literal_pattern(name)
+    cut = len(name)
+    while len(pattern) > settings.ACTOR_PATTERN_MAX_CHARS:
+        cut -= max(1, (len(pattern) - settings.ACTOR_PATTERN_MAX_CHARS) // 2)
+        pattern = literal_pattern(name[:cut])[:-1]  # no '$': the name starts so
+    return pattern
+
+
 def mapping_template(ds: Dataset) -> str:
     """A ready-to-edit actor mapping of the left-out actors: CSV ``pattern,controller,note``.
 
@@ -1066,7 +1076,7 @@ def mapping_template(ds: Dataset) -> str:
         was = "no pattern matched" if a["mapping"] == "unmapped" else f"the mapping says {a['mapping']}"
         writer.writerow(
             [
-                literal_pattern(a["actor"]),
+                _template_pattern(a["actor"]),
                 "",
                 f"{a['rows']:,} territorial rows; {was}; controller: one of {', '.join(sides)} "
                 f"(or {' or '.join(NO_SIDE)})",
