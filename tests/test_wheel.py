@@ -98,8 +98,13 @@ def installed(tmp_path_factory) -> dict[str, Any]:
 
 
 def _env(venv: Path) -> dict[str, str]:
-    """This environment with the venv first on PATH and no way back to the checkout's sources."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("TERRITORY_")}
+    """This environment with the venv first on PATH and no way back to the checkout's sources.
+
+    PYTHONPATH and the TERRITORY_* overrides are set empty (Python and settings read an empty value
+    as unset), not dropped: the server helper merges its env into this process's environment.
+    """
+    env = dict(os.environ)
+    env.update({k: "" for k in os.environ if k == "PYTHONPATH" or k.startswith("TERRITORY_")})
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
     return env
@@ -199,6 +204,8 @@ def test_serve_runs_the_installed_dashboard_with_its_static_files(installed, tmp
         if Path(CHROMIUM).exists() or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             _map_draws(url)
     text = log.read_text()
+    site = next((installed["venv"] / "lib").glob("python3*/site-packages"))
+    assert f"{site / 'territory' / settings.PACKAGE_DATA / 'geodata'}" in text  # what serve says it loads
     assert "does not hold the base data" not in text  # the packaged basemap.js matches the packaged geodata/
 
 

@@ -84,7 +84,7 @@ def run(
     # The checkout, or the installed package's copy of it: .streamlit/config.toml is read from the
     # current folder, and static/ is served from the script's folder (the same one).
     os.chdir(settings.PROJECT_ROOT)
-    print("territory: loading libraries and geodata/ …", file=sys.stderr, flush=True)
+    print(f"territory: loading libraries and geodata/ ({settings.geodata_dir()}) …", file=sys.stderr, flush=True)
     preload()
     from streamlit.web import cli as streamlit_cli
 
