@@ -18,8 +18,9 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 # Relative to the checkout, and the same inside territory/_data (settings.PROJECT_ROOT).
 DATA = ("dashboard.py", ".streamlit/config.toml", "geodata", "seeds", "static", "vendor/osm/outlines.geojson")
-# Left out: a build's temporary folders (geodata/.x.building), editors' and Python's leftovers.
-IGNORE = shutil.ignore_patterns(".*", "__pycache__", "*.pyc")
+# Left out: Python's caches and a build's leftovers. Dot files stay: geodata/.territory-geodata is
+# the build's marker, and the map's basemap.js header hashes every file of geodata/.
+IGNORE = shutil.ignore_patterns("__pycache__", "*.py[co]", ".*.building", ".*.old")
 
 
 class BuildPyWithData(build_py):
