@@ -35,7 +35,8 @@ import io
 import os
 import re
 import threading
-from collections import Counter, OrderedDict
+import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1085,17 +1086,24 @@ def mapping_template(ds: Dataset) -> str:
     return out.getvalue()
 
 
-SHARED_MAX = 3  # uploads kept for other sessions of this process (about 240 MB each at 100,000 rows)
-_SHARED: OrderedDict[tuple[Any, ...], Dataset] = OrderedDict()
+# Uploads read in this process, kept while any session shows them (weakly: a dataset no session holds
+# is freed, and its share of the upload budget given back; territory.uploads).
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], Dataset] = weakref.WeakValueDictionary()
 _SHARED_LOCK = threading.Lock()
 
 
 def load_upload(
     ds: Dataset, data: bytes, file: str, actors: bytes | None = None, actors_file: str = "actors.csv"
 ) -> Dataset:  # never strict: the page loads the file and lists the actors left without a side
-    """:func:`load_bytes` for the page: the same file uploaded again (a reload, another tab) is read once.
+    """:func:`load_bytes` for the page, in a worker process and within the upload memory budget.
 
-    Each session still holds and sees only its own upload; the process keeps the last ``SHARED_MAX``.
+    The same file uploaded again (a reload, another tab) while a session still shows it is read once.
+    Each session holds and sees only its own upload.
+
+    Raises
+    ------
+    territory.uploads.UploadRefused
+        The server's upload budget is spent, or the reading hit its memory or time limit.
     """
     key = (
         id(ds),
@@ -1104,16 +1112,15 @@ def load_upload(
         hashlib.sha256(actors).hexdigest() if actors is not None else None,
     )
     with _SHARED_LOCK:
-        if key in _SHARED:
-            _SHARED.move_to_end(key)
-            return _SHARED[key]
-    mapping = read_actors(actors, actors_file) if actors is not None else None
-    user = load_bytes(ds, data, file, mapping)
+        user = _SHARED.get(key)
+    if user is not None:
+        return user
+    from territory import uploads
+
+    user = uploads.read_upload(ds, data, file, actors, actors_file)
     user.origin = {**(user.origin or {}), "uploaded": True}  # through the page: this session's only
     with _SHARED_LOCK:
         _SHARED[key] = user
-        while len(_SHARED) > SHARED_MAX:
-            _SHARED.popitem(last=False)
     return user
 
 
