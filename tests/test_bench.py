@@ -59,3 +59,14 @@ def test_load_benchmark_runs(tmp_path):
     assert data["steps"] >= 2 and data["warmup_steps"] == 2
     assert data["p95_ms"] >= data["p50_ms"] > 0 and data["cpu_s"]["server"] > 0 and data["cpu_s"]["renderer"] > 0
     assert len(data["samples"]) == data["steps"] + data["warmup_steps"]
+
+
+@pytest.mark.browser
+def test_labels_benchmark_runs(tmp_path):
+    _need_browser()
+    out = tmp_path / "labels.json"
+    proc = _run("bench/labels.py", "--runs", "3", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    views = json.loads(out.read_text())["views"]
+    assert set(views) == {"wide-syria", "wide-north-west", "phone-syria", "phone-north-west"}
+    assert all(v["names_placed"] >= 7 and v["p95_ms"] >= v["p50_ms"] > 0 for v in views.values())
