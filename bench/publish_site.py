@@ -17,7 +17,8 @@
    machine's cores, so this is a floor of what nginx does, not its ceiling.
 
 Usage: python bench/publish_site.py [--json OUT] [--clients 500] [--views 20000] [--seconds 30]
-       [--steps 60] [--site DIR] [--acled-site DIR] [--acled-csv FILE] [--dashboard]
+       [--steps 60] [--site DIR] [--acled-site DIR] [--acled-csv FILE] [--no-acled] [--dashboard]
+       [--server nginx|python]
 Traffic goes only to the nginx this script starts on 127.0.0.1; every loop is bounded.
 """
 
@@ -145,6 +146,15 @@ http {{
 
 
 @contextmanager
+def python_server(root: Path):
+    """Python's http.server instead of nginx (the smoke test's; no gzip, no cache headers)."""
+    from tests.harness import static_server
+
+    with static_server(root) as url:
+        yield url, None
+
+
+@contextmanager
 def nginx(root: Path):
     """nginx on 127.0.0.1 and a free port, its configuration and prefix in a temporary directory."""
     tmp = Path(tempfile.mkdtemp(prefix="territory-nginx-"))
@@ -223,11 +233,12 @@ def chromium(site_url: str, steps: int, first_loads: int, need_day: bool, start:
     return out
 
 
-async def _fetch(reader, writer, host: str, path: str) -> int:
+async def _fetch(reader, writer, host: str, path: str) -> tuple[int, bool]:
+    """GET one file; its status and whether the connection stays open (HTTP/1.1 keep-alive)."""
     writer.write(f"GET /{path} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip\r\n\r\n".encode())
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
+    version, status = head.split(b" ", 2)[:2]
     headers = {
         k.strip().lower(): v.strip() for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
     }
@@ -239,7 +250,8 @@ async def _fetch(reader, writer, host: str, path: str) -> int:
                 break
     else:
         await reader.readexactly(int(headers.get(b"content-length", b"0")))
-    return status
+    keep = version == b"HTTP/1.1" and headers.get(b"connection", b"").lower() != b"close"
+    return int(status), keep
 
 
 async def _load(url: str, files: list[str], clients: int, views: int, seconds: float) -> dict[str, float]:
@@ -254,13 +266,17 @@ async def _load(url: str, files: list[str], clients: int, views: int, seconds: f
     async def client() -> None:
         reader = writer = None
         try:
-            reader, writer = await asyncio.open_connection(addr, int(port))
             while budget["views"] > 0 and time.monotonic() < deadline:
                 budget["views"] -= 1
                 t0 = time.perf_counter()
                 for f in files:
                     t = time.perf_counter()
-                    status = await _fetch(reader, writer, host, f)
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection(addr, int(port))
+                    status, keep = await _fetch(reader, writer, host, f)
+                    if not keep:  # (Python's http.server closes after each answer)
+                        writer.close()
+                        writer = None
                     req_ms.append((time.perf_counter() - t) * 1000)
                     if status != 200:
                         errors.append(f"{f}: {status}")
@@ -313,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--site", type=Path, help="a site published before from the built-in timeline")
     ap.add_argument("--acled-site", type=Path, help="a site published before from the 100k-row ACLED file")
     ap.add_argument("--acled-csv", type=Path, help="the ACLED file (default: made by bench/make_acled.py)")
+    ap.add_argument("--no-acled", action="store_true", help="the built-in timeline only")
+    ap.add_argument("--server", choices=("nginx", "python"), default="nginx", help="python: http.server (smoke runs)")
     ap.add_argument("--dashboard", action="store_true", help="also run the dashboard's slider benchmark (one round)")
     args = ap.parse_args(argv)
     result: dict = {"machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}}
@@ -324,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             site = tmp / "site"
             result["publish_builtin_s"] = publish(site, None)
         acled = args.acled_site
-        if acled is None:
+        if acled is None and not args.no_acled:
             csv = args.acled_csv
             if csv is None:
                 csv = tmp / "acled.csv"
@@ -333,16 +351,21 @@ def main(argv: list[str] | None = None) -> int:
                 )
             acled = tmp / "acled-site"
             result["publish_acled_s"] = publish(acled, csv)
+        server = nginx if args.server == "nginx" else python_server
+        result["server"] = args.server
         for name, root, need_day in (("builtin", site, False), ("acled_100k", acled, True)):
+            if root is None:
+                continue
             part: dict = {"sizes": sizes(root)}
-            with nginx(root) as (url, pid):
+            with server(root) as (url, pid):
                 part["chromium"] = chromium(url, args.steps, args.first_loads, need_day, None)
                 if name == "builtin":
-                    cpu0 = cpu_s(pid)
+                    cpu0 = cpu_s(pid) if pid else 0.0
                     part["load"] = asyncio.run(
                         _load(url, first_view_files(root), args.clients, args.views, args.seconds)
                     )
-                    part["load"]["nginx_cpu_s"] = round(cpu_s(pid) - cpu0, 1)
+                    if pid:
+                        part["load"]["nginx_cpu_s"] = round(cpu_s(pid) - cpu0, 1)
             result[name] = part
             print(json.dumps({name: part}, indent=1), file=sys.stderr)
     if args.dashboard:

@@ -70,3 +70,18 @@ def test_labels_benchmark_runs(tmp_path):
     views = json.loads(out.read_text())["views"]
     assert set(views) == {"wide-syria", "wide-north-west", "phone-syria", "phone-north-west"}
     assert all(v["names_placed"] >= 7 and v["p95_ms"] >= v["p50_ms"] > 0 for v in views.values())
+
+
+@pytest.mark.browser
+def test_publish_benchmark_runs(tmp_path):
+    _need_browser()
+    out = tmp_path / "publish.json"
+    proc = _run(
+        "bench/publish_site.py", "--no-acled", "--server", "python", "--clients", "5", "--views", "20",
+        "--seconds", "5", "--steps", "3", "--first-loads", "1", "--json", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())["builtin"]
+    assert data["chromium"]["steps"] == 3 and data["chromium"]["step_redrawn_p50_ms"] > 0
+    assert data["load"]["first_views"] == 20 and data["load"]["errors"] == 0
+    assert 0 < data["sizes"]["first_view_gzip_mb"] < data["sizes"]["first_view_mb"] < data["sizes"]["site_mb"]

@@ -73,13 +73,6 @@ def content_name(stem: str, data: bytes, suffix: str) -> str:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_CHARS]}{suffix}"
 
 
-def human_date(date: dt.date) -> str:
-    """``Fri 29 Nov 2024`` (English, independent of the machine's locale)."""
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-    return f"{days[date.weekday()]} {date.day} {months[date.month - 1]} {date.year}"
-
-
 class _Writer:
     """Files of the site under a root; content-named files written once whatever asks for them."""
 
@@ -245,7 +238,6 @@ def _write_site(
     config = {
         "title": title,
         "dates": [d.isoformat() for d in ds.dates],
-        "human": [human_date(d) for d in ds.dates],
         "days": days,
         "history": hist,
         "defaults": {

@@ -8,6 +8,7 @@
   var C = JSON.parse(document.getElementById("territory-site").textContent);
   var T = window.TERRITORY_SITE, B = window.TERRITORY_BASE, R = window.territory, dom = R.dom, el = dom.el;
   var N = C.dates.length;
+  function human(i) { return dom.humanDate(C.dates[i]); } // "Fri 29 Nov 2024", as the map's popups
   var params = new URLSearchParams(window.location.search);
   var warnings = [];
   var state = { day: Math.max(0, C.dates.indexOf(C.defaults.date)), depths: C.defaults.depths.slice(), layers: C.defaults.layers.slice(), palette: C.defaults.palette };
@@ -134,7 +135,7 @@
     if (!fromSlider) slider.value = String(i);
     slider.setAttribute("aria-valuetext", C.dates[i]);
     drawMap();
-    label.textContent = C.human[i];
+    label.textContent = human(i);
     document.getElementById("prev").disabled = i === 0;
     document.getElementById("next").disabled = i === N - 1;
     update();
@@ -244,7 +245,7 @@
   function dayPanel(d) {
     var aside = document.getElementById("day");
     aside.textContent = "";
-    aside.appendChild(el("h2", C.human[state.day]));
+    aside.appendChild(el("h2", human(state.day)));
     aside.appendChild(el("h3", "Area held"));
     var ul = el("ul", null, { "class": "areas" });
     T.controllers.forEach(function (c, k) {
@@ -280,11 +281,11 @@
   function figures(d) {
     var box = document.getElementById("figures");
     box.textContent = "";
-    box.appendChild(el("h2", "The chosen bands on " + C.human[state.day]));
+    box.appendChild(el("h2", "The chosen bands on " + human(state.day)));
     if (!state.depths.length) { box.appendChild(el("p", "Tick one or more proposals above to compare them.")); return; }
     var table = el("table", null, { "class": "figures" });
     var head = el("tr");
-    ["Band", "Proposals", "Area (km²)", "Places", "Population*", "Key sites", "Held on " + C.human[state.day]].forEach(function (h) { head.appendChild(el("th", h)); });
+    ["Band", "Proposals", "Area (km²)", "Places", "Population*", "Key sites", "Held on " + human(state.day)].forEach(function (h) { head.appendChild(el("th", h)); });
     table.appendChild(head);
     d.stats.buffers.forEach(function (b) {
       if (state.depths.indexOf(String(b.depth_miles)) < 0) return;
