@@ -89,15 +89,15 @@ def test_a_source_read_from_a_copy_names_it_in_metadata(ds):
     """``url`` is the publisher's page; an export's ``metadata.sources`` adds the copy read as ``retrieved_from``."""
     fc = json.loads(layers.layer_geojson(ds, settings.LAYER_CONTROL_POINTS, dt.date(2024, 12, 1)))
     listed = {s["id"]: s for s in fc["metadata"]["sources"]}
-    isw = listed["alp-isw-20241130"]  # Aleppo's event: the ISW update, read on a repost
-    assert isw["url"].startswith("https://www.understandingwar.org/")
-    assert isw["retrieved_from"].startswith("https://warstudiescentre.co.uk/")
+    dof = listed["base-mirror-dawn-of-freedom"]  # Khanasir's event: a Wikipedia article, read on a copy
+    assert dof["url"] == "https://en.wikipedia.org/wiki/Operation_Dawn_of_Freedom"
+    assert dof["retrieved_from"].startswith("http://5.180.24.3/")
     plain = [s for s in listed.values() if "retrieved_from" not in s]
     assert plain and all(set(s) == {"id", "title", "publisher", "published", "url"} for s in plain)
 
 
 def test_the_about_tab_cites_the_publisher_and_links_the_copy_read(ds):
     md = viewmodel.sources_markdown(ds)
-    isw = next(line for line in md.splitlines() if "understandingwar.org" in line)
-    assert "(https://www.understandingwar.org/backgrounder/iran-update-november-30-2024)" in isw
-    assert isw.endswith("(read at [a copy](https://warstudiescentre.co.uk/iran-update-november-30-2024))")
+    dof = next(line for line in md.splitlines() if "5.180.24.3" in line)
+    assert "(https://en.wikipedia.org/wiki/Operation_Dawn_of_Freedom)" in dof
+    assert dof.endswith("(read at [a copy](http://5.180.24.3/info/operation-dawn-of-freedom))")

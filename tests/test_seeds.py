@@ -162,6 +162,8 @@ CASES = {
             "https://summer-heart-0930.chufeiyun1688.workers.dev/https/en.wikipedia.org/wiki/A",
             "summer-heart-0930.chufeiyun1688.workers.dev",
         ),
+        ("https://ukraine.news-pravda.com/en/world/2024/12/04/2854.html", "ukraine.news-pravda.com"),  # an aggregate
+        ("https://usmuslims.com/service/amp/armed-anti-regime-groups-advance.htm", "usmuslims.com"),  # a repost
         ("https://en.wikipedia.org/wiki/Aleppo", None),
         ("https://www.understandingwar.org/backgrounder/iran-update-november-30-2024", None),
         ("https://notqaz.wiki/wiki/Aleppo", None),  # only the host and its subdomains match, not a suffix

@@ -297,6 +297,10 @@ MIRROR_HOSTS: tuple[str, ...] = (
     "listserve.net",
     "smiblog.org",
     "cbnewz.com",
+    "usmuslims.com",  # Anadolu reports
+    "aanes-rep-eu.com",  # North Press reports
+    "news.dayfr.com",  # an aggregator
+    "news-pravda.com",  # aggregates Telegram channels (ukraine.news-pravda.com, …)
 )
 
 # Layer names (the interface contract: README, Command line).
