@@ -131,9 +131,10 @@ def test_the_site_stays_within_its_size_budget(site):
 def test_place_histories_are_the_clis(site, ds):
     cfg = _config(site)
     hist = json.loads((site / cfg["history"]).read_text())
-    assert set(hist) == set(ds.places.index)
+    assert set(hist["places"]) == set(ds.places.index)
     proc = run_cli("history", "kuweires-air-base", "--format", "json")
-    assert hist["kuweires-air-base"] == json.loads(proc.stdout)
+    assert hist["places"]["kuweires-air-base"] == json.loads(proc.stdout)
+    assert hist["names"]["kuweires air base"] == "kuweires-air-base"
 
 
 def test_publishing_twice_gives_identical_bytes(site, tmp_path):

@@ -169,12 +169,19 @@ def test_a_popup_cites_its_source_in_a_new_tab(page, url):
     assert "place=" in history.get_attribute("href")
 
 
-def test_a_place_history_opens_from_the_url(page, url):
-    page.goto(f"{url}/index.html?place=kuweires-air-base")
+@pytest.mark.parametrize("asked", ["kuweires-air-base", "Kuweires", "ḩalab"])
+def test_a_place_history_opens_from_the_url(page, url, ds, asked):
+    """?place= takes an id, a name or an alternative name, or a name's first words, like `history PLACE`."""
+    from territory import history
+
+    place = history.resolve_place(ds, asked)
+    page.goto(f"{url}/index.html?place={asked}")
     box = page.locator("#history table.spells")
     box.wait_for(timeout=20_000)
-    assert "History of Kuweires Air Base" in page.locator("#history h2").inner_text()
-    assert box.locator("a[href^='https://']").count() >= 2
+    assert page.locator("#history h2").inner_text() == f"History of {ds.places.at[place, 'name']}"
+    spells = history.place_history(ds, place)
+    assert box.locator("tr").count() == len(spells) + 1
+    assert box.locator("a[href^='https://']").count() >= 1
 
 
 def test_downloads_equal_the_cli_export(page, url):

@@ -33,6 +33,18 @@ def _key(text: str) -> str:
     return " ".join(fold(str(text)).lower().replace("-", " ").split())
 
 
+def place_names(ds: Dataset) -> dict[str, str]:
+    """Every place's id, name and alternative names, folded (case, accents, hyphens), to its id."""
+    names: dict[str, str] = {}
+    for pid, name, alts in zip(
+        ds.places["id"], ds.places["name"], ds.places.get("alt_names", [""] * len(ds.places)), strict=True
+    ):
+        for n in [pid, name, *str(alts or "").split("|")]:
+            if n:
+                names.setdefault(_key(n), pid)
+    return names
+
+
 def resolve_place(ds: Dataset, query: str) -> str:
     """The id of the place named ``query`` (its id, name or an alternative name; case and accents ignored).
 
@@ -44,13 +56,7 @@ def resolve_place(ds: Dataset, query: str) -> str:
     if query in ds.places.index:
         return query
     wanted = _key(query)
-    names: dict[str, str] = {}
-    for pid, name, alts in zip(
-        ds.places["id"], ds.places["name"], ds.places.get("alt_names", [""] * len(ds.places)), strict=True
-    ):
-        for n in [pid, name, *str(alts or "").split("|")]:
-            if n:
-                names.setdefault(_key(n), pid)
+    names = place_names(ds)
     if wanted in names:
         return names[wanted]
     # A name's first words ("Kuweires" for "Kuweires Air Base"), when they single out one place.

@@ -169,7 +169,13 @@ def _downloads(ds: Dataset, w: _Writer, date: dt.date) -> dict[str, Any]:
 
 
 def _history(ds: Dataset) -> dict[str, Any]:
-    return {pid: json.loads(history.render(ds, pid, history.place_history(ds, pid), "json")) for pid in ds.places.index}
+    """Each place's history as ``history PLACE --format json`` gives it, and the names ``?place=`` takes."""
+    return {
+        "places": {
+            pid: json.loads(history.render(ds, pid, history.place_history(ds, pid), "json")) for pid in ds.places.index
+        },
+        "names": history.place_names(ds),
+    }
 
 
 def _page(config: dict[str, Any], assets: dict[str, str], title: str) -> bytes:

@@ -376,9 +376,20 @@
   // --- a place's history (?place=ID or a name), opened from its popup -----------------------------
   function showHistory(q) {
     var box = document.getElementById("history");
-    fetch(C.history).then(function (r) { return r.json(); }).then(function (H) {
-      var key = String(q).toLowerCase(), h = H[q];
-      if (!h) for (var id in H) if (Object.prototype.hasOwnProperty.call(H, id) && H[id].name.toLowerCase() === key) { h = H[id]; break; }
+    fetch(C.history).then(function (r) { return r.json(); }).then(function (hist) {
+      var H = hist.places, names = hist.names, has = Object.prototype.hasOwnProperty, id = null;
+      // An id, a name or an alternative name, case and accents ignored, or the first words of one
+      // name (as `history PLACE` and the dashboard's ?place= take them).
+      var key = String(q).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[‘’ʼʻ`]/g, "")
+        .toLowerCase().replace(/-/g, " ").split(/\s+/).filter(Boolean).join(" ");
+      if (has.call(H, q)) id = q;
+      else if (has.call(names, key)) id = names[key];
+      else {
+        var starts = {};
+        for (var n in names) if (has.call(names, n) && n.indexOf(key + " ") === 0) starts[names[n]] = true;
+        if (Object.keys(starts).length === 1) id = Object.keys(starts)[0];
+      }
+      var h = id === null ? null : H[id];
       box.hidden = false;
       box.textContent = "";
       if (!h) { box.appendChild(el("p", "URL parameter place: " + shown(q) + " is not a place of this map; no history shown.")); return; }
