@@ -370,6 +370,8 @@
       a.remove();
     }).catch(function (e) {
       if (window.console) console.error("territory:", e);
+      // An older browser without DecompressionStream: the layer is in the zip, under the same name.
+      if (!button.nextSibling) button.parentNode.appendChild(el("span", " (not unpacked here: it is " + member + " in the zip)"));
     }).then(function () { button.disabled = false; });
   }
 
