@@ -121,7 +121,7 @@ def test_map_draws_and_stepping_dates_recolours_the_zones_as_the_dashboard_does(
     _wait_date(page, ds.dates[5].isoformat())
     assert _zone_fills(page) == _expected_fills(ds, 5)
     assert page.locator("#date-label").inner_text() == _human(ds.dates[5])
-    assert f"date={ds.dates[5].isoformat()}" in page.url
+    page.wait_for_function("d => location.search.includes('date=' + d)", arg=ds.dates[5].isoformat())
     # The day panel follows, also back on a date whose file was fetched before.
     page.wait_for_function("t => document.querySelector('#day h2')?.textContent === t", arg=_human(ds.dates[5]))
     page.locator("#date").fill("3")
@@ -214,12 +214,14 @@ def test_embed_shows_only_the_map_the_slider_and_the_legend(page, url):
     assert box["height"] > 380 and box["width"] > 600  # the iframe's size, not the page's
     page.locator("#date").fill("4")
     _wait_date(page, "2024-11-30")
+    page.wait_for_function("() => location.search.includes('date=2024-11-30')")
     assert "embed=1" in page.url and re.search(r"depths=22(&|$)", page.url)
 
 
 def test_the_embed_snippet_reproduces_the_view(page, url):
     page.goto(f"{url}/index.html?date=2024-12-03&depths=6")
     _wait_date(page, "2024-12-03")
+    page.wait_for_function("() => document.querySelector('#embed-code').value.includes('date=2024-12-03')")
     code = page.locator("#embed-code").input_value()
     m = re.search(r'<iframe src="([^"]+)"', code)
     assert m and "embed=1" in m.group(1) and "date=2024-12-03" in m.group(1) and "depths=6" in m.group(1)

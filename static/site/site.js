@@ -138,8 +138,22 @@
     label.textContent = human(i);
     document.getElementById("prev").disabled = i === 0;
     document.getElementById("next").disabled = i === N - 1;
-    update();
-    loadDay(i);
+    afterPaint(function () {
+      update();
+      loadDay(state.day);
+    });
+  }
+
+  // The URL, the panels and the date's file wait until the redrawn map is on screen (a step's work
+  // before the frame is the map's alone); steps faster than frames do this once, for the last date.
+  var queued = null;
+  function afterPaint(work) {
+    if (queued === null) {
+      window.requestAnimationFrame(function () {
+        window.setTimeout(function () { var w = queued; queued = null; w(); }, 0);
+      });
+    }
+    queued = work;
   }
 
   slider.addEventListener("input", function () { setDay(Number(slider.value), true); });
