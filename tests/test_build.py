@@ -10,8 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from territory import build, geometry, settings, tessellation
-from territory.seeds import Collapse, Event, Seeds
+from territory import build, geometry, rules, settings, tessellation
+from territory.events import GOVERNORATE_WIDE, Event
+from territory.seeds import Collapse
 
 from .conftest import run_cli
 
@@ -119,32 +120,24 @@ def test_cells_follow_zones_and_places():
     assert shapely.coverage_is_valid(np.asarray([c.geometry for c in cells], dtype=object))
 
 
-def _timeline(events: list[Event], collapses: list[Collapse]) -> Seeds:
-    """Seeds with only events and governorate collapses (what expand_collapses reads)."""
-    return Seeds(
-        sources={}, places=[], baseline=[], baseline_points=[], events=events, proposals=[], collapses=collapses
-    )
-
-
 def test_expand_collapses_only_flips_government_places():
     d = dt.date(2024, 12, 8)
-    seeds = _timeline(
-        [Event(d, "b", "hts", "captured", "s", "", 2)], [Collapse(d, "Homs", "hts", "s", "end", ("c",), 2)]
-    )
+    events = [Event(d, "b", "hts", "captured", "s", "", line=2)]
+    collapses = [Collapse(d, "Homs", "hts", "s", "end", ("c",), 2)]
     gov = {"a": "Homs", "b": "Homs", "c": "Homs", "d": "Homs", "e": "Hama"}
     base = {"a": "government", "b": "government", "c": "government", "d": "sdf", "e": "government"}
-    out = build.expand_collapses(seeds, gov, base)
+    out = rules.expand_collapses(events, collapses, gov, base)
     assert [(e.place_id, e.controller, e.kind) for e in out] == [("a", "hts", "withdrawn")]
-    assert all(e.line >= 1_000_000 for e in out)
+    assert all(e.scope == GOVERNORATE_WIDE for e in out)
 
 
 def test_a_place_level_date_wins_over_a_collapse():
     """A place with its own sourced change after the collapse keeps its holder until that date."""
     d = dt.date(2024, 12, 8)
-    later = Event(d + dt.timedelta(days=2), "b", "hts", "withdrawn", "s", "", 2)
-    seeds = _timeline([later], [Collapse(d, "Latakia", "hts", "s", "end", (), 2)])
+    later = Event(d + dt.timedelta(days=2), "b", "hts", "withdrawn", "s", "", line=2)
+    collapses = [Collapse(d, "Latakia", "hts", "s", "end", (), 2)]
     gov = {"a": "Latakia", "b": "Latakia"}
-    out = build.expand_collapses(seeds, gov, {"a": "government", "b": "government"})
+    out = rules.expand_collapses([later], collapses, gov, {"a": "government", "b": "government"})
     assert [e.place_id for e in out] == ["a"]
 
 

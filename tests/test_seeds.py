@@ -40,7 +40,7 @@ def test_real_seeds_are_valid(geonames_ids, base):
     assert len({e.date for e in seeds.events}) >= 10
     assert {3, 6, 10, 22, 30} <= {round(p.depth_miles) for p in seeds.proposals if p.depth_miles in (3, 6, 10, 22, 30)}
     for e in seeds.events:
-        assert e.source_id in seeds.sources
+        assert e.source in seeds.sources
 
 
 def _place(pid: str, lat: str = "36.1", lon: str = "37.1", kind: str = "village", population: str = "") -> list[str]:

@@ -89,12 +89,10 @@ def test_no_import_cycle():
 # leave the list.
 KNOWN_LONG_MODULES = {"territory.build", "territory.mapdata", "territory.seeds", "territory.usertimeline"}
 KNOWN_LONG_FUNCTIONS = {
-    "territory.build.build",
     "territory.seeds._load_places",
     "territory.seeds._load_baseline",
     "territory.timeline.timeline_layer",
     "territory.timeline.make",
-    "territory.usertimeline._read_seeds",
     "territory.usertimeline._read_acled",
 }
 

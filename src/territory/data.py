@@ -17,24 +17,12 @@ from shapely.geometry.base import BaseGeometry
 
 from territory import geometry, settings
 from territory._errors import DataError, UsageError
+from territory.events import Event
 
 TIMELINE_FILE = "timeline.json"
 CELLS_FILE = "cells.geojson"
 NEIGHBOURS_FILE = "neighbours.geojson"
 REBUILD_HINT = "run `python -m territory build` to regenerate geodata/"
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """One event of the timeline, as stored in ``geodata/timeline.json``."""
-
-    date: dt.date
-    place_id: str
-    controller: str
-    kind: str
-    source: str
-    note: str
-    scope: str = "place"  # "governorate": from a governorate-wide end of government control
 
 
 def read_layer(directory: Path, name: str) -> gpd.GeoDataFrame:
@@ -166,25 +154,14 @@ class Dataset:
         return [self.baseline_date + dt.timedelta(days=i) for i in range(n + 1)]
 
     @cached_property
-    def events(self) -> list[EventRecord]:
+    def events(self) -> list[Event]:
         """All events, in date order (file order within a day)."""
-        return [
-            EventRecord(
-                dt.date.fromisoformat(e["date"]),
-                e["place_id"],
-                e["controller"],
-                e["kind"],
-                e["source"],
-                e["note"],
-                e.get("scope", "place"),
-            )
-            for e in self.timeline["events"]
-        ]
+        return [Event.from_record(e) for e in self.timeline["events"]]
 
     @cached_property
-    def events_by_date(self) -> dict[dt.date, list[EventRecord]]:
+    def events_by_date(self) -> dict[dt.date, list[Event]]:
         """Events grouped by date, in timeline order."""
-        out: dict[dt.date, list[EventRecord]] = {}
+        out: dict[dt.date, list[Event]] = {}
         for e in self.events:
             out.setdefault(e.date, []).append(e)
         return out

@@ -26,6 +26,7 @@ from shapely.geometry import shape
 
 from territory import settings
 from territory._errors import SeedValidationError
+from territory.events import Event, in_order
 
 SOURCES_FILE = "sources.csv"
 PLACES_FILE = "places.csv"
@@ -125,19 +126,6 @@ class BaselinePoint:
 
     place_id: str
     controller: str
-    source_id: str
-    note: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Event:
-    """A dated change (or contest) of control of one place."""
-
-    date: dt.date
-    place_id: str
-    controller: str
-    kind: str
     source_id: str
     note: str
     line: int
@@ -689,6 +677,24 @@ def _check_place(value: str, place_ids: set[str] | dict[str, str], where: str, p
     return False
 
 
+def event_row_problems(row: dict[str, str], hints: bool = True) -> list[tuple[str, str]]:
+    """The rules every events row obeys (seeds/events.csv and uploads in its format) on its controller and kind.
+
+    Each problem is ``(column, what)``, ``what`` starting with the quoted value, so a caller puts
+    the column where its messages name it. ``hints`` adds "did you mean" to unknown values.
+    """
+    out: list[tuple[str, str]] = []
+    for column, choices in (("controller", settings.CONTROLLERS), ("kind", settings.EVENT_KINDS)):
+        value = row[column]
+        if value not in choices:
+            hint = _hint(value, choices) if hints else ""
+            out.append((column, f"{value!r} is unknown{hint}; expected one of {', '.join(choices)}"))
+    if row["kind"] == "entered" and row["controller"] == settings.CONTESTED:
+        sides = ", ".join(c for c in settings.CONTROLLERS if c != settings.CONTESTED)
+        out.append(("controller", f"'contested' on an 'entered' row; expected the side that entered ({sides})"))
+    return out
+
+
 def _load_events(
     root: Path,
     sources: dict[str, Source],
@@ -710,27 +716,15 @@ def _load_events(
             )
             ok = False
         ok &= _check_place(row["place_id"], place_ids, where, problems)
-        ok &= _check_choice(row["controller"], "controller", settings.CONTROLLERS, where, problems)
-        ok &= _check_choice(row["kind"], "kind", settings.EVENT_KINDS, where, problems)
-        if row["kind"] == "entered" and row["controller"] == settings.CONTESTED:
-            sides = ", ".join(c for c in settings.CONTROLLERS if c != settings.CONTESTED)
-            problems.add(where, f"controller 'contested' on an 'entered' row; expected the side that entered ({sides})")
+        for column, what in event_row_problems(row):
+            problems.add(where, f"{column} {what}")
             ok = False
         _check_source(row["source_id"], where, sources, problems)
         if ok and date is not None:
             events.append(
-                Event(
-                    date,
-                    row["place_id"],
-                    row["controller"],
-                    row["kind"],
-                    row["source_id"],
-                    row["note"],
-                    line,
-                )
+                Event(date, row["place_id"], row["controller"], row["kind"], row["source_id"], row["note"], line=line)
             )
-    events.sort(key=lambda e: (e.date, e.line))
-    return events
+    return in_order(events)
 
 
 MAX_UNSOURCED_CONTESTED_DAYS = 3
@@ -833,6 +827,17 @@ def _load_collapses(
             out.append(Collapse(date, row["governorate"], row["controller"], row["source_id"], row["note"], keep, line))
     out.sort(key=lambda c: (c.date, c.line))
     return out
+
+
+def collapses_within(
+    span: tuple[dt.date, dt.date], sources: dict[str, Any], place_ids: Iterable[str], root: Path | None = None
+) -> list[Collapse]:
+    """The rows of the seeds' ``collapse.csv`` dated within ``span`` (an uploaded timeline's days).
+
+    The file itself is validated by ``build`` and ``check``; rows outside the span (or naming places
+    the dataset lacks) do not apply to that timeline and are left out.
+    """
+    return _load_collapses(root or settings.seeds_dir(), sources, {p: p for p in place_ids}, span, _Problems())
 
 
 def _load_disputes(

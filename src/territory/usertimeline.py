@@ -40,7 +40,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import geopandas as gpd
@@ -49,10 +48,11 @@ import pandas as pd
 import shapely
 from shapely.ops import nearest_points
 
-from territory import actormatch, geometry, seeds, settings
+from territory import actormatch, geometry, rules, seeds, settings
 from territory._errors import UsageError
 from territory.basedata import fold
 from territory.data import Dataset
+from territory.events import Event, in_order
 
 MAX_MB = settings.USER_TIMELINE_MAX_MB
 SNAP_KM = 5.0  # a location this close to a known place (by name, else by distance) is that place
@@ -437,12 +437,9 @@ def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:
 
 
 def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: str, ds: Dataset) -> UserTimeline:
-    from territory import build
-
     problems = _Problems(file)
     known = set(ds.places["id"])
-    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
-    parsed: list[seeds.Event] = []
+    parsed: list[Event] = []
     own_sources: dict[str, dict[str, str]] = {}
     cache: dict[str, dt.date | None] = {}
     n = 0
@@ -460,23 +457,8 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.add(f"{where}, column 'place_id'", f"{r['place_id']!r} is unknown{hint}; expected a place id")
             ok = False
-        if r["controller"] not in settings.CONTROLLERS:
-            problems.add(
-                f"{where}, column 'controller'",
-                f"{r['controller']!r} is unknown; expected one of {', '.join(settings.CONTROLLERS)}",
-            )
-            ok = False
-        if r["kind"] not in settings.EVENT_KINDS:
-            problems.add(
-                f"{where}, column 'kind'",
-                f"{r['kind']!r} is unknown; expected one of {', '.join(settings.EVENT_KINDS)}",
-            )
-            ok = False
-        if r["kind"] == "entered" and r["controller"] == settings.CONTESTED:
-            problems.add(
-                f"{where}, column 'controller'",
-                f"'contested' on an 'entered' row; expected the side that entered ({', '.join(sides)})",
-            )
+        for column, what in seeds.event_row_problems(r, hints=False):
+            problems.add(f"{where}, column '{column}'", what)
             ok = False
         source = r["source_id"]
         if source not in ds.sources:
@@ -492,22 +474,17 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
                 },
             )
         if ok and date is not None:
-            parsed.append(seeds.Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line))
+            parsed.append(Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line=line))
     problems.raise_any()
     if not parsed:
         raise _fail(file, "", "has no rows after its header; expected at least one event")
-    parsed.sort(key=lambda e: (e.date, e.line))
+    parsed = in_order(parsed)
     start, end = _span([e.date for e in parsed], ds)
     # The governorate-wide rows of seeds/collapse.csv apply as in the build.
-    collapse_problems = seeds._Problems()
-    collapses = seeds._load_collapses(
-        settings.seeds_dir(), ds.sources, {p: p for p in known}, (start, end), collapse_problems
-    )
+    collapses = seeds.collapses_within((start, end), ds.sources, known)
     governorate_of = dict(zip(ds.places["id"], ds.places["governorate"], strict=True))
-    generated = build.expand_collapses(
-        SimpleNamespace(events=parsed, collapses=collapses), governorate_of, ds.baseline_controllers
-    )
-    records = build.event_records(sorted([*parsed, *generated], key=lambda e: (e.date, e.line)))
+    generated = rules.expand_collapses(parsed, collapses, governorate_of, ds.baseline_controllers)
+    records = [e.record() for e in in_order([*parsed, *generated])]
     return UserTimeline(
         file,
         "",
@@ -941,16 +918,8 @@ def _retessellate(ds: Dataset, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _villages(villages: gpd.GeoDataFrame, events: list[dict[str, Any]], baseline: dict[str, str]) -> gpd.GeoDataFrame:
     """The Hama villages with their first capture in this timeline."""
-    from territory import build
-
-    changing = [
-        seeds.Event(
-            dt.date.fromisoformat(e["date"]), e["place_id"], e["controller"], e["kind"], e["source"], e["note"], i
-        )
-        for i, e in enumerate(events)
-        if e["kind"] != REPORT
-    ]
-    captured = build.first_capture(SimpleNamespace(events=changing), baseline)
+    changing = [Event.from_record(e, line=i) for i, e in enumerate(events) if e["kind"] != REPORT]
+    captured = rules.first_capture(changing, baseline)
     out = villages.copy()
     taken = [captured.get(v) for v in out["id"]]
     out["captured"] = [e.date.isoformat() if e else None for e in taken]
