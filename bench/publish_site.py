@@ -52,8 +52,8 @@ function painted(name) {
   const cur = window.__cur;
   requestAnimationFrame(() => setTimeout(() => {
     if (cur && cur[name] === undefined) cur[name] = performance.now() - window.__key;
-    if (cur && cur.map !== undefined && (cur.day !== undefined || !window.__needDay)) {
-      window.__steps.push(cur); window.__cur = null;
+    if (cur && !cur.done && cur.map !== undefined && (cur.day !== undefined || !window.__needDay)) {
+      cur.done = true; window.__steps.push(cur); window.__cur = null;  // once per step
     }
   }, 0));
 }
