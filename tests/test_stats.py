@@ -6,7 +6,9 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 from shapely.geometry import shape
 
 from territory import buffers, geometry, layers, settings, stats
@@ -120,18 +122,31 @@ def test_compare_html_matches_the_statistics_and_escapes(ds):
 
 
 def test_per_process_cache_is_bounded(ds, monkeypatch):
-    """Depths typed by visitors cannot grow memory without bound: least recently used results go."""
+    """Depths typed by visitors cannot grow memory without bound: least recently used results go, by bytes held."""
+    monkeypatch.setattr(settings, "CACHE_MAX_BYTES", 40 * 1_000_000)
     fresh = Dataset.load(ds.directory)
-    monkeypatch.setattr(settings, "CACHE_MAX_ENTRIES", 40)
     for i in range(120):
-        fresh.cached(("probe", i), lambda i=i: i * i)
-        assert fresh.cache_size <= 40
-    assert fresh.cached(("probe", 119), lambda: -1) == 119 * 119  # recent results stay
-    assert fresh.cached(("probe", 0), lambda: -1) == -1  # the oldest were dropped (and are recomputed)
+        fresh.cached(("probe", i), lambda i=i: np.full(125_000, i, dtype=np.float64))  # 1 MB each
+        assert fresh.cache_bytes <= 40 * 1_000_000
+    assert fresh.cache_size <= 40
+    assert fresh.cached(("probe", 119), lambda: None)[0] == 119  # recent results stay
+    assert fresh.cached(("probe", 0), lambda: None) is None  # the oldest were dropped (and are recomputed)
+    huge = fresh.cached(("probe", "huge"), lambda: np.zeros(10_000_000))  # 80 MB: returned, not kept
+    assert len(huge) == 10_000_000 and ("probe", "huge") not in fresh._cache
     band = stats.band_geometry(fresh, 7.5)
     for _ in range(50):
-        fresh.cached(("probe", "x", _), lambda: 0)
+        fresh.cached(("probe", "x", _), lambda: np.zeros(125_000))
     assert stats.band_geometry(fresh, 7.5).equals(band)
+
+
+def test_memoised_results_are_measured_in_bytes(ds):
+    """The cache's size counts what results hold: a zones layer weighs more than a number."""
+    from territory import control, memo
+
+    zones = control.control_zones(ds, ds.end_date)
+    coordinates = int(shapely.get_num_coordinates(np.asarray(zones.geometry.values, dtype=object)).sum())
+    assert memo.sizeof(zones) >= 16 * coordinates > 10_000 > memo.sizeof({"a": 1.0}) > 0
+    assert memo.sizeof(np.zeros(1000)) >= 8000
 
 
 def test_depths_round_to_the_half_mile_except_proposals():

@@ -92,7 +92,6 @@ KNOWN_LONG_FUNCTIONS = {
     "territory.seeds._load_places",
     "territory.seeds._load_baseline",
     "territory.timeline.timeline_layer",
-    "territory.timeline.make",
     "territory.usertimeline._read_acled",
 }
 

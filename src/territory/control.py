@@ -13,6 +13,7 @@ from shapely.geometry import Point
 
 from territory import geometry, settings
 from territory.data import Dataset
+from territory.memo import per_dataset
 
 
 @dataclass(frozen=True)
@@ -54,57 +55,52 @@ class _StateIndex:
     states: list[PlaceState]  # the state each event sets
 
 
+@per_dataset
 def _state_index(ds: Dataset) -> _StateIndex:
-    def make() -> _StateIndex:
-        pids = list(ds.baseline_controllers)
-        index = {pid: i for i, pid in enumerate(pids)}
-        baseline = [
-            PlaceState(ctl, ds.baseline_date, ds.baseline_sources.get(pid, ""), "baseline", ctl, "")
-            for pid, ctl in ds.baseline_controllers.items()
-        ]
-        # Events are in date order (file order within a day); report-only events change nothing.
-        changing = sorted((e for e in ds.events if e.kind in settings.EVENT_KINDS), key=lambda e: e.date.toordinal())
-        states = [
-            PlaceState(
-                settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller,
-                e.date,
-                e.source,
-                e.kind,
-                e.controller,
-                e.note,
-                e.scope,
-            )
-            for e in changing
-        ]
-        return _StateIndex(
-            pids,
-            baseline,
-            np.asarray([e.date.toordinal() for e in changing], dtype=np.int64),
-            np.asarray([index[e.place_id] for e in changing], dtype=np.int64),
-            states,
+    pids = list(ds.baseline_controllers)
+    index = {pid: i for i, pid in enumerate(pids)}
+    baseline = [
+        PlaceState(ctl, ds.baseline_date, ds.baseline_sources.get(pid, ""), "baseline", ctl, "")
+        for pid, ctl in ds.baseline_controllers.items()
+    ]
+    # Events are in date order (file order within a day); report-only events change nothing.
+    changing = sorted((e for e in ds.events if e.kind in settings.EVENT_KINDS), key=lambda e: e.date.toordinal())
+    states = [
+        PlaceState(
+            settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller,
+            e.date,
+            e.source,
+            e.kind,
+            e.controller,
+            e.note,
+            e.scope,
         )
+        for e in changing
+    ]
+    return _StateIndex(
+        pids,
+        baseline,
+        np.asarray([e.date.toordinal() for e in changing], dtype=np.int64),
+        np.asarray([index[e.place_id] for e in changing], dtype=np.int64),
+        states,
+    )
 
-    return ds.cached(("state-index",), make)
 
-
+@per_dataset
 def place_states(ds: Dataset, date: dt.date) -> dict[str, PlaceState]:
     """Every place's state on ``date``: its latest event on or before the date, else its baseline.
 
     One pass over the events up to the date (vectorised), whatever the number of dates, so a
     timeline of thousands of days costs no more per date than a short one.
     """
-
-    def make() -> dict[str, PlaceState]:
-        ix = _state_index(ds)
-        k = int(np.searchsorted(ix.ordinals, date.toordinal(), side="right"))
-        last = np.full(len(ix.place_ids), -1, dtype=np.int64)
-        np.maximum.at(last, ix.places[:k], np.arange(k, dtype=np.int64))  # the day's last row wins
-        return {
-            pid: ix.states[j] if j >= 0 else ix.baseline[i]
-            for i, (pid, j) in enumerate(zip(ix.place_ids, last.tolist(), strict=True))
-        }
-
-    return ds.cached(("states", date), make)
+    ix = _state_index(ds)
+    k = int(np.searchsorted(ix.ordinals, date.toordinal(), side="right"))
+    last = np.full(len(ix.place_ids), -1, dtype=np.int64)
+    np.maximum.at(last, ix.places[:k], np.arange(k, dtype=np.int64))  # the day's last row wins
+    return {
+        pid: ix.states[j] if j >= 0 else ix.baseline[i]
+        for i, (pid, j) in enumerate(zip(ix.place_ids, last.tolist(), strict=True))
+    }
 
 
 def place_changes(ds: Dataset, place_id: str) -> list[PlaceState]:
@@ -122,6 +118,7 @@ def controllers_on(ds: Dataset, date: dt.date) -> dict[str, str]:
     return {pid: s.controller for pid, s in place_states(ds, date).items()}
 
 
+@per_dataset
 def group_holders(ds: Dataset, date: dt.date) -> dict[str, str]:
     """Who holds the thinly-held ground of each group (zone part and governorate) on ``date``.
 
@@ -129,28 +126,24 @@ def group_holders(ds: Dataset, date: dt.date) -> dict[str, str]:
     baseline holder if it is among the tied, else the first of them in legend order. A group with
     no held place keeps its baseline holder.
     """
-
-    def make() -> dict[str, str]:
-        ctl = controllers_on(ds, date)
-        counts: dict[str, dict[str, int]] = {}
-        baseline: dict[str, str] = {}
-        for pid, group, base in zip(ds.cells["place_id"], cell_groups(ds), ds.cells["baseline"], strict=True):
-            baseline.setdefault(group, base)
-            if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
-                tally = counts.setdefault(group, {})
-                tally[ctl[pid]] = tally.get(ctl[pid], 0) + 1
-        out = {}
-        for group, base in baseline.items():
-            tally = counts.get(group)
-            if not tally:
-                out[group] = base
-                continue
-            top = max(tally.values())
-            tied = [c for c in settings.CONTROLLERS if tally.get(c) == top]
-            out[group] = base if base in tied else tied[0]
-        return out
-
-    return ds.cached(("group-holders", date), make)
+    ctl = controllers_on(ds, date)
+    counts: dict[str, dict[str, int]] = {}
+    baseline: dict[str, str] = {}
+    for pid, group, base in zip(ds.cells["place_id"], cell_groups(ds), ds.cells["baseline"], strict=True):
+        baseline.setdefault(group, base)
+        if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
+            tally = counts.setdefault(group, {})
+            tally[ctl[pid]] = tally.get(ctl[pid], 0) + 1
+    out = {}
+    for group, base in baseline.items():
+        tally = counts.get(group)
+        if not tally:
+            out[group] = base
+            continue
+        top = max(tally.values())
+        tied = [c for c in settings.CONTROLLERS if tally.get(c) == top]
+        out[group] = base if base in tied else tied[0]
+    return out
 
 
 def cell_groups(ds: Dataset) -> list[str]:
@@ -167,85 +160,77 @@ def thin_mask(ds: Dataset) -> np.ndarray:
     return np.asarray([t is True or t == 1 for t in ds.cells["thin"]], dtype=bool)
 
 
+@per_dataset
 def cell_areas(ds: Dataset) -> np.ndarray:
     """Area of every control cell (km², equal-area projection)."""
-    return ds.cached(("cell-areas",), lambda: np.asarray(geometry.areas_km2(list(ds.cell_geoms)), dtype=float))
+    return np.asarray(geometry.areas_km2(list(ds.cell_geoms)), dtype=float)
 
 
+@per_dataset
 def area_ranges(ds: Dataset, date: dt.date) -> dict[str, tuple[float, float]]:
     """Each side's area on ``date`` as a range (km²): low and high.
 
     Low: the cells of the places it holds (ground within reach of them). High: that, plus the
     thinly-held ground of every group where it holds at least one place or holds the group.
     """
-
-    def make() -> dict[str, tuple[float, float]]:
-        ctl = controllers_on(ds, date)
-        holders = group_holders(ds, date)
-        areas, thin, groups = cell_areas(ds), thin_mask(ds), cell_groups(ds)
-        present: dict[str, set[str]] = {}
-        for pid, group in zip(ds.cells["place_id"], groups, strict=True):
-            if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
-                present.setdefault(group, set()).add(ctl[pid])
-        low: dict[str, float] = {}
-        high: dict[str, float] = {}
-        for i, (pid, group) in enumerate(zip(ds.cells["place_id"], groups, strict=True)):
-            if thin[i] or not isinstance(pid, str):
-                for c in present.get(group, set()) | {holders[group]}:
-                    high[c] = high.get(c, 0.0) + areas[i]
-            else:
-                c = ctl[pid]
-                low[c] = low.get(c, 0.0) + areas[i]
+    ctl = controllers_on(ds, date)
+    holders = group_holders(ds, date)
+    areas, thin, groups = cell_areas(ds), thin_mask(ds), cell_groups(ds)
+    present: dict[str, set[str]] = {}
+    for pid, group in zip(ds.cells["place_id"], groups, strict=True):
+        if isinstance(pid, str) and ctl[pid] != settings.CONTESTED:
+            present.setdefault(group, set()).add(ctl[pid])
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    for i, (pid, group) in enumerate(zip(ds.cells["place_id"], groups, strict=True)):
+        if thin[i] or not isinstance(pid, str):
+            for c in present.get(group, set()) | {holders[group]}:
                 high[c] = high.get(c, 0.0) + areas[i]
-        return {c: (round(low.get(c, 0.0), 1), round(high[c], 1)) for c in high}
+        else:
+            c = ctl[pid]
+            low[c] = low.get(c, 0.0) + areas[i]
+            high[c] = high.get(c, 0.0) + areas[i]
+    return {c: (round(low.get(c, 0.0), 1), round(high[c], 1)) for c in high}
 
-    return ds.cached(("area-ranges", date), make)
 
-
+@per_dataset
 def cell_controllers(ds: Dataset, date: dt.date) -> np.ndarray:
     """Controller of every control cell on ``date``.
 
     A place's cell follows its place; a thinly-held piece follows its group (:func:`group_holders`).
     """
-
-    def make() -> np.ndarray:
-        ctl = controllers_on(ds, date)
-        groups = group_holders(ds, date)
-        return np.asarray(
-            [
-                ctl[pid] if isinstance(pid, str) else groups[group]
-                for pid, group in zip(ds.cells["place_id"], cell_groups(ds), strict=True)
-            ],
-            dtype=object,
-        )
-
-    return ds.cached(("cell-controllers", date), make)
+    ctl = controllers_on(ds, date)
+    groups = group_holders(ds, date)
+    return np.asarray(
+        [
+            ctl[pid] if isinstance(pid, str) else groups[group]
+            for pid, group in zip(ds.cells["place_id"], cell_groups(ds), strict=True)
+        ],
+        dtype=object,
+    )
 
 
+@per_dataset
 def control_points(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
     """Layer ``control-points``: every place with its controller on ``date``."""
-
-    def make() -> gpd.GeoDataFrame:
-        states = place_states(ds, date)
-        disputed = disputes_on(ds, date)
-        places = ds.places
-        rows = {
-            "id": list(places["id"]),
-            "name": list(places["name"]),
-            "kind": list(places["kind"]),
-            "population": list(places["population"]),
-            "controller": [states[p].controller for p in places["id"]],
-            "since": [states[p].since for p in places["id"]],
-            "source": [states[p].source for p in places["id"]],
-            "event": [states[p].kind for p in places["id"]],
-            "by": [states[p].by for p in places["id"]],
-            "date": [date] * len(places),
-            "disputed": [p in disputed for p in places["id"]],
-            "alternatives": [disputed.get(p, []) for p in places["id"]],
-        }
-        return gpd.GeoDataFrame(rows, geometry=list(places.geometry), crs=settings.CRS_WGS84)
-
-    return ds.cached(("control-points", date), make)
+    states = place_states(ds, date)
+    disputed = disputes_on(ds, date)
+    places = ds.places
+    rows = {
+        "id": list(places["id"]),
+        "name": list(places["name"]),
+        "kind": list(places["kind"]),
+        "population": list(places["population"]),
+        "controller": [states[p].controller for p in places["id"]],
+        "since": [states[p].since for p in places["id"]],
+        "source": [states[p].source for p in places["id"]],
+        "event": [states[p].kind for p in places["id"]],
+        "by": [states[p].by for p in places["id"]],
+        "date": [date] * len(places),
+        "disputed": [p in disputed for p in places["id"]],
+        "alternatives": [disputed.get(p, []) for p in places["id"]],
+    }
+    return gpd.GeoDataFrame(rows, geometry=list(places.geometry), crs=settings.CRS_WGS84)
 
 
 def _dissolve(geoms: np.ndarray, keys: np.ndarray) -> dict[str, shapely.Geometry]:
@@ -255,128 +240,113 @@ def _dissolve(geoms: np.ndarray, keys: np.ndarray) -> dict[str, shapely.Geometry
     return out
 
 
+@per_dataset
 def zone_totals(ds: Dataset, date: dt.date) -> dict[str, dict[str, float | int]]:
     """Each side's area (km²: the sum of its cells', equal-area), its range, population and places on ``date``.
 
     The figures of ``control-zones`` without dissolving the geometry: the cells tile Syria, so a zone's
     area is its cells' (the dissolved polygon's measured area differs by under 0.05 km²).
     """
-
-    def make() -> dict[str, dict[str, float | int]]:
-        held = cell_controllers(ds, date)
-        areas = cell_areas(ds)
-        states = place_states(ds, date)
-        names = [c for c in settings.CONTROLLERS if (held == c).any()]
-        pop = dict.fromkeys(names, 0)
-        count = dict.fromkeys(names, 0)
-        for pid, popn in zip(ds.places["id"], ds.places["population"], strict=True):
-            c = states[pid].controller
-            pop[c] = pop.get(c, 0) + (int(popn) if popn == popn and popn is not None else 0)
-            count[c] = count.get(c, 0) + 1
-        ranges = area_ranges(ds, date)
-        out: dict[str, dict[str, float | int]] = {}
-        for n in names:
-            area = round(float(areas[held == n].sum()), 1)
-            low, high = ranges.get(n, (0.0, 0.0))
-            out[n] = {
-                "area_km2": area,
-                "area_low_km2": min(low, area),
-                "area_high_km2": max(high, area),
-                "population": pop.get(n, 0),
-                "places": count.get(n, 0),
-            }
-        return out
-
-    return ds.cached(("zone-totals", date), make)
+    held = cell_controllers(ds, date)
+    areas = cell_areas(ds)
+    states = place_states(ds, date)
+    names = [c for c in settings.CONTROLLERS if (held == c).any()]
+    pop = dict.fromkeys(names, 0)
+    count = dict.fromkeys(names, 0)
+    for pid, popn in zip(ds.places["id"], ds.places["population"], strict=True):
+        c = states[pid].controller
+        pop[c] = pop.get(c, 0) + (int(popn) if popn == popn and popn is not None else 0)
+        count[c] = count.get(c, 0) + 1
+    ranges = area_ranges(ds, date)
+    out: dict[str, dict[str, float | int]] = {}
+    for n in names:
+        area = round(float(areas[held == n].sum()), 1)
+        low, high = ranges.get(n, (0.0, 0.0))
+        out[n] = {
+            "area_km2": area,
+            "area_low_km2": min(low, area),
+            "area_high_km2": max(high, area),
+            "population": pop.get(n, 0),
+            "places": count.get(n, 0),
+        }
+    return out
 
 
+@per_dataset
 def control_zones(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
     """Layer ``control-zones``: one (multi)polygon per controller on ``date``; together they tile Syria."""
-
-    def make() -> gpd.GeoDataFrame:
-        zones = _dissolve(ds.cell_geoms, cell_controllers(ds, date))
-        totals = zone_totals(ds, date)
-        names = list(zones)
-        return gpd.GeoDataFrame(
-            {
-                "controller": names,
-                "label": [settings.CONTROLLER_LABELS[n] for n in names],
-                "date": [date] * len(names),
-                **{k: [totals[n][k] for n in names] for k in ("area_km2", "area_low_km2", "area_high_km2")},
-                "population": [totals[n]["population"] for n in names],
-                "places": [totals[n]["places"] for n in names],
-            },
-            geometry=[zones[n] for n in names],
-            crs=settings.CRS_WGS84,
-        )
-
-    return ds.cached(("control-zones", date), make)
+    zones = _dissolve(ds.cell_geoms, cell_controllers(ds, date))
+    totals = zone_totals(ds, date)
+    names = list(zones)
+    return gpd.GeoDataFrame(
+        {
+            "controller": names,
+            "label": [settings.CONTROLLER_LABELS[n] for n in names],
+            "date": [date] * len(names),
+            **{k: [totals[n][k] for n in names] for k in ("area_km2", "area_low_km2", "area_high_km2")},
+            "population": [totals[n]["population"] for n in names],
+            "places": [totals[n]["places"] for n in names],
+        },
+        geometry=[zones[n] for n in names],
+        crs=settings.CRS_WGS84,
+    )
 
 
+@per_dataset
 def changes(ds: Dataset, date_from: dt.date, date_to: dt.date) -> gpd.GeoDataFrame:
     """Layer ``changes``: the ground that changed hands between two dates, by (from, to)."""
-
-    def make() -> gpd.GeoDataFrame:
-        before = cell_controllers(ds, date_from)
-        after = cell_controllers(ds, date_to)
-        moved = before != after
-        rows: dict[str, list[object]] = {k: [] for k in ("from", "to", "date_from", "date_to", "area_km2", "places")}
-        geoms = []
-        pairs = sorted({(a, b) for a, b in zip(before[moved], after[moved], strict=True)})
-        cell_places = ds.cells["place_id"].to_numpy()
-        for a, b in pairs:
-            mask = moved & (before == a) & (after == b)
-            geom = geometry.clean(shapely.coverage_union_all(ds.cell_geoms[mask]))
-            rows["from"].append(a)
-            rows["to"].append(b)
-            rows["date_from"].append(date_from)
-            rows["date_to"].append(date_to)
-            rows["area_km2"].append(round(geometry.area_km2(geom), 1))
-            rows["places"].append(sorted(p for p in cell_places[mask] if isinstance(p, str)))
-            geoms.append(geom)
-        return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
-
-    return ds.cached(("changes", date_from, date_to), make)
+    before = cell_controllers(ds, date_from)
+    after = cell_controllers(ds, date_to)
+    moved = before != after
+    rows: dict[str, list[object]] = {k: [] for k in ("from", "to", "date_from", "date_to", "area_km2", "places")}
+    geoms = []
+    pairs = sorted({(a, b) for a, b in zip(before[moved], after[moved], strict=True)})
+    cell_places = ds.cells["place_id"].to_numpy()
+    for a, b in pairs:
+        mask = moved & (before == a) & (after == b)
+        geom = geometry.clean(shapely.coverage_union_all(ds.cell_geoms[mask]))
+        rows["from"].append(a)
+        rows["to"].append(b)
+        rows["date_from"].append(date_from)
+        rows["date_to"].append(date_to)
+        rows["area_km2"].append(round(geometry.area_km2(geom), 1))
+        rows["places"].append(sorted(p for p in cell_places[mask] if isinstance(p, str)))
+        geoms.append(geom)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
 
 
+@per_dataset
 def events_until(ds: Dataset, date: dt.date, since: dt.date | None = None) -> gpd.GeoDataFrame:
     """Layer ``events``: the events on or before ``date`` (after ``since`` when given), as points."""
-
-    def make() -> gpd.GeoDataFrame:
-        chosen = [e for e in ds.events if e.date <= date and (since is None or e.date > since)]
-        places = ds.places
-        rows = {
-            "date": [e.date for e in chosen],
-            "place": [e.place_id for e in chosen],
-            "name": [places.at[e.place_id, "name"] for e in chosen],
-            "controller": [e.controller for e in chosen],
-            "kind": [e.kind for e in chosen],
-            "scope": [e.scope for e in chosen],
-            "source": [e.source for e in chosen],
-            "source_title": [ds.sources.get(e.source, {}).get("title", "") for e in chosen],
-            "source_url": [ds.sources.get(e.source, {}).get("url", "") for e in chosen],
-            "note": [e.note for e in chosen],
-        }
-        geoms = [Point(places.at[e.place_id, "geometry"].coords[0]) for e in chosen]
-        return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
-
-    return ds.cached(("events", date, since), make)
+    chosen = [e for e in ds.events if e.date <= date and (since is None or e.date > since)]
+    places = ds.places
+    rows = {
+        "date": [e.date for e in chosen],
+        "place": [e.place_id for e in chosen],
+        "name": [places.at[e.place_id, "name"] for e in chosen],
+        "controller": [e.controller for e in chosen],
+        "kind": [e.kind for e in chosen],
+        "scope": [e.scope for e in chosen],
+        "source": [e.source for e in chosen],
+        "source_title": [ds.sources.get(e.source, {}).get("title", "") for e in chosen],
+        "source_url": [ds.sources.get(e.source, {}).get("url", "") for e in chosen],
+        "note": [e.note for e in chosen],
+    }
+    geoms = [Point(places.at[e.place_id, "geometry"].coords[0]) for e in chosen]
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.CRS_WGS84)
 
 
+@per_dataset
 def disputes_on(ds: Dataset, date: dt.date) -> dict[str, list[dict[str, str]]]:
     """Places whose holder on ``date`` another source disputes: the other claims, with their sources."""
-
-    def make() -> dict[str, list[dict[str, str]]]:
-        ctl = controllers_on(ds, date)
-        out: dict[str, list[dict[str, str]]] = {}
-        for d in ds.timeline.get("disputes", []):
-            if d["valid_from"] <= date.isoformat() < d["valid_to"] and ctl.get(d["place_id"]) != d["controller"]:
-                out.setdefault(d["place_id"], []).append(
-                    {"controller": d["controller"], "source": d["source"], "note": d["note"]}
-                )
-        return out
-
-    return ds.cached(("disputes", date), make)
+    ctl = controllers_on(ds, date)
+    out: dict[str, list[dict[str, str]]] = {}
+    for d in ds.timeline.get("disputes", []):
+        if d["valid_from"] <= date.isoformat() < d["valid_to"] and ctl.get(d["place_id"]) != d["controller"]:
+            out.setdefault(d["place_id"], []).append(
+                {"controller": d["controller"], "source": d["source"], "note": d["note"]}
+            )
+    return out
 
 
 @dataclass(frozen=True)

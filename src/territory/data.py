@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,11 +13,13 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+from cachetools import LRUCache
 from shapely.geometry.base import BaseGeometry
 
 from territory import geometry, settings
 from territory._errors import DataError, UsageError
 from territory.events import Event
+from territory.memo import sizeof
 
 TIMELINE_FILE = "timeline.json"
 CELLS_FILE = "cells.geojson"
@@ -75,7 +77,7 @@ class Dataset:
     directory: Path | None = None
     extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other static layers
     origin: dict[str, Any] | None = None  # the events file drawn instead of the built-in events, if any
-    _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False)
+    _cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(settings.CACHE_MAX_BYTES, sizeof), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -235,25 +237,30 @@ class Dataset:
     def cached(self, key: Any, make: Any) -> Any:
         """Memoise ``make()`` under ``key`` (thread-safe; results must be treated as read-only).
 
-        At most ``settings.CACHE_MAX_ENTRIES`` results are kept; the least recently used go first,
-        so options a visitor can vary (depths, layers, palette) cannot grow memory without bound.
+        The results kept hold at most ``settings.CACHE_MAX_BYTES`` (as :func:`territory.memo.sizeof`
+        measures them); the least recently used go first, so options a visitor can vary (depths,
+        layers, palette) cannot grow memory without bound. Most callers use :func:`territory.memo.per_dataset`.
         """
         with self._lock:
             if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+                return self._cache[key]  # a hit moves the key to the recent end
         value = make()
         with self._lock:
-            value = self._cache.setdefault(key, value)
-            self._cache.move_to_end(key)
-            while len(self._cache) > settings.CACHE_MAX_ENTRIES:
-                self._cache.popitem(last=False)
+            if key in self._cache:
+                return self._cache[key]
+            with contextlib.suppress(ValueError):  # larger than the whole cache: returned, not kept
+                self._cache[key] = value
             return value
 
     @property
     def cache_size(self) -> int:
         """Number of memoised results held now."""
         return len(self._cache)
+
+    @property
+    def cache_bytes(self) -> int:
+        """Bytes the memoised results hold now (estimated)."""
+        return int(self._cache.currsize)
 
     @cached_property
     def cell_geoms(self) -> Any:

@@ -26,6 +26,7 @@ import geopandas as gpd
 from territory import _packages, control, settings
 from territory.control import PlaceState
 from territory.data import Dataset
+from territory.memo import per_dataset
 
 OSM = "osm-countries"
 ADMIN1 = "natural-earth-admin1"
@@ -81,33 +82,30 @@ def lowest(confidences: Iterable[str]) -> str:
     return CONFIDENCES[max(levels)] if levels else HIGH
 
 
+@per_dataset
 def cell_provenance(ds: Dataset, date: dt.date) -> list[tuple[list[str], str, str]]:
     """``(sources, method, confidence)`` of every control cell on ``date``.
 
     A place's cell: its place's state. A thinly-held piece: the states of its group's places
     (it goes with most of them) and its baseline zone's source, ``thin-majority``, ``low``.
     """
-
-    def make() -> list[tuple[list[str], str, str]]:
-        states = control.place_states(ds, date)
-        zone_source = {z["id"]: z["source"] for z in ds.timeline.get("baseline", [])}
-        groups = control.cell_groups(ds)
-        members: dict[str, set[str]] = {}
-        for pid, group in zip(ds.cells["place_id"], groups, strict=True):
-            if isinstance(pid, str) and states[pid].source:
-                members.setdefault(group, set()).add(states[pid].source)
-        out = []
-        for pid, group, zone in zip(ds.cells["place_id"], groups, ds.cells["zone"], strict=True):
-            if isinstance(pid, str):
-                state = states[pid]
-                method, confidence = state_provenance(state)
-                out.append(([state.source or zone_source.get(zone, "")], method, confidence))
-            else:
-                srcs = sorted(members.get(group, set()) | {zone_source.get(zone, "")})
-                out.append(([s for s in srcs if s], "thin-majority", LOW))
-        return out
-
-    return ds.cached(("cell-provenance", date), make)
+    states = control.place_states(ds, date)
+    zone_source = {z["id"]: z["source"] for z in ds.timeline.get("baseline", [])}
+    groups = control.cell_groups(ds)
+    members: dict[str, set[str]] = {}
+    for pid, group in zip(ds.cells["place_id"], groups, strict=True):
+        if isinstance(pid, str) and states[pid].source:
+            members.setdefault(group, set()).add(states[pid].source)
+    out = []
+    for pid, group, zone in zip(ds.cells["place_id"], groups, ds.cells["zone"], strict=True):
+        if isinstance(pid, str):
+            state = states[pid]
+            method, confidence = state_provenance(state)
+            out.append(([state.source or zone_source.get(zone, "")], method, confidence))
+        else:
+            srcs = sorted(members.get(group, set()) | {zone_source.get(zone, "")})
+            out.append(([s for s in srcs if s], "thin-majority", LOW))
+    return out
 
 
 def used_sources(ds: Dataset, ids: Iterable[str]) -> list[dict[str, str]]:
@@ -126,30 +124,27 @@ def used_sources(ds: Dataset, ids: Iterable[str]) -> list[dict[str, str]]:
     return out
 
 
+@per_dataset
 def control_cells(ds: Dataset, date: dt.date) -> gpd.GeoDataFrame:
     """Layer ``control-cells``: every control cell with its holder and its own provenance on ``date``."""
-
-    def make() -> gpd.GeoDataFrame:
-        ctl = control.cell_controllers(ds, date)
-        prov = cell_provenance(ds, date)
-        names = ds.places["name"]
-        pids = [p if isinstance(p, str) else None for p in ds.cells["place_id"]]
-        return gpd.GeoDataFrame(
-            {
-                "cell": list(range(len(ds.cells))),
-                "place": pids,
-                "name": [names.get(p, "") if p else "" for p in pids],
-                "group": control.cell_groups(ds),
-                "thin": list(control.thin_mask(ds)),
-                "controller": list(ctl),
-                "date": [date] * len(ds.cells),
-                "area_km2": [round(float(a), 1) for a in control.cell_areas(ds)],
-                "sources": [p[0] for p in prov],
-                "method": [p[1] for p in prov],
-                "confidence": [p[2] for p in prov],
-            },
-            geometry=list(ds.cell_geoms),
-            crs=settings.CRS_WGS84,
-        )
-
-    return ds.cached(("control-cells", date), make)
+    ctl = control.cell_controllers(ds, date)
+    prov = cell_provenance(ds, date)
+    names = ds.places["name"]
+    pids = [p if isinstance(p, str) else None for p in ds.cells["place_id"]]
+    return gpd.GeoDataFrame(
+        {
+            "cell": list(range(len(ds.cells))),
+            "place": pids,
+            "name": [names.get(p, "") if p else "" for p in pids],
+            "group": control.cell_groups(ds),
+            "thin": list(control.thin_mask(ds)),
+            "controller": list(ctl),
+            "date": [date] * len(ds.cells),
+            "area_km2": [round(float(a), 1) for a in control.cell_areas(ds)],
+            "sources": [p[0] for p in prov],
+            "method": [p[1] for p in prov],
+            "confidence": [p[2] for p in prov],
+        },
+        geometry=list(ds.cell_geoms),
+        crs=settings.CRS_WGS84,
+    )

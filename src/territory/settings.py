@@ -201,9 +201,8 @@ MAX_DEPTH_MILES = 60.0
 DEPTH_STEP_MILES = 0.5  # depths are rounded to this, so a visitor cannot make endless distinct bands
 MAX_BANDS = 12  # bands compared at once, in every path (CLI, URL, sidebar)
 
-# Memoised per-dataset results (zones, bands, frames…) kept at most; least recently used go first.
-# A full day of the default view is about 15 entries, so this holds every date of several views.
-CACHE_MAX_ENTRIES = 2048
+# Bytes of memoised results (zones, bands, frames…) one dataset keeps at most; least recently used go first.
+CACHE_MAX_BYTES = 256 * 1024 * 1024  # a full day of the default view holds about 0.4 MB
 
 # The map (used by the dashboard, the URL state and the map data; ids are those of the URL).
 MAP_LAYERS: dict[str, str] = {

@@ -13,6 +13,7 @@ import shapely
 
 from territory import buffers, control, csvout, geometry, settings
 from territory.data import Dataset
+from territory.memo import per_dataset
 
 
 def proposals_for_depth(ds: Dataset, depth: float) -> list[str]:
@@ -23,79 +24,65 @@ def proposals_for_depth(ds: Dataset, depth: float) -> list[str]:
 BORDER_MILES_COL = "border_miles"
 
 
+@per_dataset
 def band_geometry(ds: Dataset, depth: float) -> shapely.Geometry:
     """The band of ``depth`` miles (cached per dataset; the default bands as the build wrote them)."""
-
-    def make() -> shapely.Geometry:
-        built = ds.extra_layers.get(settings.LAYER_BUFFERS)
-        if built is not None:
-            match = built[(built["depth_miles"] - depth).abs() < 1e-9]
-            if len(match) == 1:
-                return match.geometry.iloc[0]
-        return buffers.band_geometry(ds.border, ds.syria, depth)
-
-    return ds.cached(("band", depth), make)
+    built = ds.extra_layers.get(settings.LAYER_BUFFERS)
+    if built is not None:
+        match = built[(built["depth_miles"] - depth).abs() < 1e-9]
+        if len(match) == 1:
+            return match.geometry.iloc[0]
+    return buffers.band_geometry(ds.border, ds.syria, depth)
 
 
+@per_dataset
 def border_distance_miles(ds: Dataset) -> np.ndarray:
     """Geodesic distance (miles) from every place to the border line, in ``ds.places`` order."""
-
-    def make() -> np.ndarray:
-        if BORDER_MILES_COL in ds.places:  # measured by the build (geodata/places.geojson)
-            return ds.places[BORDER_MILES_COL].to_numpy(dtype=float)
-        lonlat = np.asarray([(p.x, p.y) for p in ds.places.geometry], dtype=float)
-        return geometry.geodesic_distances_to_line_km(lonlat, ds.border) * 1000.0 / settings.METRES_PER_MILE
-
-    return ds.cached(("border-distance",), make)
+    if BORDER_MILES_COL in ds.places:  # measured by the build (geodata/places.geojson)
+        return ds.places[BORDER_MILES_COL].to_numpy(dtype=float)
+    lonlat = np.asarray([(p.x, p.y) for p in ds.places.geometry], dtype=float)
+    return geometry.geodesic_distances_to_line_km(lonlat, ds.border) * 1000.0 / settings.METRES_PER_MILE
 
 
+@per_dataset
 def _band_contents(ds: Dataset, depth: float) -> dict[str, Any]:
-    def make() -> dict[str, Any]:
-        band = band_geometry(ds, depth)
-        # A place is in the band when its geodesic distance to the border is within the depth (the
-        # band's polygon is the same buffer, drawn; a place on its edge is counted by the distance).
-        inside = border_distance_miles(ds) <= depth
-        places = ds.places[inside]
-        sites = places[places["kind"].isin(settings.SITE_KINDS)]
-        return {
-            "geometry": band,
-            "area_km2": round(geometry.area_km2(band), 1),
-            "population": int(places["population"].fillna(0).sum()),
-            "places": len(places),
-            "place_ids": list(places["id"]),
-            "sites": list(sites["name"]),
-        }
-
-    return ds.cached(("band-contents", depth), make)
+    band = band_geometry(ds, depth)
+    # A place is in the band when its geodesic distance to the border is within the depth (the
+    # band's polygon is the same buffer, drawn; a place on its edge is counted by the distance).
+    inside = border_distance_miles(ds) <= depth
+    places = ds.places[inside]
+    sites = places[places["kind"].isin(settings.SITE_KINDS)]
+    return {
+        "geometry": band,
+        "area_km2": round(geometry.area_km2(band), 1),
+        "population": int(places["population"].fillna(0).sum()),
+        "places": len(places),
+        "place_ids": list(places["id"]),
+        "sites": list(sites["name"]),
+    }
 
 
+@per_dataset
 def band_holdings(ds: Dataset, date: dt.date, depth: float) -> dict[str, float]:
     """km² of the band of ``depth`` miles held by each controller on ``date``."""
-
-    def make() -> dict[str, float]:
-        # Each cell's share of the band is measured once per band; a date sums the shares by holder.
-        shares = _cell_band_km2(ds, depth)
-        codes = {c: i for i, c in enumerate(settings.CONTROLLERS)}
-        held = np.asarray([codes[c] for c in control.cell_controllers(ds, date)], dtype=np.int64)
-        km2 = np.bincount(held, weights=shares, minlength=len(settings.CONTROLLERS))
-        return {ctl: round(float(km2[i]), 1) for i, ctl in enumerate(settings.CONTROLLERS) if km2[i] > 0}
-
-    return ds.cached(("holdings", date, depth), make)
+    # Each cell's share of the band is measured once per band; a date sums the shares by holder.
+    shares = _cell_band_km2(ds, depth)
+    codes = {c: i for i, c in enumerate(settings.CONTROLLERS)}
+    held = np.asarray([codes[c] for c in control.cell_controllers(ds, date)], dtype=np.int64)
+    km2 = np.bincount(held, weights=shares, minlength=len(settings.CONTROLLERS))
+    return {ctl: round(float(km2[i]), 1) for i, ctl in enumerate(settings.CONTROLLERS) if km2[i] > 0}
 
 
+@per_dataset
 def _cell_band_km2(ds: Dataset, depth: float) -> np.ndarray:
     """km² of every control cell inside the band of ``depth`` miles (equal-area)."""
-
-    def make() -> np.ndarray:
-        band = band_geometry(ds, depth)
-        cells = ds.cell_geoms
-        out = np.zeros(len(cells))
-        inside = shapely.STRtree(cells).query(band, predicate="intersects")
-        parts = [geometry.polygonal(p) for p in shapely.intersection(cells[inside], band)]
-        out[inside] = geometry.areas_km2(parts)
-        return out
-
-    return ds.cached(("band-cell-km2", depth), make)
+    band = band_geometry(ds, depth)
+    cells = ds.cell_geoms
+    out = np.zeros(len(cells))
+    inside = shapely.STRtree(cells).query(band, predicate="intersects")
+    parts = [geometry.polygonal(p) for p in shapely.intersection(cells[inside], band)]
+    out[inside] = geometry.areas_km2(parts)
+    return out
 
 
 def band_population_held(ds: Dataset, date: dt.date, depth: float) -> dict[str, int]:
@@ -173,6 +160,7 @@ def stats(ds: Dataset, date: dt.date, depths: Sequence[float]) -> dict[str, Any]
 SERIES_ZONES_MAX_DATES = 120  # longer timelines: the series sums cell areas in one sweep over the dates
 
 
+@per_dataset
 def series(ds: Dataset) -> pd.DataFrame:
     """Area and population per controller for every date of the timeline (long format).
 
@@ -181,35 +169,31 @@ def series(ds: Dataset) -> pd.DataFrame:
     the cells' equal-area areas (the zones' area within 0.1%), population and places as in the zones;
     the low/high area range is left out (it needs each date's groups, seconds per hundred dates).
     """
-
-    def make() -> pd.DataFrame:
-        rows = []
-        if len(ds.dates) <= SERIES_ZONES_MAX_DATES:
-            for date in ds.dates:
-                for ctl, vals in controller_totals(ds, date).items():
-                    rows.append({"date": date, "controller": ctl, **vals})
-            return pd.DataFrame(rows)
-        areas = control.cell_areas(ds)
-        pops = ds.places["population"].fillna(0).to_numpy(dtype=float)
-        n = len(settings.CONTROLLERS)
-        for dc in control.sweep(ds):
-            km2 = np.bincount(dc.cells, weights=areas, minlength=n)
-            people = np.bincount(dc.places, weights=pops, minlength=n)
-            count = np.bincount(dc.places, minlength=n)
-            for k, ctl in enumerate(settings.CONTROLLERS):
-                if km2[k] > 0 or count[k] > 0:
-                    rows.append(
-                        {
-                            "date": ds.dates[dc.index],
-                            "controller": ctl,
-                            "area_km2": round(float(km2[k]), 1),
-                            "population": int(people[k]),
-                            "places": int(count[k]),
-                        }
-                    )
+    rows = []
+    if len(ds.dates) <= SERIES_ZONES_MAX_DATES:
+        for date in ds.dates:
+            for ctl, vals in controller_totals(ds, date).items():
+                rows.append({"date": date, "controller": ctl, **vals})
         return pd.DataFrame(rows)
-
-    return ds.cached(("series",), make)
+    areas = control.cell_areas(ds)
+    pops = ds.places["population"].fillna(0).to_numpy(dtype=float)
+    n = len(settings.CONTROLLERS)
+    for dc in control.sweep(ds):
+        km2 = np.bincount(dc.cells, weights=areas, minlength=n)
+        people = np.bincount(dc.places, weights=pops, minlength=n)
+        count = np.bincount(dc.places, minlength=n)
+        for k, ctl in enumerate(settings.CONTROLLERS):
+            if km2[k] > 0 or count[k] > 0:
+                rows.append(
+                    {
+                        "date": ds.dates[dc.index],
+                        "controller": ctl,
+                        "area_km2": round(float(km2[k]), 1),
+                        "population": int(people[k]),
+                        "places": int(count[k]),
+                    }
+                )
+    return pd.DataFrame(rows)
 
 
 def stats_csv(stats_json: dict[str, Any]) -> str:

@@ -15,10 +15,12 @@ import numpy as np
 
 from territory import control, provenance, settings
 from territory.data import Dataset
+from territory.memo import per_dataset
 
 ONE_DAY = dt.timedelta(days=1)
 
 
+@per_dataset
 def timeline_layer(ds: Dataset) -> gpd.GeoDataFrame:
     """Layer ``timeline``: spells of control of every cell, with their sources.
 
@@ -26,90 +28,85 @@ def timeline_layer(ds: Dataset) -> gpd.GeoDataFrame:
     again only on the days its place, or a place of its group, changes state, so a timeline of
     thousands of days costs seconds, not a provenance table per date.
     """
+    names = ds.places["name"]
+    groups = control.cell_groups(ds)
+    zone_source = {z["id"]: z["source"] for z in ds.timeline.get("baseline", [])}
+    pids = list(ds.places["id"])
+    pos = {p: i for i, p in enumerate(pids)}
+    cell_place = [pos[p] if isinstance(p, str) else -1 for p in ds.cells["place_id"]]
+    zone_src = [zone_source.get(z, "") for z in ds.cells["zone"]]
+    members: dict[str, list[int]] = {}  # a group's places
+    thin_cells: dict[str, list[int]] = {}  # a group's cells without a place
+    place_cell: dict[int, int] = {}
+    for i, (p, g) in enumerate(zip(cell_place, groups, strict=True)):
+        if p >= 0:
+            members.setdefault(g, []).append(p)
+            place_cell[p] = i
+        else:
+            thin_cells.setdefault(g, []).append(i)
+    group_of_place = {p: g for g, ps in members.items() for p in ps}
+    n = len(cell_place)
+    rows: dict[str, list] = {
+        k: [] for k in ("id", "name", "cell", "controller", "valid_from", "valid_to", "sources", "method", "confidence")
+    }
+    geoms: list = []
+    start = [0] * n
+    holder = [""] * n
+    spell_sources: list[set[str]] = [set() for _ in range(n)]
+    spell_method = [""] * n
+    spell_level = [0] * n
+    current: list[tuple[list[str], str, str]] = [([], "", provenance.HIGH)] * n
 
-    def make() -> gpd.GeoDataFrame:
-        names = ds.places["name"]
-        groups = control.cell_groups(ds)
-        zone_source = {z["id"]: z["source"] for z in ds.timeline.get("baseline", [])}
-        pids = list(ds.places["id"])
-        pos = {p: i for i, p in enumerate(pids)}
-        cell_place = [pos[p] if isinstance(p, str) else -1 for p in ds.cells["place_id"]]
-        zone_src = [zone_source.get(z, "") for z in ds.cells["zone"]]
-        members: dict[str, list[int]] = {}  # a group's places
-        thin_cells: dict[str, list[int]] = {}  # a group's cells without a place
-        place_cell: dict[int, int] = {}
-        for i, (p, g) in enumerate(zip(cell_place, groups, strict=True)):
-            if p >= 0:
-                members.setdefault(g, []).append(p)
-                place_cell[p] = i
+    def prov_of(i: int, states: list) -> tuple[list[str], str, str]:
+        p = cell_place[i]
+        if p >= 0:
+            method, confidence = provenance.state_provenance(states[p])
+            return [states[p].source or zone_src[i]], method, confidence
+        srcs = {states[q].source for q in members.get(groups[i], []) if states[q].source} | {zone_src[i]}
+        return [s for s in sorted(srcs) if s], "thin-majority", provenance.LOW
+
+    def close(i: int, end_day: int) -> None:
+        place = pids[cell_place[i]] if cell_place[i] >= 0 else None
+        rows["id"].append(place or f"thin:{groups[i]}")
+        rows["name"].append(names.iloc[cell_place[i]] if place else "")
+        rows["cell"].append(i)
+        rows["controller"].append(holder[i])
+        rows["valid_from"].append(ds.dates[start[i]].isoformat())
+        rows["valid_to"].append((ds.dates[end_day - 1] + ONE_DAY).isoformat())
+        rows["sources"].append(sorted(spell_sources[i]))
+        rows["method"].append(spell_method[i])
+        rows["confidence"].append(provenance.CONFIDENCES[spell_level[i]])
+        geoms.append(ds.cell_geoms[i])
+
+    previous = None
+    for dc in control.sweep(ds):
+        day = dc.index
+        if previous is None:
+            touched = range(n)
+        else:
+            cells: set[int] = set()
+            for p in dc.changed.tolist():
+                if p in place_cell:
+                    cells.add(place_cell[p])
+                cells.update(thin_cells.get(group_of_place.get(p, ""), []))
+            cells.update(np.flatnonzero(dc.cells != previous).tolist())
+            touched = sorted(cells)
+        for i in touched:
+            ctl = settings.CONTROLLERS[dc.cells[i]]
+            current[i] = prov_of(i, dc.states)
+            if previous is None or ctl != holder[i]:
+                if previous is not None:
+                    close(i, day)
+                start[i], holder[i] = day, ctl
+                spell_sources[i] = set(current[i][0])
+                spell_method[i] = current[i][1]
+                spell_level[i] = provenance.CONFIDENCES.index(current[i][2])
             else:
-                thin_cells.setdefault(g, []).append(i)
-        group_of_place = {p: g for g, ps in members.items() for p in ps}
-        n = len(cell_place)
-        rows: dict[str, list] = {
-            k: []
-            for k in ("id", "name", "cell", "controller", "valid_from", "valid_to", "sources", "method", "confidence")
-        }
-        geoms: list = []
-        start = [0] * n
-        holder = [""] * n
-        spell_sources: list[set[str]] = [set() for _ in range(n)]
-        spell_method = [""] * n
-        spell_level = [0] * n
-        current: list[tuple[list[str], str, str]] = [([], "", provenance.HIGH)] * n
-
-        def prov_of(i: int, states: list) -> tuple[list[str], str, str]:
-            p = cell_place[i]
-            if p >= 0:
-                method, confidence = provenance.state_provenance(states[p])
-                return [states[p].source or zone_src[i]], method, confidence
-            srcs = {states[q].source for q in members.get(groups[i], []) if states[q].source} | {zone_src[i]}
-            return [s for s in sorted(srcs) if s], "thin-majority", provenance.LOW
-
-        def close(i: int, end_day: int) -> None:
-            place = pids[cell_place[i]] if cell_place[i] >= 0 else None
-            rows["id"].append(place or f"thin:{groups[i]}")
-            rows["name"].append(names.iloc[cell_place[i]] if place else "")
-            rows["cell"].append(i)
-            rows["controller"].append(holder[i])
-            rows["valid_from"].append(ds.dates[start[i]].isoformat())
-            rows["valid_to"].append((ds.dates[end_day - 1] + ONE_DAY).isoformat())
-            rows["sources"].append(sorted(spell_sources[i]))
-            rows["method"].append(spell_method[i])
-            rows["confidence"].append(provenance.CONFIDENCES[spell_level[i]])
-            geoms.append(ds.cell_geoms[i])
-
-        previous = None
-        for dc in control.sweep(ds):
-            day = dc.index
-            if previous is None:
-                touched = range(n)
-            else:
-                cells: set[int] = set()
-                for p in dc.changed.tolist():
-                    if p in place_cell:
-                        cells.add(place_cell[p])
-                    cells.update(thin_cells.get(group_of_place.get(p, ""), []))
-                cells.update(np.flatnonzero(dc.cells != previous).tolist())
-                touched = sorted(cells)
-            for i in touched:
-                ctl = settings.CONTROLLERS[dc.cells[i]]
-                current[i] = prov_of(i, dc.states)
-                if previous is None or ctl != holder[i]:
-                    if previous is not None:
-                        close(i, day)
-                    start[i], holder[i] = day, ctl
-                    spell_sources[i] = set(current[i][0])
-                    spell_method[i] = current[i][1]
-                    spell_level[i] = provenance.CONFIDENCES.index(current[i][2])
-                else:
-                    spell_sources[i].update(current[i][0])
-                    spell_level[i] = max(spell_level[i], provenance.CONFIDENCES.index(current[i][2]))
-            previous = dc.cells.copy()
-        for i in range(n):
-            close(i, len(ds.dates))
-        order = sorted(range(len(rows["cell"])), key=lambda k: (rows["cell"][k], rows["valid_from"][k]))
-        out = {k: [v[j] for j in order] for k, v in rows.items()}
-        return gpd.GeoDataFrame(out, geometry=[geoms[j] for j in order], crs=settings.CRS_WGS84)
-
-    return ds.cached(("timeline-layer",), make)
+                spell_sources[i].update(current[i][0])
+                spell_level[i] = max(spell_level[i], provenance.CONFIDENCES.index(current[i][2]))
+        previous = dc.cells.copy()
+    for i in range(n):
+        close(i, len(ds.dates))
+    order = sorted(range(len(rows["cell"])), key=lambda k: (rows["cell"][k], rows["valid_from"][k]))
+    out = {k: [v[j] for j in order] for k, v in rows.items()}
+    return gpd.GeoDataFrame(out, geometry=[geoms[j] for j in order], crs=settings.CRS_WGS84)
