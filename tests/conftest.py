@@ -9,8 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +122,81 @@ def seeds_copy(tmp_path: Path) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- progress: a test running long says so while it runs, so the run never looks stuck ------------------------
+
+SLOW_NOTICE_S = 20.0  # first notice after this long, then one every SLOW_NOTICE_S
+
+
+class _SlowTestNotice:
+    """Prints "… NODE still running (N s)" while one test (its setup included) runs past SLOW_NOTICE_S."""
+
+    def __init__(self, reporter: Any, terminal_fd: int | None) -> None:
+        self.reporter = reporter
+        self.terminal_fd = terminal_fd  # the terminal itself while a test's output is captured, else None
+        self.lock = threading.Lock()
+        self.current: tuple[str, float] | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._watch, name="slow-test-notice", daemon=True).start()
+
+    def start(self, nodeid: str) -> None:
+        with self.lock:
+            self.current = (nodeid, time.monotonic())
+
+    def stop(self) -> None:
+        with self.lock:
+            self.current = None
+
+    def _watch(self) -> None:
+        told: dict[str, int] = {}
+        while not self.done.wait(1.0):
+            with self.lock:
+                if self.current is None:
+                    continue
+                nodeid, began = self.current
+                ran = time.monotonic() - began
+                notices = int(ran // SLOW_NOTICE_S)
+                if notices > told.get(nodeid, 0):
+                    told[nodeid] = notices
+                    self._say(f"  … {nodeid} still running ({ran:.0f} s)")
+
+    def _say(self, line: str) -> None:
+        if self.terminal_fd is None:
+            self.reporter.write_line(line)
+        else:
+            os.write(self.terminal_fd, f"\n{line}\n".encode())
+
+
+
+_NOTICE: list[_SlowTestNotice] = []  # the run's notice, once configured
+
+
+@pytest.hookimpl(trylast=True)  # after the terminal reporter is registered
+def pytest_configure(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and config.get_verbosity() >= 0 and not config.getoption("collectonly"):
+        _NOTICE.append(_SlowTestNotice(reporter, _terminal_fd(config)))
+
+
+def _terminal_fd(config: pytest.Config) -> int | None:
+    """A copy of the terminal's descriptor as it was before pytest captured fd 1 (None without fd capture)."""
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    out = getattr(getattr(capman, "_global_capturing", None), "out", None)
+    saved = getattr(out, "targetfd_save", None)
+    return os.dup(saved) if isinstance(saved, int) else None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _NOTICE:
+        _NOTICE.pop().done.set()
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    for notice in _NOTICE:
+        notice.start(nodeid)
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    for notice in _NOTICE:
+        notice.stop()
