@@ -22,6 +22,7 @@ from territory import (
     serve,
     settings,
     stats,
+    uploads,
     usertimeline,
     viewmodel,
 )
@@ -38,7 +39,7 @@ st.set_page_config(
 
 def load_dataset() -> Dataset:
     """The dataset, loaded once per process and shared read-only by every session (serve --events: that file's)."""
-    return usertimeline.process_dataset()
+    return uploads.process_dataset()
 
 
 try:
@@ -68,7 +69,7 @@ def _read_upload() -> None:
     st.session_state.upload_read = key
     with st.sidebar, st.spinner(f"Reading {upload.name} ({upload.size / 1e6:,.1f} MB) …"):
         try:
-            user = usertimeline.load_upload(
+            user = uploads.load_upload(
                 served,
                 upload.getvalue(),
                 upload.name,

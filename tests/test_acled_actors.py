@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import re2
 
-from territory import control, usertimeline
+from territory import control, uploads, usertimeline
 from territory.data import Dataset
 
 from .conftest import ROOT, run_cli
@@ -264,7 +264,7 @@ def test_page_lists_the_left_out_actors_and_offers_the_mapping(monkeypatch, real
 
     from .test_app import APP, _RecordingMediaFiles
 
-    monkeypatch.setenv(usertimeline.ENV_EVENTS, str(real_file))
+    monkeypatch.setenv(uploads.ENV_EVENTS, str(real_file))
     monkeypatch.setattr(app_test, "MediaFileManager", _RecordingMediaFiles)
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception and not at.error
@@ -285,7 +285,7 @@ def test_page_lists_the_left_out_actors_and_offers_the_mapping(monkeypatch, real
 
 def test_problem_listing_is_bounded(monkeypatch, ds, real_file):
     """A file with more problems than ``MAX_LISTED`` lists that many, then one line counting the rest."""
-    monkeypatch.setattr(usertimeline, "MAX_LISTED", 3)
+    monkeypatch.setattr(usertimeline.common, "MAX_LISTED", 3)
     rows = list(csv.DictReader(io.StringIO(real_file.read_text(encoding="utf-8"))))
     for r in rows:
         r["event_date"] = "someday"

@@ -363,11 +363,11 @@ def test_serve_sends_no_request_out_at_start_or_while_serving(command, tmp_path)
 
 @pytest.fixture
 def fresh_uploads():
-    usertimeline._SHARED.clear()
+    uploads._SHARED.clear()
     gc.collect()
     assert uploads.LEDGER.total() == 0
     yield
-    usertimeline._SHARED.clear()
+    uploads._SHARED.clear()
     gc.collect()
 
 
@@ -375,24 +375,24 @@ def test_the_budget_refuses_an_upload_and_gives_memory_back(ds, acled_file, fres
     data = acled_file.read_bytes()
     # Each small upload reserves 8 MB while read and holds ~1 MB after: two fit in 9 MB, a third does not.
     monkeypatch.setenv("TERRITORY_UPLOAD_BUDGET_MB", "9")
-    first = usertimeline.load_upload(ds, data, "one.csv")
-    second = usertimeline.load_upload(ds, data, "two.csv")
+    first = uploads.load_upload(ds, data, "one.csv")
+    second = uploads.load_upload(ds, data, "two.csv")
     assert uploads.LEDGER.held() == 2
     with pytest.raises(uploads.UploadRefused) as refused:
-        usertimeline.load_upload(ds, data, "three.csv")
+        uploads.load_upload(ds, data, "three.csv")
     assert str(refused.value) == (
         "the server holds too many uploaded timelines now; try again later, or run it on your machine with `--events`"
     )
     assert first.origin["file"] == "one.csv" and second.origin["file"] == "two.csv"  # the others are untouched
-    assert usertimeline.load_upload(ds, data, "one.csv") is first  # shown elsewhere: reused, not read again
+    assert uploads.load_upload(ds, data, "one.csv") is first  # shown elsewhere: reused, not read again
     del first  # its session ended (or went back to the built-in timeline)
     gc.collect()
     assert uploads.LEDGER.held() == 1
-    third = usertimeline.load_upload(ds, data, "three.csv")  # its share was given back
+    third = uploads.load_upload(ds, data, "three.csv")  # its share was given back
     assert third.origin["file"] == "three.csv"
     del second, third
     gc.collect()
-    assert uploads.LEDGER.total() == 0 and len(usertimeline._SHARED) == 0
+    assert uploads.LEDGER.total() == 0 and len(uploads._SHARED) == 0
 
 
 @pytest.fixture(scope="module")
@@ -410,12 +410,12 @@ def rows_20k(tmp_path_factory) -> bytes:
 def test_an_upload_is_read_in_a_worker_with_a_memory_limit(ds, rows_20k, fresh_uploads, monkeypatch):
     monkeypatch.setenv("TERRITORY_UPLOAD_WORKER_MB", "32")  # 20,000 rows need more to be read
     with pytest.raises(uploads.UploadRefused, match=r"^big\.csv: .*memory.*run it on your machine with `--events`"):
-        usertimeline.load_upload(ds, rows_20k, "big.csv")
+        uploads.load_upload(ds, rows_20k, "big.csv")
     assert uploads.LEDGER.total() == 0  # the reservation is given back
 
 
 def test_an_upload_is_read_in_a_worker_with_a_time_limit(ds, rows_20k, fresh_uploads, monkeypatch):
     monkeypatch.setenv("TERRITORY_UPLOAD_TIMEOUT_S", "1")  # 20,000 rows take several seconds to read
     with pytest.raises(uploads.UploadRefused, match=r"^big\.csv: took longer than 1 s to read"):
-        usertimeline.load_upload(ds, rows_20k, "big.csv")
+        uploads.load_upload(ds, rows_20k, "big.csv")
     assert uploads.LEDGER.total() == 0

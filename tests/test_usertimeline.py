@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import shapely
 
-from territory import control, geometry, mapdata, settings, usertimeline
+from territory import control, geometry, mapdata, settings, uploads, usertimeline
 from territory.data import Dataset
 
 from .conftest import ROOT, run_cli
@@ -545,14 +545,14 @@ def test_long_timeline_series_and_timeline_layer(long_user):
 
 def test_the_same_upload_is_read_once_per_process(ds, acled_file):
     data = acled_file.read_bytes()
-    first = usertimeline.load_upload(ds, data, "a.csv")
-    assert usertimeline.load_upload(ds, data, "a.csv") is first  # a reload or another tab: no second read
+    first = uploads.load_upload(ds, data, "a.csv")
+    assert uploads.load_upload(ds, data, "a.csv") is first  # a reload or another tab: no second read
     # Uploaded: the map's places point to the page's own history tab (a new tab would not have the upload).
     assert first.origin["uploaded"] is True and mapdata.base_data(first)["historyInPage"] is True
     assert mapdata.base_data(usertimeline.load_bytes(ds, data, "a.csv"))["historyInPage"] is False
-    assert usertimeline.load_upload(ds, data, "b.csv").origin["file"] == "b.csv"  # the name is the file's own
+    assert uploads.load_upload(ds, data, "b.csv").origin["file"] == "b.csv"  # the name is the file's own
     actors = b"pattern,controller\n^Hayat,sna\n"
-    mapped = usertimeline.load_upload(ds, data, "a.csv", actors, "mine.csv")
+    mapped = uploads.load_upload(ds, data, "a.csv", actors, "mine.csv")
     assert mapped is not first and control.place_states(mapped, mapped.parse_date("2024-11-28"))["aleppo"].by == "sna"
 
 

@@ -37,9 +37,9 @@ def preload() -> None:
     # would make it warn that the server options changed.
     import folium  # noqa: F401
 
-    from territory import appstate, layers, mapdata, mapview, stats, usertimeline, viewmodel  # noqa: F401
+    from territory import appstate, layers, mapdata, mapview, stats, uploads, usertimeline, viewmodel  # noqa: F401
 
-    ds = usertimeline.process_dataset()
+    ds = uploads.process_dataset()
     if ds.origin:
         print(f"territory: timeline {usertimeline.summary_of(ds)}", file=sys.stderr, flush=True)
         mapdata.base_data(ds)
@@ -58,7 +58,7 @@ def run(
 
     ``events`` (and ``actors``): the page starts on that events file's timeline instead of the built-in one.
     """
-    from territory import usertimeline
+    from territory import uploads
 
     if not script.is_file():
         msg = (
@@ -68,15 +68,15 @@ def run(
         raise UsageError(msg)
     if geodata is not None:
         os.environ["TERRITORY_GEODATA"] = str(geodata)
-    for var, path in ((usertimeline.ENV_EVENTS, events), (usertimeline.ENV_ACTORS, actors)):
+    for var, path in ((uploads.ENV_EVENTS, events), (uploads.ENV_ACTORS, actors)):
         if path is not None:
             os.environ[var] = str(path)
     env_vars = (
         "TERRITORY_GEODATA",
         "TERRITORY_SEEDS",
         "TERRITORY_CACHE",
-        usertimeline.ENV_EVENTS,
-        usertimeline.ENV_ACTORS,
+        uploads.ENV_EVENTS,
+        uploads.ENV_ACTORS,
     )
     for var in env_vars:  # keep them valid after chdir
         if os.environ.get(var):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import hashlib
 import multiprocessing
 import os
 import pickle
@@ -166,12 +167,10 @@ def _context() -> Any:
 
 def _base_spec(ds: Dataset) -> dict[str, Any]:
     """How a worker gets the same base dataset: its geodata directory, and serve --events' file."""
-    from territory import usertimeline
-
     spec: dict[str, Any] = {"geodata": str(ds.directory) if ds.directory else str(settings.geodata_dir())}
     if ds.origin:
-        spec["events"] = os.environ.get(usertimeline.ENV_EVENTS)
-        spec["actors"] = os.environ.get(usertimeline.ENV_ACTORS)
+        spec["events"] = os.environ.get(ENV_EVENTS)
+        spec["actors"] = os.environ.get(ENV_ACTORS)
     return spec
 
 
@@ -326,3 +325,64 @@ def read_upload(base: Dataset, data: bytes, file: str, actors: bytes | None, act
         gc.collect()
         _trim()
     return user
+
+
+# --- the app's caches: uploads read in this process, and the dataset it starts with ------------------------
+
+# Uploads read in this process, kept while any session shows them (weakly: a dataset no session holds
+# is freed, and its share of the upload budget given back).
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], Dataset] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def load_upload(
+    ds: Dataset, data: bytes, file: str, actors: bytes | None = None, actors_file: str = "actors.csv"
+) -> Dataset:  # never strict: the page loads the file and lists the actors left without a side
+    """:func:`territory.usertimeline.load_bytes` for the page, in a worker process and within the upload memory budget.
+
+    The same file uploaded again (a reload, another tab) while a session still shows it is read once.
+    Each session holds and sees only its own upload.
+
+    Raises
+    ------
+    UploadRefused
+        The server's upload budget is spent, or the reading hit its memory or time limit.
+    """
+    key = (
+        id(ds),
+        hashlib.sha256(data).hexdigest(),
+        Path(file).name,
+        hashlib.sha256(actors).hexdigest() if actors is not None else None,
+    )
+    with _SHARED_LOCK:
+        user = _SHARED.get(key)
+    if user is not None:
+        return user
+    user = read_upload(ds, data, file, actors, actors_file)
+    user.origin = {**(user.origin or {}), "uploaded": True}  # through the page: this session's only
+    with _SHARED_LOCK:
+        _SHARED[key] = user
+    return user
+
+
+ENV_EVENTS = "TERRITORY_EVENTS"
+ENV_ACTORS = "TERRITORY_ACTORS"
+_PROCESS: dict[tuple[Any, ...], Dataset] = {}
+
+
+def process_dataset() -> Dataset:
+    """The dataset a served dashboard starts with: geodata/, drawing ``$TERRITORY_EVENTS`` if set (serve --events)."""
+    from territory import usertimeline
+    from territory.data import default_dataset
+
+    ds = default_dataset()
+    events = os.environ.get(ENV_EVENTS)
+    if not events:
+        return ds
+    actors = os.environ.get(ENV_ACTORS) or None
+    path = Path(events)
+    key = (id(ds), str(path), path.stat().st_mtime if path.exists() else None, actors)
+    if key not in _PROCESS:
+        _PROCESS.clear()
+        _PROCESS[key] = usertimeline.load_file(ds, path, Path(actors) if actors else None)
+    return _PROCESS[key]

@@ -1,0 +1,180 @@
+"""Bring your own timeline: an events file (the seeds' ``events.csv`` format or an ACLED export).
+
+:func:`read_timeline` reads and checks the file and :func:`with_timeline` gives a
+:class:`~territory.data.Dataset` that keeps the baseline map, the places, the border and the bands
+of the built-in one but draws the file's events. The command line (``--events FILE``) and the
+page's "Your timeline" box both go through here, with the same limits and the same errors.
+
+- **Seeds format** (header ``date,place_id,controller,kind,source_id,note``): the file stands in for
+  ``seeds/events.csv``, exactly as the build reads it: the governorate-wide rows of
+  ``seeds/collapse.csv`` and the disputes of ``seeds/disputes.csv`` still apply. A ``source_id``
+  that ``seeds/sources.csv`` does not hold becomes a source of its own, cited as the file's line.
+- **ACLED export** (detected from its header: ``event_id_cnty``, ``event_date``, ``sub_event_type``…):
+  rows whose ``sub_event_type`` is territorial change who holds the row's location (actor1, mapped
+  to a side by the actor mapping); every other row is a *report*: shown as an event, it changes
+  nothing. A territorial row whose actor has no side (no pattern matches, or the mapping says
+  ``ambiguous`` or ``none``) is kept as a report too and listed in the timeline's ``left_out``, with
+  :func:`mapping_template` to fill in; ``strict=True`` refuses it instead. Each row is its own
+  source (its ``event_id_cnty``). A location snaps to a known place named alike within 5 km, else
+  to the nearest known place within 5 km, else becomes a new place with its own control cell.
+
+Every problem is one line naming the file, the row (its line in the file) and the column, and
+what is expected; a refused file's error names the first and counts the rest, and
+:meth:`TimelineFileError.problems` lists them all (``--events FILE check``). Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from territory.data import Dataset
+from territory.usertimeline import acled, seedsformat
+from territory.usertimeline.acled import _read_acled
+from territory.usertimeline.actors import (
+    _template_pattern,
+    _with_defaults,
+    actor_source_problems,
+    literal_pattern,
+    mapping_template,
+    read_actors,
+)
+from territory.usertimeline.common import (
+    ACLED_REQUIRED,
+    ACTORS_FILE,
+    MAX_LISTED,
+    MAX_MB,
+    OUTSIDE_KM,
+    SAME_SPOT_KM,
+    SEEDS_FIELDS,
+    SNAP_KM,
+    ActorMap,
+    Reader,
+    TimelineFileError,
+    UserTimeline,
+    _fail,
+    _rows,
+    _text,
+    check_size,
+    parse_date,
+)
+from territory.usertimeline.overlay import with_timeline
+from territory.usertimeline.summary import left_out_line, left_out_of, summary_of
+
+__all__ = [
+    "ACTORS_FILE",
+    "MAX_LISTED",
+    "MAX_MB",
+    "OUTSIDE_KM",
+    "READERS",
+    "SAME_SPOT_KM",
+    "SNAP_KM",
+    "ActorMap",
+    "Reader",
+    "TimelineFileError",
+    "UserTimeline",
+    "_read_acled",
+    "_template_pattern",
+    "_with_defaults",
+    "actor_source_problems",
+    "check_size",
+    "left_out_line",
+    "left_out_of",
+    "literal_pattern",
+    "load_bytes",
+    "load_file",
+    "mapping_template",
+    "parse_date",
+    "read_actors",
+    "read_timeline",
+    "summary_of",
+    "with_timeline",
+]
+
+# The formats an events file may be in, tried in order on its header; a new format is one more module here.
+READERS: tuple[Reader, ...] = (seedsformat.READER, acled.READER)
+
+
+def read_timeline(
+    data: bytes, file: str, ds: Dataset, actors: ActorMap | None = None, strict: bool = False
+) -> UserTimeline:
+    """Read and check an events file against the dataset's places.
+
+    ``strict`` refuses a territorial row whose actor has no side (by default it is kept as a report
+    and listed in ``left_out``).
+
+    Raises
+    ------
+    TimelineFileError
+        One line naming the file, row and column of the first problem (and how many more there are).
+    """
+    check_size(len(data), file)
+    text = _text(data, file)
+    header, rows = _rows(text, file)
+    sha = hashlib.sha256(data).hexdigest()
+    reader = next((r for r in READERS if r.sniff(header)), None)
+    if reader is not None:
+        out = reader.read(text, header, rows, file, ds, actors, strict)
+    elif len(header) == 1 and header[0].count(";") >= 3:
+        raise _fail(
+            file, "line 1", "is separated by semicolons; expected commas (save it as 'CSV UTF-8 (comma delimited)')"
+        )
+    else:
+        raise _fail(
+            file,
+            "line 1",
+            f"header {','.join(header)[:80]!r} is neither the seeds' events.csv ({','.join(SEEDS_FIELDS)}) "
+            f"nor an ACLED export ({', '.join(ACLED_REQUIRED)}, …)",
+        )
+    out.sha256 = sha
+    out.file = Path(file).name  # exports name the file, not the directories it was read from
+    return out
+
+
+# --- files on disk (the command line) -------------------------------------------------------------
+
+
+def load_file(ds: Dataset, events: Path, actors: Path | None = None, strict: bool = False) -> Dataset:
+    """The dataset drawing the events of the file ``events`` (``--events``), checked."""
+    mapping = None
+    if actors is not None:
+        mapping = read_actors(_read_path(actors), str(actors))
+    return load_bytes(ds, _read_path(events), str(events), mapping, strict)
+
+
+def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = None, strict: bool = False) -> Dataset:
+    """The dataset drawing an events file's bytes (the CLI's file, the page's upload).
+
+    Raises
+    ------
+    TimelineFileError
+        For any problem with the file, as one line; a failure nobody foresaw is reported as one line
+        too, naming the file (``TERRITORY_DEBUG=1`` lets it through with its traceback).
+    """
+    try:
+        return with_timeline(ds, read_timeline(data, file, ds, actors, strict))
+    except TimelineFileError:
+        raise
+    except Exception as exc:
+        if os.environ.get("TERRITORY_DEBUG"):
+            raise
+        reason = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise _fail(
+            file,
+            "",
+            f"could not be read ({type(exc).__name__}: {reason}); expected an ACLED export or "
+            "the seeds' events.csv format",
+        ) from exc
+
+
+def _read_path(path: Path) -> bytes:
+    try:
+        check_size(path.stat().st_size, str(path))
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(str(path), "", "does not exist; expected a CSV file") from None
+    except IsADirectoryError:
+        raise _fail(str(path), "", "is a directory; expected a CSV file") from None
+    except OSError as exc:
+        raise _fail(str(path), "", f"cannot be read ({exc.strerror or exc})") from None

@@ -1,0 +1,268 @@
+"""ACLED exports: territorial rows change holders (actor1 mapped to a side), every other row is a report."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import heapq
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from territory import geometry, settings
+from territory.data import Dataset
+from territory.usertimeline.actors import _with_defaults
+from territory.usertimeline.common import (
+    ACLED_OPTIONAL,
+    ACLED_REQUIRED,
+    EARLIEST,
+    OUTSIDE_KM,
+    REPORT,
+    TERRITORIAL,
+    ActorMap,
+    Reader,
+    TimelineFileError,
+    UserTimeline,
+    _fail,
+    _line,
+    _span,
+    parse_date,
+)
+from territory.usertimeline.locations import _locate
+
+
+def _row_lines(text: str, dropped: np.ndarray) -> list[int]:
+    """The file line where each data row starts (quoted cells may hold newlines), in one pass.
+
+    Blank lines are no rows (as for pandas); ``dropped`` marks the rows of empty cells left out.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    starts = []
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if row:
+                starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    if len(starts) != len(dropped):
+        return starts
+    return [s for s, d in zip(starts, dropped.tolist(), strict=True) if not d]
+
+
+# A check of every row: the rows it flags, what it names ("column 'x'") and the message of a row.
+_Check = tuple[np.ndarray, str, Callable[[int], str]]
+
+
+def _row_refusal(file: str, text: str, dropped: np.ndarray, checks: list[_Check]) -> TimelineFileError:
+    """The error for rows that failed ``checks``: the first problem and the count of the rest; all listed."""
+    lines_of: list[list[int]] = []
+
+    def where(i: int, label: str) -> str:
+        if not lines_of:
+            lines_of.append(_row_lines(text, dropped))
+        starts = lines_of[0]
+        line = f" (line {starts[i]})" if i < len(starts) else ""
+        return f"row {i + 1}{line}, {label}"
+
+    total = sum(len(hits) for hits, _, _ in checks)
+    pos, k = min((int(hits[0]), k) for k, (hits, _, _) in enumerate(checks))
+    _, label, message = checks[k]
+
+    def lines() -> Iterator[str]:
+        # Each check's rows are in order: merged, every problem comes by row (then by check).
+        merged = heapq.merge(
+            *(zip(hits.tolist(), [k] * len(hits), strict=True) for k, (hits, _, _) in enumerate(checks))
+        )
+        for i, k in merged:
+            _, label, message = checks[k]
+            yield _line(file, where(i, label), message(i))
+
+    return TimelineFileError(str(_fail(file, where(pos, label), message(pos), total - 1)), lines)
+
+
+def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: bool = False) -> UserTimeline:
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        where = f"line {m.group(1)}" if m else ""
+        raise _fail(file, where, f"is not a valid CSV table ({str(exc).splitlines()[0][:80]})") from None
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    blank = (df == "").all(axis=1).to_numpy()
+    if blank.any():
+        df = df[~blank]
+    if df.empty:
+        raise _fail(file, "", "has no rows after its header; expected at least one event")
+    for c in ACLED_OPTIONAL:
+        if c not in df.columns:
+            df[c] = ""
+    for column in df.columns:
+        df[column] = df[column].str.strip()
+    checks: list[_Check] = []  # every row of every problem, listed by row
+
+    def flag(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
+        hits = np.flatnonzero(mask)
+        if len(hits):
+            checks.append((hits, f"column '{column}'", message))
+
+    # Cells that look like spreadsheet formulas are data here; every CSV written neutralises them (csvout).
+    ids = df["event_id_cnty"]
+    flag((ids == "").to_numpy(), "event_id_cnty", lambda i: "is empty; expected the row's ACLED id (e.g. SYR12345)")
+    flag(
+        ids.duplicated().to_numpy() & (ids != "").to_numpy(),
+        "event_id_cnty",
+        lambda i: f"{ids.iloc[i]!r} repeats an earlier row; expected unique ids",
+    )
+    dates_by_text = {v: parse_date(v) for v in df["event_date"].unique()}
+    today = dt.date.today()
+    bad_date = {v for v, d in dates_by_text.items() if d is None or not EARLIEST <= d <= today}
+    dates = df["event_date"].map(dates_by_text)
+
+    def date_message(i: int) -> str:
+        v = df["event_date"].iloc[i]
+        d = dates_by_text[v]
+        if d is None:
+            return f"{v[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
+        why = "is in the future" if d > today else f"is before {EARLIEST.isoformat()}"
+        return f"{v!r} {why}; expected the day the event happened"
+
+    flag(df["event_date"].isin(bad_date).to_numpy(), "event_date", date_message)
+    lat = pd.to_numeric(df["latitude"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(df["longitude"], errors="coerce").to_numpy(dtype=float)
+    for column, values in (("latitude", lat), ("longitude", lon)):
+        flag(
+            ~np.isfinite(values),
+            column,
+            lambda i, c=column: f"{df[c].iloc[i][:20]!r} is not a number; expected decimal degrees",
+        )
+    outside = _outside(lon, lat, ds)
+    if outside is not None:
+        checks.append(outside)
+    kinds = df["sub_event_type"].map(lambda v: TERRITORIAL.get(v, REPORT)).to_numpy(dtype=object)
+    side_of = {a: actors.controller(a) for a in df["actor1"].unique()}
+    sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
+    has_side = df["actor1"].map({a: s in sides for a, s in side_of.items()}).to_numpy(dtype=bool)
+    no_side = (kinds != REPORT) & ~has_side
+    if strict:
+
+        def actor_message(i: int) -> str:
+            actor = df["actor1"].iloc[i]
+            if side_of[actor] is None:
+                return (
+                    f"{actor[:60]!r} is not mapped to a side; expected an actor that {actors.name} maps "
+                    "(add a row 'pattern,controller' to a copy of it and give it with --actors)"
+                )
+            return (
+                f"{actor[:60]!r} has no side in {actors.name} ({side_of[actor]}); expected an actor with a side "
+                "(give it one with --actors)"
+            )
+
+        flag(no_side, "actor1", actor_message)
+    if checks:
+        raise _row_refusal(file, text, blank, checks)
+
+    lonlat = np.column_stack([lon, lat])
+    left_out: Counter[str] = Counter(df["actor1"].to_numpy()[no_side].tolist())
+    kinds[no_side] = REPORT  # kept and shown, it changes no holder
+    actor_list = df["actor1"].tolist()
+    controllers = [side_of[a] if side_of[a] in sides else "" for a in actor_list]
+    names = df["location"].tolist()
+    row_ids = ids.tolist()
+    place_of, new_places, counts = _locate(names, lonlat, row_ids, ds)
+    date_list = dates.tolist()
+    order = sorted(range(len(df)), key=lambda i: date_list[i])  # by date, file order within a day (stable)
+    subs, notes = df["sub_event_type"].tolist(), df["notes"].tolist()
+    reported = df["source"].tolist()
+    events: list[dict[str, Any]] = []
+    sources: list[dict[str, str]] = []
+    for i in order:
+        date = date_list[i].isoformat()
+        where = names[i] if not place_of[i][1] else f"{names[i]} ({place_of[i][1]})"
+        what = f"{subs[i]} at {where}"
+        if no_side[i]:
+            what += f" by {actor_list[i][:80] or 'an unnamed actor'} (no side in the actor mapping: a report)"
+        events.append(
+            {
+                "date": date,
+                "place_id": place_of[i][0],
+                "controller": controllers[i],
+                "kind": kinds[i],
+                "source": row_ids[i],
+                "note": f"{what}: {notes[i]}"[:600],
+                "scope": "place",
+            }
+        )
+        sources.append(
+            {
+                "id": row_ids[i],
+                "title": f"ACLED {row_ids[i]} ({Path(file).name}, row {i + 1})",
+                "publisher": f"ACLED (reported by {reported[i]})" if reported[i] else "ACLED",
+                "published": date,
+                "url": "",
+            }
+        )
+    start, end = _span([d for d in dates_by_text.values() if d is not None], ds)
+    changes = int((kinds != REPORT).sum())
+    counts.update(changes=changes, reports=len(events) - changes, left_out_rows=int(no_side.sum()))
+    listed = [
+        {"actor": a, "rows": n, "mapping": side_of[a] or "unmapped"}
+        for a, n in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return UserTimeline(
+        file, "", "acled", len(df), start, end, events, sources, new_places, False, counts, actors.name, listed
+    )
+
+
+def _outside(lon: np.ndarray, lat: np.ndarray, ds: Dataset) -> _Check | None:
+    """The rows whose coordinates lie more than ``OUTSIDE_KM`` outside Syria's outline (None if none)."""
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    inside = np.ones(len(lon), dtype=bool)
+    inside[finite] = shapely.contains_xy(ds.syria, lon[finite], lat[finite])
+    candidates = np.flatnonzero(~inside)
+    if not len(candidates):
+        return None
+    outline = geometry.to_metric(ds.syria)
+    metric = shapely.get_coordinates(
+        geometry.to_metric(shapely.MultiPoint(np.column_stack([lon[candidates], lat[candidates]])))
+    )
+    km = shapely.distance(outline, shapely.points(metric)) / 1000.0
+    far = km > OUTSIDE_KM
+    if not far.any():
+        return None
+    km_of = dict(zip(candidates[far].tolist(), km[far].tolist(), strict=True))
+
+    def message(i: int) -> str:
+        hint = " (latitude and longitude swapped?)" if shapely.contains_xy(ds.syria, lat[i], lon[i]) else ""
+        return f"{lat[i]:g}, {lon[i]:g} lies {km_of[i]:,.0f} km outside Syria{hint}; expected a location in Syria"
+
+    return candidates[far], "columns 'latitude','longitude'", message
+
+
+def _read(
+    text: str,
+    header: list[str],
+    rows: Iterator[tuple[int, list[str]]],
+    file: str,
+    ds: Dataset,
+    actors: ActorMap | None,
+    strict: bool,
+) -> UserTimeline:
+    missing = [c for c in ACLED_REQUIRED if c not in header]
+    if missing:
+        raise _fail(
+            file, "line 1", f"header lacks column '{missing[0]}'; an ACLED export needs {', '.join(ACLED_REQUIRED)}"
+        )
+    return _read_acled(text, file, ds, _with_defaults(actors), strict)
+
+
+READER = Reader("acled", lambda header: "event_id_cnty" in header or "sub_event_type" in header, _read)

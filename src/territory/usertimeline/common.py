@@ -1,0 +1,295 @@
+"""What every reader of an events file shares: limits, errors, the checked timeline, CSV and encoding plumbing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from territory import actormatch, seeds, settings
+from territory._errors import UsageError
+from territory.data import Dataset
+
+MAX_MB = settings.USER_TIMELINE_MAX_MB
+SNAP_KM = 5.0  # a location this close to a known place (by name, else by distance) is that place
+OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are refused
+SAME_SPOT_KM = 0.1  # new locations this close together are one new place (one control cell each needs room)
+EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date is a typo
+REPORT = settings.REPORT_KIND
+# Controllers an actor mapping may give an actor it leaves without a side on purpose: ``ambiguous``
+# (changed sides, or fought on more than one) and ``none`` (a known actor that is none of the map's
+# sides: the Islamic State, civilians, US forces). A territorial row of such an actor, like one of an
+# actor no pattern matches, changes nothing.
+NO_SIDE = ("ambiguous", "none")
+MAX_LISTED = 100_000  # problems listed one per line at most (the rest are counted)
+ACTORS_FILE = "actors.csv"
+SEEDS_FIELDS = seeds.EVENT_FIELDS  # the seeds' own events.csv
+ACLED_REQUIRED = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "location",
+    "latitude",
+    "longitude",
+)
+ACLED_OPTIONAL = ("assoc_actor_1", "actor2", "admin1", "source", "notes", "fatalities")
+# ACLED's territorial sub-event types, and the event kind each one is here.
+TERRITORIAL = {
+    "Non-state actor overtakes territory": "captured",
+    "Government regains territory": "captured",
+    "Non-violent transfer of territory": "handed_over",
+}
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        (
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        start=1,
+    )
+}
+_ACLED_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$")
+
+
+class TimelineFileError(UsageError):
+    """A problem with an events or actors file, as one line naming the file, row and column.
+
+    The message names the first problem and counts the rest; :meth:`problems` gives every one.
+    """
+
+    def __init__(self, message: str, lines: Callable[[], Iterable[str]] | None = None) -> None:
+        super().__init__(message)
+        self._lines = lines
+
+    def problems(self) -> Iterator[str]:
+        """Every problem, one line each (at most ``MAX_LISTED``, then a line counting the rest)."""
+        if self._lines is None:
+            yield str(self)
+            return
+        n = 0
+        for line in self._lines():
+            n += 1
+            if n <= MAX_LISTED:
+                yield line
+        if n > MAX_LISTED:
+            yield f"… and {n - MAX_LISTED:,} more problem{'s' if n - MAX_LISTED != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class ActorMap:
+    """Actor name → controller: the first pattern (case-insensitive RE2 expression) that matches."""
+
+    rules: tuple[tuple[str, Any, str], ...]  # (pattern, compiled RE2 pattern, controller)
+    name: str
+
+    @functools.cached_property
+    def _matcher(self) -> actormatch.Matcher:
+        try:
+            return actormatch.Matcher([r[0] for r in self.rules], [r[1] for r in self.rules])
+        except actormatch.PatternError as exc:
+            raise _fail(self.name, "", str(exc)) from None
+
+    def controller(self, actor: str) -> str | None:
+        """The side ``actor`` fights for, or None when no pattern matches (linear time: RE2)."""
+        k = self._matcher.first(actor)
+        return None if k is None else self.rules[k][2]
+
+
+@dataclass
+class UserTimeline:
+    """A checked events file, ready to replace the built-in events."""
+
+    file: str
+    sha256: str
+    format: str  # "seeds" or "acled"
+    rows: int
+    start: dt.date  # the timeline's first day (its baseline map)
+    end: dt.date
+    events: list[dict[str, Any]]  # as in geodata/timeline.json
+    sources: list[dict[str, str]]  # the file's own sources (rows, or unknown source ids)
+    new_places: list[dict[str, Any]]  # locations that are no known place: id, name, lon, lat, source
+    keep_disputes: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    actors: str = ""
+    # Actors of territorial rows kept as reports for want of a side: actor, rows, mapping (what the
+    # actor mapping said: "unmapped", "ambiguous" or "none"), most rows first.
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+
+    def origin(self) -> dict[str, Any]:
+        """What exports say about the timeline they were drawn from."""
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "format": self.format,
+            "rows": self.rows,
+            "first_date": self.start.isoformat(),
+            "last_date": self.end.isoformat(),
+            "actors": self.actors,
+            "file_sources": len(self.sources),
+            **self.counts,
+            **({"left_out": self.left_out} if self.left_out else {}),
+        }
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _fail(file: str, where: str, message: str, more: int = 0) -> TimelineFileError:
+    tail = f" (and {more:,} more problem{'s' if more != 1 else ''})" if more else ""
+    return TimelineFileError(f"{file}{': ' + where if where else ''}: {message}{tail}")
+
+
+def _line(file: str, where: str, message: str) -> str:
+    return f"{file}{': ' + where if where else ''}: {message}"
+
+
+class _Problems:
+    """Every problem found: the error names the first and counts the rest (it stays one line)."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[tuple[str, str]] = []  # the first MAX_LISTED
+        self.count = 0
+
+    def add(self, where: str, message: str) -> None:
+        self.count += 1
+        if len(self.items) < MAX_LISTED:
+            self.items.append((where, message))
+
+    def raise_any(self) -> None:
+        if not self.count:
+            return
+        items, count, file = self.items, self.count, self.file
+
+        def lines() -> Iterator[str]:
+            yield from (_line(file, w, m) for w, m in items)
+            if count > len(items):
+                yield f"… and {count - len(items):,} more problem{'s' if count - len(items) != 1 else ''}"
+
+        where, message = items[0]
+        raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
+
+
+def check_size(size: int, file: str) -> None:
+    """Refuse a file over the limit before reading it."""
+    if size > MAX_MB * 1024 * 1024:
+        msg = f"is {size / 1024 / 1024:,.1f} MB; the limit is {MAX_MB} MB (about 100,000 ACLED rows)"
+        raise _fail(file, "", msg)
+
+
+def _text(data: bytes, file: str) -> str:
+    if not data.strip():
+        raise _fail(file, "", "is empty; expected a CSV with a header row and at least one event")
+    if data[:4] == b"PK\x03\x04":
+        raise _fail(file, "", "is a zip or Excel file; expected a CSV (in ACLED's export tool, choose CSV)")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\0" in data[:4096]:
+        raise _fail(file, "", "is not UTF-8 text (UTF-16 or binary); expected a UTF-8 CSV, as ACLED exports are")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        msg = (
+            f"byte 0x{data[exc.start]:02x} is not UTF-8; expected a UTF-8 CSV "
+            "(re-save it as 'CSV UTF-8', or export it again from ACLED)"
+        )
+        raise _fail(file, _where_in_line(data, line), msg) from None
+
+
+def _where_in_line(data: bytes, line: int) -> str:
+    """``row N (line L), column 'C'`` of the first undecodable byte of a line (best effort)."""
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    try:
+        header = next(csv.reader([lines[0]]))
+        cells = next(csv.reader([lines[line - 1]]))
+        column = next(header[k] for k, cell in enumerate(cells) if "\ufffd" in cell and k < len(header))
+    except (IndexError, StopIteration, csv.Error):
+        return f"line {line}"
+    return f"row {line - 1} (line {line}), column '{column}'" if line > 1 else f"line 1, column '{column}'"
+
+
+def _rows(text: str, file: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        raise _fail(file, "line 1", f"has no readable header ({exc}); expected a CSV header row") from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for row in reader:
+                if row and any(cell.strip() for cell in row):
+                    yield reader.line_num, row
+        except csv.Error as exc:
+            raise _fail(file, f"line {reader.line_num}", f"is not valid CSV ({exc})") from None
+
+    return header, rows()
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date written ``YYYY-MM-DD`` or, as ACLED does, ``27 November 2024``; None if it is neither."""
+    value = value.strip()
+    try:
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            return dt.date.fromisoformat(value)
+        m = _ACLED_DATE.match(value)
+        if m and m.group(2).lower() in _MONTHS:
+            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _date(value: str, where: str, column: str, problems: _Problems, cache: dict[str, dt.date | None]) -> dt.date | None:
+    if value not in cache:
+        cache[value] = parse_date(value)
+    date = cache[value]
+    if date is None:
+        problems.add(
+            f"{where}, column '{column}'", f"{value[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
+        )
+    elif not EARLIEST <= date <= dt.date.today():
+        why = "is in the future" if date > dt.date.today() else f"is before {EARLIEST.isoformat()}"
+        problems.add(f"{where}, column '{column}'", f"{value!r} {why}; expected a date the events happened on")
+        return None
+    return date
+
+
+def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:
+    """The timeline's days, whose first day shows the built-in baseline map.
+
+    From the day before the first event (or the built-in baseline, if earlier) to the last event (or
+    the built-in end, if later).
+    """
+    start = min(ds.baseline_date, min(dates) - dt.timedelta(days=1))
+    return start, max(ds.end_date, max(dates))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One events-file format: ``sniff`` tells it from its header; ``read`` checks its rows into a timeline.
+
+    ``read(text, header, rows, file, ds, actors, strict)``: ``rows`` yields ``(line, cells)`` after the header.
+    A new format is a new module with its own ``READER``, listed in :data:`territory.usertimeline.READERS`.
+    """
+
+    name: str
+    sniff: Callable[[list[str]], bool]
+    read: Callable[..., UserTimeline]

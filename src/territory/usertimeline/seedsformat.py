@@ -1,0 +1,93 @@
+"""The seeds' own events.csv format: rows checked by the seeds' rules, collapse.csv applied as in the build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from territory import rules, seeds
+from territory.data import Dataset
+from territory.events import Event, in_order
+from territory.usertimeline.common import SEEDS_FIELDS, Reader, UserTimeline, _date, _fail, _Problems, _span
+
+
+def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: str, ds: Dataset) -> UserTimeline:
+    problems = _Problems(file)
+    known = set(ds.places["id"])
+    parsed: list[Event] = []
+    own_sources: dict[str, dict[str, str]] = {}
+    cache: dict[str, dt.date | None] = {}
+    n = 0
+    for line, row in rows:
+        n += 1
+        where = f"row {n} (line {line})"
+        if len(row) != len(SEEDS_FIELDS):
+            problems.add(where, f"has {len(row)} fields; expected {len(SEEDS_FIELDS)} ({','.join(SEEDS_FIELDS)})")
+            continue
+        r = dict(zip(SEEDS_FIELDS, (c.strip() for c in row), strict=True))
+        date = _date(r["date"], where, "date", problems, cache)
+        ok = date is not None
+        if r["place_id"] not in known:
+            close = difflib.get_close_matches(r["place_id"], known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(f"{where}, column 'place_id'", f"{r['place_id']!r} is unknown{hint}; expected a place id")
+            ok = False
+        for column, what in seeds.event_row_problems(r, hints=False):
+            problems.add(f"{where}, column '{column}'", what)
+            ok = False
+        source = r["source_id"]
+        if source not in ds.sources:
+            source = source or f"{Path(file).name}:{line}"
+            own_sources.setdefault(
+                source,
+                {
+                    "id": source,
+                    "title": f"{r['source_id'] or 'unnamed source'} (cited by {Path(file).name} line {line})",
+                    "publisher": Path(file).name,
+                    "published": r["date"],
+                    "url": "",
+                },
+            )
+        if ok and date is not None:
+            parsed.append(Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line=line))
+    problems.raise_any()
+    if not parsed:
+        raise _fail(file, "", "has no rows after its header; expected at least one event")
+    parsed = in_order(parsed)
+    start, end = _span([e.date for e in parsed], ds)
+    # The governorate-wide rows of seeds/collapse.csv apply as in the build.
+    collapses = seeds.collapses_within((start, end), ds.sources, known)
+    governorate_of = dict(zip(ds.places["id"], ds.places["governorate"], strict=True))
+    generated = rules.expand_collapses(parsed, collapses, governorate_of, ds.baseline_controllers)
+    records = [e.record() for e in in_order([*parsed, *generated])]
+    return UserTimeline(
+        file,
+        "",
+        "seeds",
+        n,
+        start,
+        end,
+        records,
+        list(own_sources.values()),
+        [],
+        True,
+        {"changes": len(records), "reports": 0, "governorate_wide": len(generated)},
+    )
+
+
+def _read(
+    text: str,
+    header: list[str],
+    rows: Iterator[tuple[int, list[str]]],
+    file: str,
+    ds: Dataset,
+    actors: Any,
+    strict: bool,
+) -> UserTimeline:
+    return _read_seeds(rows, header, file, ds)
+
+
+READER = Reader("seeds", lambda header: tuple(header) == SEEDS_FIELDS, _read)
