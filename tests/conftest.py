@@ -30,6 +30,16 @@ def ds() -> Dataset:
     return default_dataset(settings.PROJECT_ROOT / "geodata")
 
 
+@pytest.fixture(scope="session")
+def fresh_geodata(tmp_path_factory) -> Path:
+    """geodata/ rebuilt once per run from seeds/ and the pinned packages (tests copy it before changing it)."""
+    from territory import build
+
+    out = tmp_path_factory.mktemp("fresh") / "geodata"
+    build.build(out_dir=out)
+    return out
+
+
 def run_cli_process(
     *args: str, env: dict[str, str] | None = None, input_: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
@@ -166,7 +176,6 @@ class _SlowTestNotice:
             self.reporter.write_line(line)
         else:
             os.write(self.terminal_fd, f"\n{line}\n".encode())
-
 
 
 _NOTICE: list[_SlowTestNotice] = []  # the run's notice, once configured

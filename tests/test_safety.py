@@ -6,6 +6,7 @@ import csv
 import gc
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -112,12 +113,11 @@ def test_build_out_refuses_what_build_did_not_write(kind, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]  # nothing set aside, nothing left over
 
 
-def test_build_replaces_its_own_output_and_marks_it(tmp_path):
+def test_build_replaces_its_own_output_and_marks_it(tmp_path, fresh_geodata):
     from territory import build
 
     target = tmp_path / "layers"
-    target.mkdir()  # an empty directory holds nothing to lose
-    build.build(out_dir=target)
+    shutil.copytree(fresh_geodata, target)  # a build's output (into an empty directory: tests/test_build.py)
     assert (target / build.MARKER).is_file()
     (target / "stale.geojson").write_text("{}", encoding="utf-8")
     build.build(out_dir=target)  # its own output: replaced whole
