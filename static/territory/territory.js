@@ -4,7 +4,120 @@
 // draw() does the same for a host that owns its date controls (the published site). The data holds
 // plain text and URLs: this code puts text into the page with textContent and attributes only (never innerHTML), and
 // links a source only when its URL is http(s). The pure helpers are exported as territory.dom for
-// the unit tests (tests/js/runtime.test.js, run with node's test runner).
+// the unit tests (tests/js/runtime.test.js, run with node's test runner), and render()'s one step
+// per layer as territory.layers.
+//
+// The payload. Its keys are short (the base data is sent once but is large); they are named by the
+// build (src/territory/mapdata.py: base_data, frame_data) and read by the published site
+// (static/site/site.js, src/territory/publish.py) and the tests: never rename one here alone.
+// Controller codes index `labels` and `colours`, in the order of settings.CONTROLLERS (0 government,
+// 1 HTS-led, 2 SNA, 3 SDF, 4 Israel, 5 contested); an event naming no side has the code one past
+// them (mapdata.NO_SIDE, drawn grey). Date indexes index `dates`; source indexes index `srcs`.
+//
+/**
+ * @typedef {Object} Source  a source of a holder or an event
+ * @property {string} t  citation text (plain text)
+ * @property {string} u  URL; linked only when http(s), else ""
+ *
+ * @typedef {Object} Places  parallel arrays, one entry per place (place index p)
+ * @property {number[][]} xy     [lat, lon]
+ * @property {string[]} names    display name
+ * @property {string[]} ids      stable place id (?place=ID)
+ *
+ * @typedef {Object} Sites  military and infrastructure sites, one entry per site s
+ * @property {number[]} place      place index of the site (it is held with its place)
+ * @property {string[]} symbols    icon symbol (✈ ★ ⚡ ⇄ ⚑)
+ * @property {string[]} kinds      kind, for people ("air base")
+ * @property {string[]} [operators] foreign operator, "" when none (a foreign base)
+ *
+ * @typedef {Object} Villages  northern-Hama villages, one entry per village v
+ * @property {number[][]} xy          [lat, lon]
+ * @property {string[]} names
+ * @property {Array<?string>} captured ISO date of the first capture, null when none
+ * @property {number[]} place          place index of the village
+ * @property {number[]} base           controller code of its baseline holder
+ * @property {number} contested        the "Contested" controller code
+ *
+ * @typedef {Object} Events  events, one entry per event e (sorted by date)
+ * @property {number[][]} xy    [lat, lon] of the event's place
+ * @property {number[]} day     date index
+ * @property {number[]} c       controller code of the side it concerns (NO_SIDE: none)
+ * @property {string[]} what    one-line title ("Fri 29 Nov 2024: Aleppo: taken by …")
+ * @property {string[]} notes   note (plain text)
+ * @property {Array<number|Source>} s  source: an index into srcs (base data) or the Source itself (frame)
+ * @property {number} [total]  frame only: the date's number of events (the frame holds the latest)
+ *
+ * @typedef {Object} DayCodes  the first date's codes in full (Base.start)
+ * @property {number[]} cells  controller code of each cell (cell index = cells feature's properties.i)
+ * @property {number[]} pc     controller code of each place ("place controller")
+ * @property {number[]} since  date index since which each place has had its holder
+ * @property {number[]} src    source index of each place's holder
+ * @property {number[][]} dis  disputed holders: [place index, the other source's controller code, its source index]
+ *
+ * @typedef {Object} Delta  what changed on a date against the day before (Base.deltas[day]; {} when nothing)
+ * @property {number[]} [c]    flat pairs: cell index, new controller code
+ * @property {number[]} [p]    flat quadruples: place index, controller code, since (date index), src (source index)
+ * @property {number[][]} [dis] the date's whole dispute list (DayCodes.dis), when it differs
+ *
+ * @typedef {Object} Changes  GeoJSON FeatureCollection of ground that changed hands; each feature's
+ *   properties: c (controller code of the side that gained it), t (tooltip text)
+ *
+ * @typedef {Object} Base  window.TERRITORY_BASE (static/territory/basemap.js, written by the build)
+ * @property {Object} neighbours    GeoJSON: neighbouring countries (no properties)
+ * @property {Object} governorates  GeoJSON: properties name, focus (true: the north-west)
+ * @property {Object} border        GeoJSON: the Turkey–Syria border; properties label
+ * @property {Object} cells         GeoJSON: control cells; properties i (cell index), thin (beyond every place's reach)
+ * @property {string[]} labels      controller labels, by code
+ * @property {string[]} dates       ISO dates, by date index
+ * @property {Source[]} srcs        sources, by source index (0: GeoNames / baseline zones)
+ * @property {Places} places
+ * @property {{p: number[], z: number[]}} placeLabels  place names in priority order: p place index,
+ *   z the zoom from which its name shows (0: always, a governorate capital)
+ * @property {Sites} sites
+ * @property {number} reachKm       a place's reach (km): beyond it, ground is thinly held
+ * @property {boolean} historyInPage an uploaded timeline: a place's history is in the page, not a new tab
+ * @property {Villages} villages
+ * @property {?Events} events       every event (short timeline) or null (long: the frame brings them)
+ * @property {Object<string, Object>} bands  default buffer bands by depth ("22"): a GeoJSON feature,
+ *   properties label ("22 mi"), t (tooltip text)
+ * @property {number[]} cellKm2     each cell's area (km²)
+ * @property {DayCodes} start
+ * @property {Delta[]} deltas       by date index (deltas[0] is {})
+ * @property {Array<?Changes>} [changes] short timelines: by date index, the ground changed since the day before
+ *
+ * @typedef {Object} FrameBand  a buffer band to draw
+ * @property {string} colour
+ * @property {?number[]} at      [lat, lon] of its label, or null (no label)
+ * @property {string} [ref]      a default band: its key in Base.bands
+ * @property {Object} [feature]  a custom band: its GeoJSON feature (as Base.bands')
+ *
+ * @typedef {Object} Frame  a rerun's options (mapdata.frame_data), or what a host passes to draw(F)
+ *   (the published site's site.js builds the same fields)
+ * @property {number} day          date index to draw
+ * @property {string[]} shown      layer ids shown: zones changes points events villages sites buffers
+ * @property {string[]} colours    colour of each controller code (the palette)
+ * @property {FrameBand[]} [bands] with "buffers" shown and depths chosen
+ * @property {string} [since]      ISO date compared with (then `changes` is the ground changed since it)
+ * @property {Changes} [changes]   drawn on `day` only, instead of Base.changes[day]
+ * @property {Events} [events]     a long timeline: the date's own events (sources inline)
+ *
+ * @typedef {Object} DayState  a date's codes, made by dayState(): DayCodes plus
+ * @property {number} day         its date index
+ * @property {number[]} changed   place indexes that changed hands on the day itself
+ * @property {string[]} areas     area held per controller code, for people ("1,234 km²", "" when none)
+ *
+ * @typedef {Object} State  what base() made (S); the layer steps take it as `st`
+ * @property {Object} map          the Leaflet map
+ * @property {Base} B
+ * @property {Object<string, Object>} groups  layer groups: zones points villages sites disputed events bands changes
+ * @property {Object[]} cells      the zones' path layers, by cell index
+ * @property {Object[]} points     place markers, by place index
+ * @property {Object[]} villages   village markers, by village index
+ * @property {Object[]} sites      site markers, by site index
+ * @property {Object[]} eventLayers base-data event markers, made on first show
+ * @property {{cells: string[], points: string[], sites: string[], dis: ?Array, frameEvents: ?Events}} drawn
+ *   what is on screen (colours, the dispute list and frame events drawn), so only what differs is touched
+ */
 window.territory = (function () {
   "use strict";
   var S = null; // state made by base()
@@ -398,7 +511,7 @@ window.territory = (function () {
     S.groups.sites = L.layerGroup();
     for (var s = 0; s < B.sites.place.length; s++) {
       var p = B.sites.place[s];
-      var sm = L.marker(B.places.xy[p], { icon: siteIcon(s, "#777777") });
+      var sm = L.marker(B.places.xy[p], { icon: siteIcon(B, s, "#777777") });
       sm.bindTooltip(el("span", B.places.names[p]));
       sm.bindPopup(sitePopup(s), { maxWidth: 300 });
       S.sites.push(sm);
@@ -427,11 +540,11 @@ window.territory = (function () {
     layoutLabels();
   }
 
-  function siteIcon(s, colour) {
-    var p = S.B.sites.place[s];
-    var operator = (S.B.sites.operators || [])[s];
-    var name = S.B.places.names[p] + (operator ? " (" + operator + ")" : "");
-    return L.divIcon({ html: siteIconNode(name, S.B.sites.symbols[s], colour, !!operator),
+  function siteIcon(B, s, colour) {
+    var p = B.sites.place[s];
+    var operator = (B.sites.operators || [])[s];
+    var name = B.places.names[p] + (operator ? " (" + operator + ")" : "");
+    return L.divIcon({ html: siteIconNode(name, B.sites.symbols[s], colour, !!operator),
                        className: "", iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
@@ -454,16 +567,11 @@ window.territory = (function () {
 
   function sitePopup(s) { return function () { return sitePopupNode(S.B, S.D, s, pageUrl()); }; }
 
-  function eventMarker(E, e) {
+  function eventMarker(B, E, e) {
     var m = L.circleMarker(E.xy[e], { radius: 5, weight: 1.2, fill: false, className: "territory-event" });
     m.bindTooltip(el("span", E.what[e]));
-    m.bindPopup(eventPopupNode(S.B, E, e));
+    m.bindPopup(eventPopupNode(B, E, e));
     return m;
-  }
-
-  function eventLayer(e) {
-    if (!S.eventLayers[e]) S.eventLayers[e] = eventMarker(S.B.events, e);
-    return S.eventLayers[e];
   }
 
   function eventLook(m, today, colour) {
@@ -475,10 +583,11 @@ window.territory = (function () {
     }
   }
 
-  function show(name, on) {
-    var g = S.groups[name];
-    if (on && !S.map.hasLayer(g)) S.map.addLayer(g);
-    if (!on && S.map.hasLayer(g)) S.map.removeLayer(g);
+  /** Put a layer group on the map or take it off (`on` may be undefined: off). */
+  function show(st, name, on) {
+    var g = st.groups[name];
+    if (on && !st.map.hasLayer(g)) st.map.addLayer(g);
+    if (!on && st.map.hasLayer(g)) st.map.removeLayer(g);
   }
 
   // A rerun's frame: the options (layers shown, palette, bands) and the server's date. The map shows
@@ -515,100 +624,161 @@ window.territory = (function () {
   }
 
   // Draw one date with the current options; only what differs from what is on screen is touched.
+  // One step per layer, in this order: a layer's paths exist only once it is on the map (show()),
+  // and the labels are laid out last, over the day's changed places.
   function render(day) {
-    var F = S.options, i;
+    var F = S.options;
     if (!F || day < 0 || day >= S.B.dates.length || day === S.drawnDay) return;
-    var D = S.D = dayState(S.B, day, S.D), drawn = S.drawn;
-    var colours = F.colours, date = S.B.dates[day], other = "#555555";
+    var D = S.D = dayState(S.B, day, S.D), shown = shownSet(F.shown);
     S.drawnDay = day;
-    for (i = 0; i < S.swatches.length; i++) S.swatches[i].style.background = colours[i];
-    var shown = {};
-    for (i = 0; i < F.shown.length; i++) shown[F.shown[i]] = true;
+    paintSwatches(S.swatches, F.colours);
+    drawZones(S, D, F.colours, shown.zones);
+    drawPlaces(S, D, F.colours, shown.points);
+    drawVillages(S, D, shown.villages);
+    drawSites(S, D, F.colours, shown.sites);
+    drawDisputes(S, D, shown.points || shown.sites);
+    drawEvents(S, F, day, shown.events);
+    show(S, "bands", shown.buffers);
+    drawChanges(S, F, day, shown.changes);
+    layoutLabels();
+    // An open popup (a place's holder, a site) shows the new date's answer.
+    var popup = S.map._popup;
+    if (popup && S.map.hasLayer(popup)) popup.update();
+  }
 
-    // Zones: recolour the cells whose colour changed, and give every path the date's class.
-    show("zones", !!shown.zones);
-    var cls = "leaflet-interactive territory-zone territory-date-" + date;
-    var thin = S.B.cells.features;
-    for (i = 0; i < S.cells.length; i++) {
-      var l = S.cells[i], fill = colours[D.cells[i]];
-      if (drawn.cells[i] !== fill) { l.setStyle({ fillColor: fill }); drawn.cells[i] = fill; }
+  /** @param {string[]} names layer ids shown (Frame.shown) @returns {Object<string, boolean>} */
+  function shownSet(names) {
+    var shown = {};
+    for (var i = 0; i < names.length; i++) shown[names[i]] = true;
+    return shown;
+  }
+
+  /** The legend's swatches take the frame's palette (colours[k]: controller code k). */
+  function paintSwatches(swatches, colours) {
+    for (var i = 0; swatches && i < swatches.length; i++) swatches[i].style.background = colours[i];
+  }
+
+  /**
+   * Zones: recolour the cells whose holder's colour changed, give every path the date's class
+   * (`territory-date-YYYY-MM-DD`, read by the tests and exports' checks) and dot thinly-held cells.
+   * @param {State} st @param {DayState} D @param {string[]} colours @param {boolean} on
+   */
+  function drawZones(st, D, colours, on) {
+    show(st, "zones", on);
+    var cls = "leaflet-interactive territory-zone territory-date-" + st.B.dates[D.day];
+    var features = st.B.cells.features, drawn = st.drawn.cells;
+    for (var i = 0; i < st.cells.length; i++) {
+      var l = st.cells[i], fill = colours[D.cells[i]];
+      if (drawn[i] !== fill) { l.setStyle({ fillColor: fill }); drawn[i] = fill; }
       if (!l._path) continue;
       l._path.setAttribute("class", cls);
-      if (thin[i] && thin[i].properties.thin) {
+      if (features[i] && features[i].properties.thin) {
         var dotted = "url(#" + thinPattern(l._path, fill) + ")";
         if (l._path.getAttribute("fill") !== dotted) l._path.setAttribute("fill", dotted);
       }
     }
+  }
 
-    for (i = 0; i < S.points.length; i++) {
-      var pfill = colours[D.pc[i]];
-      if (drawn.points[i] !== pfill) { S.points[i].setStyle({ fillColor: pfill }); drawn.points[i] = pfill; }
+  /** Places (control points): each dot in its holder's colour. @param {State} st @param {DayState} D */
+  function drawPlaces(st, D, colours, on) {
+    var drawn = st.drawn.points;
+    for (var i = 0; i < st.points.length; i++) {
+      var fill = colours[D.pc[i]];
+      if (drawn[i] !== fill) { st.points[i].setStyle({ fillColor: fill }); drawn[i] = fill; }
     }
-    show("points", !!shown.points);
+    show(st, "points", on);
+  }
 
-    var V = S.B.villages;
-    for (i = 0; i < S.villages.length; i++) {
+  /**
+   * Northern-Hama villages: filled while held by another side than their baseline holder (and not
+   * contested), empty again when retaken. @param {State} st @param {DayState} D
+   */
+  function drawVillages(st, D, on) {
+    var V = st.B.villages;
+    for (var i = 0; i < st.villages.length; i++) {
       var holder = D.pc[V.place[i]], opacity = holder !== V.base[i] && holder !== V.contested ? 0.9 : 0;
-      if (S.villages[i].options.fillOpacity !== opacity) S.villages[i].setStyle({ fillOpacity: opacity });
+      if (st.villages[i].options.fillOpacity !== opacity) st.villages[i].setStyle({ fillOpacity: opacity });
     }
-    show("villages", !!shown.villages);
+    show(st, "villages", on);
+  }
 
-    for (i = 0; i < S.sites.length; i++) {
-      var sfill = colours[D.pc[S.B.sites.place[i]]];
-      if (drawn.sites[i] !== sfill) { S.sites[i].setIcon(siteIcon(i, sfill)); drawn.sites[i] = sfill; }
+  /** Sites: each icon framed in the colour of its place's holder. @param {State} st @param {DayState} D */
+  function drawSites(st, D, colours, on) {
+    var drawn = st.drawn.sites;
+    for (var i = 0; i < st.sites.length; i++) {
+      var fill = colours[D.pc[st.B.sites.place[i]]];
+      if (drawn[i] !== fill) { st.sites[i].setIcon(siteIcon(st.B, i, fill)); drawn[i] = fill; }
     }
-    show("sites", !!shown.sites);
+    show(st, "sites", on);
+  }
 
-    // Places whose holder another source disputes on the date: a dashed ring (popup: both claims).
-    if (drawn.dis !== D.dis) {
-      drawn.dis = D.dis;
-      S.groups.disputed.clearLayers();
+  /**
+   * Places whose holder another source disputes on the date: one dashed ring each (its popup: both
+   * claims), redrawn only when the date's dispute list is another one.
+   * @param {State} st @param {DayState} D @param {boolean} on (shown with the places or the sites)
+   */
+  function drawDisputes(st, D, on) {
+    if (st.drawn.dis !== D.dis) {
+      st.drawn.dis = D.dis;
+      st.groups.disputed.clearLayers();
       var dis = D.dis || [], ringed = {};
-      for (i = 0; i < dis.length; i++) {
-        if (ringed[dis[i][0]]) continue;
-        ringed[dis[i][0]] = true;
+      for (var i = 0; i < dis.length; i++) {
+        var p = dis[i][0];
+        if (ringed[p]) continue;
+        ringed[p] = true;
         // Filled (transparently) and in a pane above the markers: a click anywhere on it opens both claims.
-        var ring = L.circleMarker(S.B.places.xy[dis[i][0]], { radius: RING_RADIUS, weight: 2.5, dashArray: "3 3", color: "#e66100",
-                                                               fill: true, fillOpacity: 0, pane: "territoryDisputed",
-                                                               className: "territory-disputed" });
-        ring.bindTooltip(el("span", S.B.places.names[dis[i][0]] + ": disputed"));
-        ring.on("click", openNearestDisputed(dis[i][0]));
-        S.groups.disputed.addLayer(ring);
+        var ring = L.circleMarker(st.B.places.xy[p], { radius: RING_RADIUS, weight: 2.5, dashArray: "3 3", color: "#e66100",
+                                                       fill: true, fillOpacity: 0, pane: "territoryDisputed",
+                                                       className: "territory-disputed" });
+        ring.bindTooltip(el("span", st.B.places.names[p] + ": disputed"));
+        ring.on("click", openNearestDisputed(p));
+        st.groups.disputed.addLayer(ring);
       }
     }
-    show("disputed", !!shown.points || !!shown.sites);
+    show(st, "disputed", on);
+  }
 
-    var g = S.groups.events, E = S.B.events, m;
+  /**
+   * Events: with the base data's (a short timeline), every event up to the date, the date's own
+   * larger; else the frame's (a long timeline: the date's own), drawn while the map shows its date.
+   * @param {State} st @param {Frame} F @param {number} day @param {boolean} on
+   */
+  function drawEvents(st, F, day, on) {
+    var g = st.groups.events, E = st.B.events, other = "#555555", m, i;
     if (E) {
-      // Every event up to the date (they are sorted by date); the date's own drawn larger.
       for (i = 0; i < E.xy.length; i++) {
-        m = S.eventLayers[i];
+        m = st.eventLayers[i];
         if (E.day[i] > day) {
           if (m && g.hasLayer(m)) g.removeLayer(m);
           continue;
         }
-        m = eventLayer(i);
-        eventLook(m, E.day[i] === day, colours[E.c[i]] || other);
+        m = st.eventLayers[i] = m || eventMarker(st.B, E, i);
+        eventLook(m, E.day[i] === day, F.colours[E.c[i]] || other);
         if (!g.hasLayer(m)) g.addLayer(m);
       }
-    } else if (F.events && F.day === day && drawn.frameEvents !== F.events) {
-      // A long timeline: the frame's events (the days up to its date), drawn when the map shows that date.
-      drawn.frameEvents = F.events;
+    } else if (F.events && F.day === day && st.drawn.frameEvents !== F.events) {
+      st.drawn.frameEvents = F.events;
       g.clearLayers();
       var R = F.events;
       for (i = 0; i < R.xy.length; i++) {
-        m = eventMarker(R, i);
-        eventLook(m, R.day[i] === day, colours[R.c[i]] || other);
+        m = eventMarker(st.B, R, i);
+        eventLook(m, R.day[i] === day, F.colours[R.c[i]] || other);
         g.addLayer(m);
       }
     }
-    show("events", !!shown.events);
-    show("bands", !!shown.buffers);
+    show(st, "events", on);
+  }
 
-    // What changed since the previous date (with the base data for a short timeline, else with the
-    // frame), or since the earlier date the reader chose (with the frame, for the frame's own day).
-    S.groups.changes.clearLayers();
-    var changes = F.changes && F.day === day ? F.changes : S.B.changes ? S.B.changes[day] : null;
+  /**
+   * What changed hands since the previous date (the base data's for a short timeline, else the
+   * frame's), or since the earlier date the reader chose (the frame's, on the frame's own day):
+   * dashed outlines hatched in the colour of the side that gained the ground.
+   * @param {State} st @param {Frame} F @param {number} day @param {boolean} on
+   */
+  function drawChanges(st, F, day, on) {
+    var group = st.groups.changes, colours = F.colours, i;
+    group.clearLayers();
+    var changes = F.changes && F.day === day ? F.changes : st.B.changes ? st.B.changes[day] : null;
     if (changes) {
       var hatched = [];
       geo(changes, {
@@ -620,21 +790,14 @@ window.territory = (function () {
           l.bindTooltip(el("span", f.properties.t), { sticky: true });
           hatched.push([l, f.properties.c]);
         },
-      }).addTo(S.groups.changes);
-      show("changes", !!shown.changes);
-      // Ground that changed hands is hatched in the colour of the side that gained it.
+      }).addTo(group);
+      show(st, "changes", on); // the paths exist once the group is on the map
       for (i = 0; i < hatched.length; i++) {
         var path = hatched[i][0]._path;
         if (path) path.setAttribute("fill", "url(#" + hatch(path, hatched[i][1], colours[hatched[i][1]]) + ")");
       }
     }
-    show("changes", !!shown.changes);
-
-    layoutLabels();
-
-    // An open popup (a place's holder, a site) shows the new date's answer.
-    var popup = S.map._popup;
-    if (popup && S.map.hasLayer(popup)) popup.update();
+    show(st, "changes", on);
   }
 
   // An SVG pattern of diagonal lines in a side's colour, made once per colour in the map's SVG.
@@ -762,6 +925,10 @@ window.territory = (function () {
       sitePopupNode: sitePopupNode, eventPopupNode: eventPopupNode, villageTipNode: villageTipNode, dayState: dayState,
       zoneTipText: zoneTipText, legendNode: legendNode, siteIconNode: siteIconNode, bandLabelNode: bandLabelNode,
       humanDate: humanDate, placeLabels: placeLabels,
+    },
+    layers: {
+      shownSet: shownSet, swatches: paintSwatches, zones: drawZones, places: drawPlaces, villages: drawVillages,
+      sites: drawSites, disputes: drawDisputes, events: drawEvents, changes: drawChanges, show: show,
     },
   };
 })();
