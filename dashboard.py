@@ -428,7 +428,7 @@ def _base_data_url(data: Dataset) -> str | None:
         return None
     from streamlit import runtime
 
-    script = data.cached(("mapdata-basemap-bytes",), lambda: mapdata.basemap_js(data).encode("utf-8"))
+    script = mapdata.basemap_js_bytes(data)
     return runtime.get_instance().media_file_mgr.add(script, "text/javascript", "territory-basemap")
 
 

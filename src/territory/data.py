@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import threading
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -77,6 +78,8 @@ class Dataset:
     directory: Path | None = None
     extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # other static layers
     origin: dict[str, Any] | None = None  # the events file drawn instead of the built-in events, if any
+    # Names this dataset in keys that outlive a call (uploads, warmed caches): unlike id(), never reused.
+    identity: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False, compare=False)
     _cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(settings.CACHE_MAX_BYTES, sizeof), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -13,6 +13,7 @@ import numpy as np
 from territory import control, export, geometry, gis, provenance, settings, stats, timeline
 from territory._errors import DataError, UsageError
 from territory.data import Dataset
+from territory.memo import per_dataset
 
 DATED_LAYERS = frozenset(
     {
@@ -69,15 +70,16 @@ def layer(
     if name == settings.LAYER_GOVERNORATES:
         return ds.governorates
     if name == settings.LAYER_SYRIA:
-        return ds.cached(("static", name), lambda: _syria_layer(ds))
+        return _syria_layer(ds)
     if name == settings.LAYER_BORDER:
-        return ds.cached(("static", name), lambda: _border_layer(ds))
+        return _border_layer(ds)
     if name not in ds.extra_layers:
         msg = f"layer {name!r} is not loaded; load the dataset from geodata/"
         raise DataError(msg)
     return ds.extra_layers[name]
 
 
+@per_dataset
 def _syria_layer(ds: Dataset) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"name": ["Syria"], "area_km2": [round(geometry.area_km2(ds.syria), 1)]},
@@ -86,6 +88,7 @@ def _syria_layer(ds: Dataset) -> gpd.GeoDataFrame:
     )
 
 
+@per_dataset
 def _border_layer(ds: Dataset) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"name": ["Turkey–Syria border"], "length_km": [round(geometry.geodesic_length_km(ds.border), 1)]},

@@ -24,6 +24,7 @@ import shapely
 
 from territory import buffers, control, layers, seeds, settings, stats
 from territory.data import Dataset
+from territory.memo import per_dataset
 from territory.tessellation import REACH_KM
 
 log = logging.getLogger(__name__)
@@ -83,26 +84,21 @@ def source_ref(ds: Dataset, source_id: str) -> dict[str, str]:
     return {"t": seeds.citation(src), "u": str(src.get("url") or "")}
 
 
+@per_dataset
 def _sources_index(ds: Dataset) -> dict[str, int]:
     """Index of every source the base data cites (place states, disputes, base-borne events); 0: none."""
-
-    def make() -> dict[str, int]:
-        used = set(ds.baseline_sources.values())
-        used |= {e.source for e in ds.events if e.kind != settings.REPORT_KIND}
-        used |= {d["source"] for d in ds.timeline.get("disputes", [])}
-        if _events_in_base(ds):
-            used |= {e.source for e in ds.events}
-        return {s: i for i, s in enumerate(["", *sorted(used & set(ds.sources))])}
-
-    return ds.cached(("mapdata-sources",), make)
+    used = set(ds.baseline_sources.values())
+    used |= {e.source for e in ds.events if e.kind != settings.REPORT_KIND}
+    used |= {d["source"] for d in ds.timeline.get("disputes", [])}
+    if _events_in_base(ds):
+        used |= {e.source for e in ds.events}
+    return {s: i for i, s in enumerate(["", *sorted(used & set(ds.sources))])}
 
 
+@per_dataset
 def _events_in_base(ds: Dataset) -> bool:
     """True when the base data holds every event (a short timeline); asked on every frame, counted once."""
-    return ds.cached(
-        ("mapdata-events-in-base",),
-        lambda: sum(1 for e in ds.events if e.scope != "governorate") <= EVENTS_IN_BASE_MAX,
-    )
+    return sum(1 for e in ds.events if e.scope != "governorate") <= EVENTS_IN_BASE_MAX
 
 
 def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, Any]:
@@ -174,83 +170,80 @@ def border_label(ds: Dataset) -> str:
     return f"Turkey–Syria border ({source + ', ' if source else ''}{km:,.0f} km)"
 
 
+@per_dataset
 def base_data(ds: Dataset) -> dict[str, Any]:
     """Everything the map draws that does not depend on the date, and every date's codes."""
-
-    def make() -> dict[str, Any]:
-        src_index = _sources_index(ds)
-        srcs = [{"t": "GeoNames / baseline zones", "u": ""}, *(source_ref(ds, s) for s in list(src_index)[1:])]
-        nb = ds.extra_layers.get("neighbours")
-        neighbours = (
-            display_fc(nb, 0.01, [{} for _ in range(len(nb))])
-            if nb is not None
-            else {"type": "FeatureCollection", "features": []}
-        )
-        gov = ds.governorates
-        governorates = display_fc(
-            gov, 0.003, [{"name": str(n), "focus": bool(f)} for n, f in zip(gov["name"], gov["focus"], strict=True)]
-        )
-        border_layer = layers.layer(ds, settings.LAYER_BORDER)
-        # Coverage-simplified for drawing (neighbours keep shared edges): fewer vertices, faster repaints.
-        simple = ds.cells.copy()
-        simple["geometry"] = shapely.coverage_simplify(
-            np.asarray(ds.cells.geometry.values, dtype=object), DISPLAY_CELL_TOLERANCE, simplify_boundary=False
-        )
-        thin = control.thin_mask(ds)
-        cells = display_fc(simple, 0.0, [{"i": i, "thin": bool(thin[i])} for i in range(len(ds.cells))])
-        if len(cells["features"]) != len(ds.cells):
-            msg = "a control cell has no geometry to draw"
-            raise ValueError(msg)
-        places = ds.places
-        place_index = {pid: i for i, pid in enumerate(places["id"])}
-        sites = places[places["kind"].isin(settings.SITE_KINDS)]
-        villages = layers.layer(ds, settings.LAYER_HAMA_VILLAGES)
-        caps = [c if isinstance(c, str) else None for c in villages["captured"]]
-        explicit = [e for e in ds.events if e.scope != "governorate"]
-        dates = [d.isoformat() for d in ds.dates]
-        return {
-            "neighbours": neighbours,
-            "governorates": governorates,
-            "border": display_fc(border_layer, 0.0, [{"label": border_label(ds)}]),
-            "cells": cells,
-            "labels": [settings.CONTROLLER_LABELS[c] for c in settings.CONTROLLERS],
-            "dates": dates,
-            "srcs": srcs,
-            "places": {
-                "xy": _xy(places.geometry),
-                "names": [str(n) for n in places["name"]],
-                "ids": [str(i) for i in places["id"]],
-            },
-            "placeLabels": label_order(ds),
-            "sites": {
-                "place": [place_index[p] for p in sites["id"]],
-                "symbols": [settings.SITE_SYMBOLS.get(k, "•") for k in sites["kind"]],
-                "kinds": [k.replace("_", " ") for k in sites["kind"]],
-                "operators": [str(o) if isinstance(o, str) else "" for o in sites.get("operator", [""] * len(sites))],
-            },
-            "reachKm": REACH_KM,
-            # An uploaded timeline is this session's only: a place's history is read in the page's
-            # own tab, not in a new tab (a new session, without the upload).
-            "historyInPage": bool(ds.origin and ds.origin.get("uploaded")),
-            "villages": {
-                "xy": _xy(villages.geometry),
-                "names": [str(n) for n in villages["name"]],
-                "captured": caps,
-                # Each village's place index and baseline holder: it is drawn taken on the days its
-                # holder is another side (a retaken village empties again).
-                "place": [place_index[v] for v in villages["id"]],
-                "base": [CODES[ds.baseline_controllers[v]] for v in villages["id"]],
-                "contested": CODES[settings.CONTESTED],
-            },
-            # Short timelines: every event, drawn up to the date shown; long ones: none (the frame brings
-            # the events of the days around the date shown).
-            "events": _events_data(ds, explicit, lambda s: src_index.get(s, 0)) if _events_in_base(ds) else None,
-            "bands": {buffers.format_depth(d): band_feature(ds, d) for d in settings.DEFAULT_DEPTHS_MILES},
-            "cellKm2": [round(float(a), 1) for a in control.cell_areas(ds)],
-            **_day_deltas(ds, src_index),
-        }
-
-    return ds.cached(("mapdata-base",), make)
+    src_index = _sources_index(ds)
+    srcs = [{"t": "GeoNames / baseline zones", "u": ""}, *(source_ref(ds, s) for s in list(src_index)[1:])]
+    nb = ds.extra_layers.get("neighbours")
+    neighbours = (
+        display_fc(nb, 0.01, [{} for _ in range(len(nb))])
+        if nb is not None
+        else {"type": "FeatureCollection", "features": []}
+    )
+    gov = ds.governorates
+    governorates = display_fc(
+        gov, 0.003, [{"name": str(n), "focus": bool(f)} for n, f in zip(gov["name"], gov["focus"], strict=True)]
+    )
+    border_layer = layers.layer(ds, settings.LAYER_BORDER)
+    # Coverage-simplified for drawing (neighbours keep shared edges): fewer vertices, faster repaints.
+    simple = ds.cells.copy()
+    simple["geometry"] = shapely.coverage_simplify(
+        np.asarray(ds.cells.geometry.values, dtype=object), DISPLAY_CELL_TOLERANCE, simplify_boundary=False
+    )
+    thin = control.thin_mask(ds)
+    cells = display_fc(simple, 0.0, [{"i": i, "thin": bool(thin[i])} for i in range(len(ds.cells))])
+    if len(cells["features"]) != len(ds.cells):
+        msg = "a control cell has no geometry to draw"
+        raise ValueError(msg)
+    places = ds.places
+    place_index = {pid: i for i, pid in enumerate(places["id"])}
+    sites = places[places["kind"].isin(settings.SITE_KINDS)]
+    villages = layers.layer(ds, settings.LAYER_HAMA_VILLAGES)
+    caps = [c if isinstance(c, str) else None for c in villages["captured"]]
+    explicit = [e for e in ds.events if e.scope != "governorate"]
+    dates = [d.isoformat() for d in ds.dates]
+    return {
+        "neighbours": neighbours,
+        "governorates": governorates,
+        "border": display_fc(border_layer, 0.0, [{"label": border_label(ds)}]),
+        "cells": cells,
+        "labels": [settings.CONTROLLER_LABELS[c] for c in settings.CONTROLLERS],
+        "dates": dates,
+        "srcs": srcs,
+        "places": {
+            "xy": _xy(places.geometry),
+            "names": [str(n) for n in places["name"]],
+            "ids": [str(i) for i in places["id"]],
+        },
+        "placeLabels": label_order(ds),
+        "sites": {
+            "place": [place_index[p] for p in sites["id"]],
+            "symbols": [settings.SITE_SYMBOLS.get(k, "•") for k in sites["kind"]],
+            "kinds": [k.replace("_", " ") for k in sites["kind"]],
+            "operators": [str(o) if isinstance(o, str) else "" for o in sites.get("operator", [""] * len(sites))],
+        },
+        "reachKm": REACH_KM,
+        # An uploaded timeline is this session's only: a place's history is read in the page's
+        # own tab, not in a new tab (a new session, without the upload).
+        "historyInPage": bool(ds.origin and ds.origin.get("uploaded")),
+        "villages": {
+            "xy": _xy(villages.geometry),
+            "names": [str(n) for n in villages["name"]],
+            "captured": caps,
+            # Each village's place index and baseline holder: it is drawn taken on the days its
+            # holder is another side (a retaken village empties again).
+            "place": [place_index[v] for v in villages["id"]],
+            "base": [CODES[ds.baseline_controllers[v]] for v in villages["id"]],
+            "contested": CODES[settings.CONTESTED],
+        },
+        # Short timelines: every event, drawn up to the date shown; long ones: none (the frame brings
+        # the events of the days around the date shown).
+        "events": _events_data(ds, explicit, lambda s: src_index.get(s, 0)) if _events_in_base(ds) else None,
+        "bands": {buffers.format_depth(d): band_feature(ds, d) for d in settings.DEFAULT_DEPTHS_MILES},
+        "cellKm2": [round(float(a), 1) for a in control.cell_areas(ds)],
+        **_day_deltas(ds, src_index),
+    }
 
 
 def _changes_data(ds: Dataset, date_from: dt.date, date_to: dt.date) -> dict[str, Any] | None:
@@ -484,6 +477,12 @@ def basemap_js(ds: Dataset) -> str:
     )
 
 
+@per_dataset
+def basemap_js_bytes(ds: Dataset) -> bytes:
+    """:func:`basemap_js` as UTF-8 bytes, once per dataset (the page serves an uploaded timeline's as a file)."""
+    return basemap_js(ds).encode("utf-8")
+
+
 def _static_header() -> dict[str, str]:
     path = STATIC_DIR / BASEMAP_FILE
     try:
@@ -495,11 +494,13 @@ def _static_header() -> dict[str, str]:
     return {f[0]: f[1] for f in fields if len(f) == 2}
 
 
+@per_dataset
 def static_header(ds: Dataset) -> dict[str, str]:
     """The static file's header, read once per dataset (not on every rerun)."""
-    return ds.cached(("mapdata-static-header",), _static_header)
+    return _static_header()
 
 
+@per_dataset
 def base_uses_static_file(ds: Dataset) -> bool:
     """True when ``static/territory/basemap.js`` holds this dataset's base data (else it is inlined).
 
@@ -507,24 +508,20 @@ def base_uses_static_file(ds: Dataset) -> bool:
     a directory (milliseconds); otherwise the base data's own fingerprint (which means computing
     it). A mismatch is logged once per dataset: inlining costs every rerun about 340 kB.
     """
-
-    def check() -> bool:
-        if ds.origin:
-            return False  # an events file's timeline: its base data is the session's own, sent with the map
-        header = static_header(ds)
-        if ds.directory and "geodata" in header:
-            ok = header["geodata"] == geodata_digest(ds.directory) and header.get("format") == BASEMAP_FORMAT
-        else:
-            ok = header.get("fingerprint") == basemap_fingerprint(base_data(ds))
-        if not ok:
-            log.warning(
-                "%s does not hold the base data of %s (header %s, format %s expected); the map inlines it on "
-                "every rerun (about 340 kB each); run `python -m territory build` to rewrite it",
-                STATIC_DIR / BASEMAP_FILE,
-                ds.directory or "this in-memory dataset",
-                header or "missing",
-                BASEMAP_FORMAT,
-            )
-        return ok
-
-    return ds.cached(("mapdata-static-ok",), check)
+    if ds.origin:
+        return False  # an events file's timeline: its base data is the session's own, sent with the map
+    header = static_header(ds)
+    if ds.directory and "geodata" in header:
+        ok = header["geodata"] == geodata_digest(ds.directory) and header.get("format") == BASEMAP_FORMAT
+    else:
+        ok = header.get("fingerprint") == basemap_fingerprint(base_data(ds))
+    if not ok:
+        log.warning(
+            "%s does not hold the base data of %s (header %s, format %s expected); the map inlines it on "
+            "every rerun (about 340 kB each); run `python -m territory build` to rewrite it",
+            STATIC_DIR / BASEMAP_FILE,
+            ds.directory or "this in-memory dataset",
+            header or "missing",
+            BASEMAP_FORMAT,
+        )
+    return ok

@@ -136,7 +136,7 @@ def warm_caches(
         mapdata.frame_data(ds, date, depths, shown, palette_name)
 
 
-_WARMED: set[int] = set()
+_WARMED: set[str] = set()
 
 
 def warm_in_background(ds: Dataset, depths: Sequence[float], shown: Iterable[str]) -> None:
@@ -145,9 +145,9 @@ def warm_in_background(ds: Dataset, depths: Sequence[float], shown: Iterable[str
     The delay and the pauses keep the first visitor's page quick: while its browser loads the
     page's scripts from this process, the warming would compete with them for the interpreter.
     """
-    if id(ds) in _WARMED:
+    if ds.identity in _WARMED:
         return
-    _WARMED.add(id(ds))
+    _WARMED.add(ds.identity)
     timer = threading.Timer(WARM_DELAY_S, warm_caches, args=(ds, depths, shown), kwargs={"pause": WARM_PAUSE_S})
     timer.name = "territory-warm"
     timer.daemon = True

@@ -81,7 +81,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: dict[int, int] = {}
+        self._held: dict[str, int] = {}
         self._reserved = 0
 
     def total(self) -> int:
@@ -108,12 +108,12 @@ class Ledger:
 
     def hold(self, ds: Dataset, nbytes: int) -> None:
         """Count ``ds`` until it is garbage: then its bytes are given back (and to the OS, see ``_trim``)."""
-        key = id(ds)
+        key = ds.identity
         with self._lock:
             self._held[key] = nbytes
         weakref.finalize(ds, self._release, key)
 
-    def _release(self, key: int) -> None:
+    def _release(self, key: str) -> None:
         with self._lock:
             self._held.pop(key, None)
         _trim()
@@ -349,7 +349,7 @@ def load_upload(
         The server's upload budget is spent, or the reading hit its memory or time limit.
     """
     key = (
-        id(ds),
+        ds.identity,
         hashlib.sha256(data).hexdigest(),
         Path(file).name,
         hashlib.sha256(actors).hexdigest() if actors is not None else None,
@@ -381,7 +381,7 @@ def process_dataset() -> Dataset:
         return ds
     actors = os.environ.get(ENV_ACTORS) or None
     path = Path(events)
-    key = (id(ds), str(path), path.stat().st_mtime if path.exists() else None, actors)
+    key = (ds.identity, str(path), path.stat().st_mtime if path.exists() else None, actors)
     if key not in _PROCESS:
         _PROCESS.clear()
         _PROCESS[key] = usertimeline.load_file(ds, path, Path(actors) if actors else None)
