@@ -9,6 +9,7 @@ id; replayed at any date, the spells give exactly the holders of ``control-point
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +21,50 @@ from territory.memo import per_dataset
 ONE_DAY = dt.timedelta(days=1)
 
 
+@dataclass
+class _CellIndex:
+    """Which place each cell is (-1: a thin cell), and each group's places and thin cells."""
+
+    pids: list[str]
+    groups: list[str]
+    cell_place: list[int]
+    zone_src: list[str]  # the source of each cell's baseline zone
+    members: dict[str, list[int]] = field(default_factory=dict)  # a group's places
+    thin_cells: dict[str, list[int]] = field(default_factory=dict)  # a group's cells without a place
+    place_cell: dict[int, int] = field(default_factory=dict)
+    group_of_place: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ds: Dataset) -> _CellIndex:
+        zone_source = {z["id"]: z["source"] for z in ds.timeline.get("baseline", [])}
+        pids = list(ds.places["id"])
+        pos = {p: i for i, p in enumerate(pids)}
+        ix = cls(
+            pids,
+            list(control.cell_groups(ds)),
+            [pos[p] if isinstance(p, str) else -1 for p in ds.cells["place_id"]],
+            [zone_source.get(z, "") for z in ds.cells["zone"]],
+        )
+        for i, (p, g) in enumerate(zip(ix.cell_place, ix.groups, strict=True)):
+            if p >= 0:
+                ix.members.setdefault(g, []).append(p)
+                ix.place_cell[p] = i
+            else:
+                ix.thin_cells.setdefault(g, []).append(i)
+        ix.group_of_place = {p: g for g, ps in ix.members.items() for p in ps}
+        return ix
+
+    def touched(self, dc: control.DayCodes, previous: np.ndarray) -> list[int]:
+        """The cells whose holder or provenance may differ from the day before."""
+        cells: set[int] = set()
+        for p in dc.changed.tolist():
+            if p in self.place_cell:
+                cells.add(self.place_cell[p])
+            cells.update(self.thin_cells.get(self.group_of_place.get(p, ""), []))
+        cells.update(np.flatnonzero(dc.cells != previous).tolist())
+        return sorted(cells)
+
+
 @per_dataset
 def timeline_layer(ds: Dataset) -> gpd.GeoDataFrame:
     """Layer ``timeline``: spells of control of every cell, with their sources.
@@ -29,22 +74,8 @@ def timeline_layer(ds: Dataset) -> gpd.GeoDataFrame:
     thousands of days costs seconds, not a provenance table per date.
     """
     names = ds.places["name"]
-    groups = control.cell_groups(ds)
-    zone_source = {z["id"]: z["source"] for z in ds.timeline.get("baseline", [])}
-    pids = list(ds.places["id"])
-    pos = {p: i for i, p in enumerate(pids)}
-    cell_place = [pos[p] if isinstance(p, str) else -1 for p in ds.cells["place_id"]]
-    zone_src = [zone_source.get(z, "") for z in ds.cells["zone"]]
-    members: dict[str, list[int]] = {}  # a group's places
-    thin_cells: dict[str, list[int]] = {}  # a group's cells without a place
-    place_cell: dict[int, int] = {}
-    for i, (p, g) in enumerate(zip(cell_place, groups, strict=True)):
-        if p >= 0:
-            members.setdefault(g, []).append(p)
-            place_cell[p] = i
-        else:
-            thin_cells.setdefault(g, []).append(i)
-    group_of_place = {p: g for g, ps in members.items() for p in ps}
+    ix = _CellIndex.of(ds)
+    pids, groups, cell_place, zone_src, members = ix.pids, ix.groups, ix.cell_place, ix.zone_src, ix.members
     n = len(cell_place)
     rows: dict[str, list] = {
         k: [] for k in ("id", "name", "cell", "controller", "valid_from", "valid_to", "sources", "method", "confidence")
@@ -81,16 +112,7 @@ def timeline_layer(ds: Dataset) -> gpd.GeoDataFrame:
     previous = None
     for dc in control.sweep(ds):
         day = dc.index
-        if previous is None:
-            touched = range(n)
-        else:
-            cells: set[int] = set()
-            for p in dc.changed.tolist():
-                if p in place_cell:
-                    cells.add(place_cell[p])
-                cells.update(thin_cells.get(group_of_place.get(p, ""), []))
-            cells.update(np.flatnonzero(dc.cells != previous).tolist())
-            touched = sorted(cells)
+        touched = range(n) if previous is None else ix.touched(dc, previous)
         for i in touched:
             ctl = settings.CONTROLLERS[dc.cells[i]]
             current[i] = prov_of(i, dc.states)
