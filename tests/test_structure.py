@@ -91,7 +91,6 @@ KNOWN_LONG_MODULES: set[str] = set()
 KNOWN_LONG_FUNCTIONS = {
     "territory.seedgeo._load_places",
     "territory.seedgeo._load_baseline",
-    "territory.usertimeline.acled._read_acled",
 }
 
 

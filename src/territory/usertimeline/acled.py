@@ -90,7 +90,8 @@ def _row_refusal(file: str, text: str, dropped: np.ndarray, checks: list[_Check]
     return TimelineFileError(str(_fail(file, where(pos, label), message(pos), total - 1)), lines)
 
 
-def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: bool = False) -> UserTimeline:
+def _table(text: str, file: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The export as a table of stripped text cells (optional columns added empty), and its blank rows left out."""
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
     except (pd.errors.ParserError, ValueError) as exc:
@@ -108,6 +109,11 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: boo
             df[c] = ""
     for column in df.columns:
         df[column] = df[column].str.strip()
+    return df, blank
+
+
+def _row_checks(df: pd.DataFrame, ds: Dataset) -> tuple[list[_Check], pd.Series, np.ndarray, np.ndarray]:
+    """Every row's problems with its id, date and coordinates; the rows' dates, longitudes and latitudes."""
     checks: list[_Check] = []  # every row of every problem, listed by row
 
     def flag(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
@@ -148,6 +154,19 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: boo
     outside = _outside(lon, lat, ds)
     if outside is not None:
         checks.append(outside)
+    return checks, dates, lon, lat
+
+
+def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: bool = False) -> UserTimeline:
+    df, blank = _table(text, file)
+    checks, dates, lon, lat = _row_checks(df, ds)
+    ids = df["event_id_cnty"]
+
+    def flag(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
+        hits = np.flatnonzero(mask)
+        if len(hits):
+            checks.append((hits, f"column '{column}'", message))
+
     kinds = df["sub_event_type"].map(lambda v: TERRITORIAL.get(v, REPORT)).to_numpy(dtype=object)
     side_of = {a: actors.controller(a) for a in df["actor1"].unique()}
     sides = [c for c in settings.CONTROLLERS if c != settings.CONTESTED]
@@ -181,6 +200,31 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: boo
     place_of, new_places, counts = _locate(names, lonlat, row_ids, ds)
     date_list = dates.tolist()
     order = sorted(range(len(df)), key=lambda i: date_list[i])  # by date, file order within a day (stable)
+    events, sources = _records(df, file, order, date_list, place_of, controllers, kinds, no_side)
+    start, end = _span(date_list, ds)  # every date parsed: a bad one was refused above
+    changes = int((kinds != REPORT).sum())
+    counts.update(changes=changes, reports=len(events) - changes, left_out_rows=int(no_side.sum()))
+    listed = [
+        {"actor": a, "rows": n, "mapping": side_of[a] or "unmapped"}
+        for a, n in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return UserTimeline(
+        file, "", "acled", len(df), start, end, events, sources, new_places, False, counts, actors.name, listed
+    )
+
+
+def _records(
+    df: pd.DataFrame,
+    file: str,
+    order: list[int],
+    date_list: list[dt.date],
+    place_of: list[tuple[str, str]],
+    controllers: list[str],
+    kinds: np.ndarray,
+    no_side: np.ndarray,
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The rows in ``order`` as events (as in timeline.json) and as their own sources."""
+    names, row_ids, actor_list = df["location"].tolist(), df["event_id_cnty"].tolist(), df["actor1"].tolist()
     subs, notes = df["sub_event_type"].tolist(), df["notes"].tolist()
     reported = df["source"].tolist()
     events: list[dict[str, Any]] = []
@@ -211,16 +255,7 @@ def _read_acled(text: str, file: str, ds: Dataset, actors: ActorMap, strict: boo
                 "url": "",
             }
         )
-    start, end = _span([d for d in dates_by_text.values() if d is not None], ds)
-    changes = int((kinds != REPORT).sum())
-    counts.update(changes=changes, reports=len(events) - changes, left_out_rows=int(no_side.sum()))
-    listed = [
-        {"actor": a, "rows": n, "mapping": side_of[a] or "unmapped"}
-        for a, n in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    return UserTimeline(
-        file, "", "acled", len(df), start, end, events, sources, new_places, False, counts, actors.name, listed
-    )
+    return events, sources
 
 
 def _outside(lon: np.ndarray, lat: np.ndarray, ds: Dataset) -> _Check | None:
