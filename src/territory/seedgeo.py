@@ -78,28 +78,7 @@ def _load_places(
             problems.add(where, "name is empty; expected the place's usual English name")
         lat = lon = None
         if row["lat"] or row["lon"] or not override:
-            try:
-                lat, lon = float(row["lat"]), float(row["lon"])
-            except ValueError:
-                problems.add(
-                    where,
-                    f"lat/lon {row['lat']!r},{row['lon']!r} are not numbers; expected decimal degrees",
-                )
-            else:
-                if not (math.isfinite(lat) and math.isfinite(lon)) or not _in_box(lon, lat, SYRIA_BBOX):
-                    problems.add(
-                        where,
-                        f"lat/lon {lat},{lon} lie outside Syria; expected about 32.3–37.3 N, "
-                        "35.7–42.4 E (swapped lat and lon?)",
-                    )
-                    lat = lon = None
-                elif syria is not None and (km := _outside_km(lon, lat, syria)) > MAX_OUTSIDE_KM:
-                    problems.add(
-                        where,
-                        f"lat/lon {lat},{lon} lie outside Syria ({km:.1f} km beyond its outline); "
-                        "expected a point inside Syria (swapped lat and lon?)",
-                    )
-                    lat = lon = None
+            lat, lon = _place_coordinates(row, where, problems, syria)
         kind = row["kind"] or None
         if kind is not None and not _check_choice(kind, "kind", settings.PLACE_KINDS, where, problems):
             kind = None
@@ -130,7 +109,40 @@ def _load_places(
         places.append(
             Place(pid, row["name"], alt, lat, lon, kind, governorate, population, row["source_id"], line, operator)
         )
-    # Two places on the same spot would share one control cell.
+    _check_same_spot(places, rel, problems)
+    return places
+
+
+def _place_coordinates(
+    row: dict[str, str], where: str, problems: _Problems, syria: Any
+) -> tuple[float | None, float | None]:
+    """A row's lat/lon, or (None, None) with the problem noted: not numbers, or outside Syria."""
+    try:
+        lat, lon = float(row["lat"]), float(row["lon"])
+    except ValueError:
+        problems.add(
+            where,
+            f"lat/lon {row['lat']!r},{row['lon']!r} are not numbers; expected decimal degrees",
+        )
+        return None, None
+    if not (math.isfinite(lat) and math.isfinite(lon)) or not _in_box(lon, lat, SYRIA_BBOX):
+        problems.add(
+            where,
+            f"lat/lon {lat},{lon} lie outside Syria; expected about 32.3–37.3 N, 35.7–42.4 E (swapped lat and lon?)",
+        )
+        return None, None
+    if syria is not None and (km := _outside_km(lon, lat, syria)) > MAX_OUTSIDE_KM:
+        problems.add(
+            where,
+            f"lat/lon {lat},{lon} lie outside Syria ({km:.1f} km beyond its outline); "
+            "expected a point inside Syria (swapped lat and lon?)",
+        )
+        return None, None
+    return lat, lon
+
+
+def _check_same_spot(places: list[Place], rel: str, problems: _Problems) -> None:
+    """Two places on the same spot would share one control cell."""
     by_coord: dict[tuple[float, float], str] = {}
     for p in places:
         if p.lat is None or p.lon is None:
@@ -144,28 +156,11 @@ def _load_places(
             )
         else:
             by_coord[key] = p.id
-    return places
 
 
-def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) -> list[BaselineZone]:
-    rel = f"seeds/{BASELINE_FILE}"
-    path = root / BASELINE_FILE
-    if not path.exists():
-        problems.add(rel, "file is missing; expected a GeoJSON FeatureCollection of zone polygons")
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        problems.add(rel, f"is not valid JSON ({exc}); expected a GeoJSON FeatureCollection")
-        return []
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        problems.add(rel, "is not a GeoJSON FeatureCollection")
-        return []
-    zones: list[BaselineZone] = []
-    zones_golan: list[BaselineZone] = []
-    seen: set[str] = set()
+def _rest_zone(data: dict[str, Any], rel: str, sources: dict[str, Source], problems: _Problems) -> BaselineZone | None:
+    """The top-level 'rest': who holds the ground outside every zone (no geometry of its own)."""
     rest = data.get("rest")
-    rest_zone: BaselineZone | None = None
     if not isinstance(rest, dict) or any(k not in rest for k in BASELINE_PROPERTIES):
         problems.add(
             rel,
@@ -177,7 +172,7 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
         ok = _check_choice(str(rest["controller"]), "controller", settings.CONTROLLERS, where, problems)
         _check_source(str(rest["source_id"]), where, sources, problems)
         if ok:
-            rest_zone = BaselineZone(
+            return BaselineZone(
                 id=str(rest["id"]),
                 controller=str(rest["controller"]),
                 source_id=str(rest["source_id"]),
@@ -185,7 +180,14 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
                 geometry=shapely.Polygon(),  # the rest has no drawn geometry: it is what the zones leave
                 order=0,
             )
-            seen.add(str(rest["id"]))
+    return None
+
+
+def _zones_drawn_by_build(
+    data: dict[str, Any], rel: str, sources: dict[str, Source], problems: _Problems
+) -> list[BaselineZone]:
+    """The zones the build draws from open data ('separation', 'golan'), without geometry here."""
+    zones_golan: list[BaselineZone] = []
     # Zones the build draws from open data (no geometry here): the occupied Golan along the
     # pre-1967 line, and the 1974 area of separation (Natural Earth's UNDOF strip).
     drawn_by_build = (
@@ -211,6 +213,29 @@ def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) 
                     order,
                 )
             )
+    return zones_golan
+
+
+def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) -> list[BaselineZone]:
+    rel = f"seeds/{BASELINE_FILE}"
+    path = root / BASELINE_FILE
+    if not path.exists():
+        problems.add(rel, "file is missing; expected a GeoJSON FeatureCollection of zone polygons")
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problems.add(rel, f"is not valid JSON ({exc}); expected a GeoJSON FeatureCollection")
+        return []
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        problems.add(rel, "is not a GeoJSON FeatureCollection")
+        return []
+    zones: list[BaselineZone] = []
+    seen: set[str] = set()
+    rest_zone = _rest_zone(data, rel, sources, problems)
+    if rest_zone is not None:
+        seen.add(rest_zone.id)
+    zones_golan = _zones_drawn_by_build(data, rel, sources, problems)
     for i, feature in enumerate(data.get("features") or [], start=1):
         props = (feature or {}).get("properties") or {}
         zid = str(props.get("id", ""))
