@@ -580,7 +580,7 @@ def about_tab(_date: dt.date, _since: dt.date | None) -> None:
 
 
 timeline_view()
+serve.no_outbound_lookups()  # no request leaves the server, also under a plain `streamlit run dashboard.py`
 # Fill the per-date caches for the default view in the background, once per process, after the first
 # page is out (so the warming does not slow the first map).
-serve.no_outbound_lookups()  # also under a plain `streamlit run dashboard.py`
 serve.warm_in_background(served, settings.DEFAULT_DEPTHS_MILES, settings.DEFAULT_MAP_LAYERS)

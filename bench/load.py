@@ -9,7 +9,11 @@ is reported as ``driver_*``. Measurement starts once every page is open and has 
 ``--settle`` seconds, and each page's first ``--warmup`` steps (cold code in a fresh page) are
 reported apart, so the figures measure a steady state, not ten pages still loading.
 
+With ``--uploaders K --upload-file F``, K more sessions each upload F once during the steps (read in
+the server's worker process, within its upload budget; issue 19) and the results say how each went.
+
 Usage: python bench/load.py [--sessions 10] [--seconds 60] [--think 2] [--settle 5] [--json OUT] [--split-cores]
+       [--uploaders 2 --upload-file /tmp/acled-100k.csv]
 Traffic goes only to the server this script starts on 127.0.0.1; every loop is bounded in time.
 """
 
@@ -148,6 +152,36 @@ async def session(
             await context.close()
 
 
+async def uploader(browser, url: str, n: int, data: bytes, stats: dict, gate: dict) -> None:
+    """Once the steps have begun, upload ``data`` (its own name) and note how it went (issue 19)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    try:
+        await page.goto(url, timeout=120_000)
+        await page.get_by_text("Your timeline").first.wait_for(timeout=120_000)
+        await asyncio.wait_for(gate["go"].wait(), timeout=600)
+        await asyncio.sleep(5 + 10 * n)  # staggered, within the measured window
+        t0 = time.perf_counter()
+        await page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+            {"name": f"upload-{n + 1}.csv", "mimeType": "text/csv", "buffer": data}
+        )
+        result = "no answer in 300 s"
+        while time.perf_counter() - t0 < 300:
+            if await page.get_by_text("Your timeline:").count():
+                result = "accepted"
+                break
+            if await page.get_by_text("File refused").count():
+                result = "refused: " + (await page.get_by_text("File refused").first.inner_text())[:160]
+                break
+            await asyncio.sleep(0.2)
+        stats["uploads"].append({"uploader": n + 1, "result": result, "seconds": round(time.perf_counter() - t0, 1)})
+    except Exception as exc:
+        stats["errors"].append(f"uploader {n}: {type(exc).__name__}: {str(exc)[:120]}")
+    finally:
+        await asyncio.wait_for(gate["closing"].wait(), timeout=900)
+        await context.close()
+
+
 async def conduct(stats: dict, gate: dict, server_pid: int, settle: float, rerun_log: Path) -> None:
     """Start the steps once every page is open and the machine has settled; read CPU around them.
 
@@ -178,7 +212,14 @@ def pin(pid: int, cpus: set[int]) -> None:
 
 
 async def run(
-    sessions: int, seconds: float, split_cores: bool = False, think: float = 2.0, settle: float = 5.0, warmup: int = 3
+    sessions: int,
+    seconds: float,
+    split_cores: bool = False,
+    think: float = 2.0,
+    settle: float = 5.0,
+    warmup: int = 3,
+    uploaders: int = 0,
+    upload_file: Path | None = None,
 ) -> dict:
     stats: dict = {
         "sessions": sessions,
@@ -194,7 +235,9 @@ async def run(
         "downloads": 0,
         "steps": {},
         "samples": [],
+        "uploads": [],
     }
+    upload_data = upload_file.read_bytes() if uploaders and upload_file else b""
     rerun_log = Path(tempfile.mkstemp(prefix="territory-load-", suffix=".log")[1])
     env = {"TERRITORY_RERUN_LOG": str(rerun_log)}
     with streamlit_server(ROOT / "bench" / "timed_dashboard.py", env=env, serve=True) as (url, pid):
@@ -210,6 +253,7 @@ async def run(
             await asyncio.gather(
                 conduct(stats, gate, pid, settle, rerun_log),
                 *(session(browser, url, n, seconds, stats, think, warmup, gate) for n in range(sessions)),
+                *(uploader(browser, url, n, upload_data, stats, gate) for n in range(uploaders)),
             )
             wall = time.perf_counter() - t0
             await browser.close()
@@ -262,6 +306,11 @@ async def run(
         "cpu_ms_per_step": {role: round(1000 * s / max(len(stats["samples"]), 1)) for role, s in cpu.items()},
         "cores_busy": round(sum(cpu.values()) / window, 2) if window > 0 else None,
         "split_cores": split_cores,
+        # Extra sessions that each upload --upload-file once during the steps (issue 19).
+        "uploaders": uploaders,
+        "upload_file_mb": round(len(upload_data) / 1e6, 1),
+        "upload_results": stats["uploads"],
+        "load_average": os.getloadavg(),
         # Every step: [seconds since the steps began, session, rerun-on-page ms, map ms, warm-up step].
         "samples": sorted(stats["samples"]),
         "note": (
@@ -290,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="pin the server to one core and the browsers to the others (the clients then do not starve it)",
     )
+    ap.add_argument("--uploaders", type=int, default=0, help="extra sessions that each upload --upload-file once")
+    ap.add_argument("--upload-file", type=Path, help="an events file (bench/make_acled.py) for --uploaders")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
@@ -297,7 +348,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.split_cores and len(os.sched_getaffinity(0)) < 2:
         print("--split-cores needs at least 2 cores", file=sys.stderr)
         return 2
-    out = asyncio.run(run(args.sessions, args.seconds, args.split_cores, args.think, args.settle, args.warmup))
+    out = asyncio.run(
+        run(
+            args.sessions,
+            args.seconds,
+            args.split_cores,
+            args.think,
+            args.settle,
+            args.warmup,
+            args.uploaders,
+            args.upload_file,
+        )
+    )
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(

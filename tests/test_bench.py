@@ -24,6 +24,14 @@ def test_engine_benchmark_runs(tmp_path):
     assert data["real"]["dates"] >= 17 and data["synthetic"][0]["places"] == 1000
 
 
+def test_actors_benchmark_runs(tmp_path):
+    out = tmp_path / "actors.json"
+    proc = _run("bench/actors.py", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["patterns"] > 1000 and data["per_10000_distinct_actors"]["mapped"]["mapped"] == 10_000
+
+
 def test_build_benchmark_runs(tmp_path):
     out = tmp_path / "build.json"
     proc = _run("bench/build.py", "--runs", "1", "--json", str(out))
