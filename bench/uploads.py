@@ -143,6 +143,7 @@ async def run(file: Path, uploads: int, think: float, idle_steps: int) -> dict:
                 "idle": summary([ms for ph, ms in samples if ph == "idle"]),
                 "during_upload": summary([ms for ph, ms in samples if ph == "during"]),
             }
+            print(out["stall"], file=sys.stderr, flush=True)
             # 2. memory: sessions holding uploads, then closed
             await asyncio.sleep(15)  # the stall session's state is dropped
             out["rss_before_mb"] = round(rss_mb(pid), 1)

@@ -158,9 +158,10 @@ ACTOR_PATTERN_MAX_MEM = 8 * 2**20
 ACTOR_PATTERNS_MAX_MEM = 64 * 2**20
 # Uploads on a shared server (territory.uploads; each overridden by the TERRITORY_UPLOAD_* variable of
 # the same name): memory all uploaded timelines may hold at once, process-wide (a 100,000-row ACLED
-# export holds ~240 MB; the default suits a 2-core, 4 GB host: base process ~0.5 GB + the budget + one
-# reading worker), the memory and time one reading may take in its worker, and workers at once.
-UPLOAD_BUDGET_MB = 1200
+# export shown in a page adds ~230 MB; the default suits a 2-core, 4 GB host: base process ~0.4 GB +
+# the budget + one reading worker ~0.7 GB), the memory and time one reading may take in its worker,
+# and workers at once.
+UPLOAD_BUDGET_MB = 1500
 UPLOAD_WORKER_MB = 1536
 UPLOAD_TIMEOUT_S = 180
 UPLOAD_WORKERS = 1
