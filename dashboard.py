@@ -536,7 +536,7 @@ def downloads_tab(date: dt.date, since: dt.date | None) -> None:
     st.code(viewmodel.cli_command(name, date, chosen, layer_since), language="bash")
     st.download_button(
         "Download all layers (zip)",
-        data=lambda: layers.all_layers_zip(ds, date, chosen, since),
+        data=uploads.deferred(layers.all_layers_zip, ds, date, chosen, since),  # ds held weakly
         file_name=f"territory-all-{date.isoformat()}.zip",
         mime="application/zip",
         on_click="ignore",
@@ -544,7 +544,7 @@ def downloads_tab(date: dt.date, since: dt.date | None) -> None:
     )
     st.download_button(
         "Download all layers for QGIS (GeoPackage, styled)",
-        data=lambda: layers.layers_geopackage(ds, settings.LAYERS, date, chosen, since),
+        data=uploads.deferred(layers.layers_geopackage, ds, settings.LAYERS, date, chosen, since),
         file_name=f"territory-all-{date.isoformat()}.gpkg",
         mime="application/geopackage+sqlite3",
         on_click="ignore",

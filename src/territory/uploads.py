@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -39,6 +40,9 @@ from territory._errors import UsageError
 from territory.data import Dataset
 
 BUSY = "the server holds too many uploaded timelines now; try again later, or run it on your machine with `--events`"
+
+
+SWEEP_S = 20.0
 
 
 class UploadRefused(UsageError):
@@ -83,6 +87,7 @@ class Ledger:
         self._lock = threading.Lock()
         self._held: dict[str, int] = {}
         self._reserved = 0
+        self._sweeper: threading.Thread | None = None
 
     def total(self) -> int:
         """Bytes counted now: held datasets plus readings under way."""
@@ -96,10 +101,14 @@ class Ledger:
 
     def reserve(self, nbytes: int, budget: int) -> None:
         """Count ``nbytes`` for a reading about to start, or refuse it when the budget is spent."""
-        with self._lock:
-            if sum(self._held.values()) + self._reserved + nbytes > budget:
-                raise UploadRefused(BUSY)
-            self._reserved += nbytes
+        for attempt in range(2):
+            with self._lock:
+                if sum(self._held.values()) + self._reserved + nbytes <= budget:
+                    self._reserved += nbytes
+                    return
+            if attempt == 0:
+                gc.collect()  # datasets of ended sessions may wait in reference cycles: free them first
+        raise UploadRefused(BUSY)
 
     def unreserve(self, nbytes: int) -> None:
         """A reading ended (its dataset, if any, is then :meth:`hold`-ed)."""
@@ -112,6 +121,25 @@ class Ledger:
         with self._lock:
             self._held[key] = nbytes
         weakref.finalize(ds, self._release, key)
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Collect garbage every ``SWEEP_S`` while uploads are held, in a daemon thread.
+
+        A dataset is in reference cycles (its caches), and Streamlit's collection after every rerun
+        is off (``runner.postScriptGC``: 60 ms of CPU per date step), so without this an ended
+        session's upload could wait long for Python's own full collection.
+        """
+        with self._lock:
+            if self._sweeper is not None and self._sweeper.is_alive():
+                return
+            self._sweeper = threading.Thread(target=self._sweep_loop, name="territory-upload-sweep", daemon=True)
+            self._sweeper.start()
+
+    def _sweep_loop(self) -> None:
+        while self.held():
+            time.sleep(SWEEP_S)
+            gc.collect()
 
     def _release(self, key: str) -> None:
         with self._lock:
@@ -134,6 +162,24 @@ def estimate_bytes(data: bytes) -> int:
     Measured: a 50 MB, 100,000-row ACLED export adds ~230 MB to a served page's process.
     """
     return max(8 * 2**20, 5 * len(data))
+
+
+def deferred(make: Any, ds: Dataset, *args: Any) -> Any:
+    """``make(ds, *args)`` as a download the page makes on click, holding ``ds`` only weakly.
+
+    Streamlit keeps a deferred download's callable after its session has ended (until another
+    session's run sweeps it); a closure over an uploaded dataset would keep its memory, and its share
+    of the budget, for that long.
+    """
+    return functools.partial(_call_deferred, make, weakref.ref(ds), args)
+
+
+def _call_deferred(make: Any, ref: weakref.ref[Dataset], args: tuple[Any, ...]) -> Any:
+    ds = ref()
+    if ds is None:  # the session that showed this timeline has ended
+        msg = "this timeline is no longer held by the server; upload the file again"
+        raise UploadRefused(msg)
+    return make(ds, *args)
 
 
 # --- the worker ------------------------------------------------------------------------------------
