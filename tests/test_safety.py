@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 import zipfile
 
 import pandas as pd
@@ -420,3 +421,15 @@ def test_an_upload_is_read_in_a_worker_with_a_time_limit(ds, rows_20k, fresh_upl
     with pytest.raises(uploads.UploadRefused, match=r"^big\.csv: took longer than 1 s to read"):
         uploads.load_upload(ds, rows_20k, "big.csv")
     assert uploads.LEDGER.total() == 0
+
+
+def test_a_deferred_download_does_not_keep_an_upload_alive(ds, acled_file):
+    user = usertimeline.load_bytes(ds, acled_file.read_bytes(), "mine.csv")
+    make = uploads.deferred(lambda d, n: (d.origin["file"], n), user, 3)
+    assert make() == ("mine.csv", 3)  # while the session shows it
+    alive = weakref.ref(user)
+    del user
+    gc.collect()
+    assert alive() is None  # the page's download button alone does not hold it
+    with pytest.raises(uploads.UploadRefused, match="no longer held"):
+        make()
