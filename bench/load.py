@@ -162,8 +162,11 @@ async def uploader(browser, url: str, n: int, data: bytes, stats: dict, gate: di
         await asyncio.wait_for(gate["go"].wait(), timeout=600)
         await asyncio.sleep(5 + 10 * n)  # staggered, within the measured window
         t0 = time.perf_counter()
+        # A file on disk, not a buffer: 50 MB sent through Playwright's pipe stalls every session's driver.
+        path = Path(tempfile.mkdtemp(prefix="territory-upload-")) / f"upload-{n + 1}.csv"
+        path.write_bytes(data)
         await page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
-            {"name": f"upload-{n + 1}.csv", "mimeType": "text/csv", "buffer": data}
+            str(path), timeout=300_000
         )
         result = "no answer in 300 s"
         while time.perf_counter() - t0 < 300:
