@@ -22,7 +22,7 @@ import pytest
 from territory import csvout, settings, stats, uploads, usertimeline
 
 from .conftest import ROOT
-from .harness import MAP_FRAME, free_port
+from .harness import MAP_FRAME, free_port, streamlit_server
 from .test_browser import browser, page, server  # noqa: F401 (fixtures: a served dashboard, a browser page)
 from .test_usertimeline import acled_rows, write_acled
 
@@ -433,3 +433,31 @@ def test_a_deferred_download_does_not_keep_an_upload_alive(ds, acled_file):
     assert alive() is None  # the page's download button alone does not hold it
     with pytest.raises(uploads.UploadRefused, match="no longer held"):
         make()
+
+
+def test_the_page_refuses_an_upload_past_the_budget_and_keeps_the_timeline(browser, ds, tmp_path):  # noqa: F811
+    """Through the page: a second visitor's upload past the budget is refused in one line; both keep theirs."""
+    data = write_acled(tmp_path / "a.csv", acled_rows(ds)).read_bytes()
+    # One small upload holds about 1 MB and a reading reserves 8 MB: room for one upload, not two.
+    env = {"TERRITORY_UPLOAD_BUDGET_MB": "9"}
+    with streamlit_server(env=env, log=tmp_path / "server.log", serve=True) as (url, _pid):
+        pages = []
+        for name in ("first.csv", "second.csv"):
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            page.goto(url)
+            page.get_by_text("Your timeline").first.wait_for(timeout=120_000)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+                {"name": name, "mimeType": "text/csv", "buffer": data}
+            )
+            pages.append(page)
+            if name == "first.csv":
+                page.get_by_text("Your timeline: first.csv").first.wait_for(timeout=120_000)
+        refused = pages[1].get_by_text("the server holds too many uploaded timelines now").first
+        refused.wait_for(timeout=120_000)
+        assert "try again later, or run it on your machine with `--events`" in refused.inner_text()
+        assert "still showing the built-in timeline" in refused.inner_text()
+        assert pages[1].get_by_text("Your timeline:").count() == 0  # the second visitor keeps the built-in one
+        assert pages[0].get_by_text("Your timeline: first.csv").count() == 1  # the first is undisturbed
+        for page in pages:
+            page.context.close()
