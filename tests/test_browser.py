@@ -293,16 +293,39 @@ def test_timeline_reruns_do_not_fade(page, server):
     (The delayed fade's transition, started and cancelled on every element at every step, made
     Chromium re-raster the page twice per step.)
     """
+    # The rerun must last long enough for Streamlit to mark the timeline stale, however quick the
+    # server is (a cached date answers in a few ms): after the step's first message (the new run),
+    # the server's messages are held back for a while, as on a slow network or a busy server.
+    state: dict = {"armed": False, "holding": False, "held": [], "page_ws": None}
+
+    def relay(ws):
+        upstream = ws.connect_to_server()
+        state["page_ws"] = ws
+        ws.on_message(upstream.send)
+
+        def from_server(message):
+            if state["holding"]:
+                state["held"].append(message)
+                return
+            ws.send(message)
+            if state["armed"]:
+                state["armed"], state["holding"] = False, True
+
+        upstream.on_message(from_server)
+
+    page.route_web_socket("**/_stcore/stream", relay)
     page.goto(f"{server}/?date=2024-11-29")
     _wait_for_zone_date(page, "2024-11-29")
     _day_panel(page, "Fri 29 Nov 2024").first.wait_for(timeout=30_000)
-    # With the Downloads tab open the step's rerun also writes the date's layer (not yet cached), so
-    # it lasts long enough for Streamlit to mark the timeline stale (a very quick rerun may not be).
-    page.get_by_role("tab", name="Downloads").click()
-    page.get_by_text("Download control-zones 2024-11-29").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
     page.evaluate(STALE_WATCH)
+    state["armed"] = True
     page.get_by_role("slider").first.focus()
     page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(1_500)
+    state["holding"] = False
+    for message in state["held"]:
+        state["page_ws"].send(message)
     _day_panel(page, "Sat 30 Nov 2024").first.wait_for(timeout=30_000)
     stale = page.evaluate("() => window.__stale")
     assert stale, "the step's rerun marked no timeline element stale (has Streamlit's markup changed?)"
