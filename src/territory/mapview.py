@@ -63,7 +63,22 @@ class DynamicLayers(folium.FeatureGroup):
 def base_script(ds: Dataset, web_tiles: bool = False, base_url: str | None = None) -> str:
     """The base map's own script: draw the base layers (inlining their data if no file holds them)."""
     call = f"window.territory.base(__MAP__, window.TERRITORY_BASE, {json.dumps(bool(web_tiles))});"
-    if base_url or mapdata.base_uses_static_file(ds):
+    if base_url:
+        # Loaded here, not by streamlit-folium: a newer rerun may have replaced this session's file
+        # (a new upload), and its loader turns a failed script into an unhandled rejection.
+        url = json.dumps(base_url)
+        return (
+            "(function () {\n"
+            '  var s = document.createElement("script");\n'
+            f"  s.src = {url};\n"
+            f"  s.onload = function () {{ {call} }};\n"
+            "  s.onerror = function () {\n"
+            f'    if (window.console) console.warn("territory: base data replaced by a newer rerun: " + {url});\n'
+            "  };\n"
+            "  document.body.appendChild(s);\n"
+            "})();"
+        )
+    if mapdata.base_uses_static_file(ds):
         return call
     return f"window.TERRITORY_BASE = {mapdata.js_json(mapdata.base_data(ds))};\n{call}"
 
@@ -87,9 +102,7 @@ def base_map(ds: Dataset, web_tiles: bool = False, base_url: str | None = None) 
     # Versioned URLs: a browser that cached an older runtime or base file fetches the new one.
     runtime = f"{mapdata.RUNTIME_JS_URL}?v={mapdata.runtime_version()}"
     m.default_js = [("leaflet", LEAFLET_JS), ("territory_runtime", runtime)]
-    if base_url:
-        m.default_js.append(("territory_basemap", base_url))
-    elif mapdata.base_uses_static_file(ds):
+    if not base_url and mapdata.base_uses_static_file(ds):
         fingerprint = mapdata.static_header(ds)["fingerprint"]
         m.default_js.append(("territory_basemap", f"{mapdata.BASEMAP_JS_URL}?v={fingerprint}"))
     m.default_css = [("leaflet_css", LEAFLET_CSS)]

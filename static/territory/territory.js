@@ -121,6 +121,7 @@
 window.territory = (function () {
   "use strict";
   var S = null; // state made by base()
+  var pendingFrame = null; // a rerun's frame that came before base() (base data still loading)
 
   // --- DOM from plain text (the only way strings from the data reach the page) -------------------
   function el(tag, text, attrs) {
@@ -538,6 +539,11 @@ window.territory = (function () {
     S.labelGroup = L.layerGroup().addTo(map);
     map.on("zoomend moveend resize", layoutLabels);
     layoutLabels();
+    if (pendingFrame) {
+      var waiting = pendingFrame;
+      pendingFrame = null;
+      frame(waiting[0], waiting[1]);
+    }
   }
 
   function siteIcon(B, s, colour) {
@@ -594,6 +600,7 @@ window.territory = (function () {
   // the date on the page's slider when there is one (it may already be ahead of the server), else the
   // frame's.
   function frame(group, F) {
+    if (!S) { pendingFrame = [group, F]; return; } // drawn once the base data has loaded
     if (!options(F)) return;
     watchSlider();
     var d = sliderDay();
