@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -12,17 +11,10 @@ import pytest
 from territory import appstate, mapdata, settings
 
 from .conftest import run_cli
-from .harness import CHROMIUM, LAUNCH_ARGS, static_server
+from .harness import static_server
+from .test_browser import _need_browser, browser  # noqa: F401  (the page tests' Chromium, shared)
 
 pytestmark = pytest.mark.browser
-
-
-def _need_browser() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{CHROMIUM} is missing under CI=true: install Debian's chromium (apt-get install -y chromium)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +32,8 @@ def url(site):
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser, url):
+def page(browser, url):  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     pg = context.new_page()
     outside: list[str] = []
