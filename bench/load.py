@@ -59,9 +59,8 @@ def button_label(date: dt.date) -> str:
     return f"Download control-zones {date.isoformat()} (GeoJSON)"
 
 
-async def session(
-    browser, url: str, n: int, seconds: float, stats: dict, think: float, warmup: int, gate: dict
-) -> None:
+async def new_page(browser):
+    """A new visitor's context and page, with every request beyond this machine refused."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     page = await context.new_page()
 
@@ -72,6 +71,13 @@ async def session(
             await r.abort()
 
     await page.route("**/*", route)
+    return context, page
+
+
+async def session(
+    browser, url: str, n: int, seconds: float, stats: dict, think: float, warmup: int, gate: dict
+) -> None:
+    context, page = await new_page(browser)
     await page.add_init_script(KEY_STAMP)
     idx = (3 * n) % len(DATES)  # every session starts on its own date
     try:

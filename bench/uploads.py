@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from _harness import CHROMIUM, KEY_STAMP, LAUNCH_ARGS, ROOT, percentile, streamlit_server
-from load import DATES, HAS_BUTTON, POLL_MS, RERUN_SHOWN, button_label
+from load import DATES, HAS_BUTTON, POLL_MS, RERUN_SHOWN, button_label, new_page
 from playwright.async_api import async_playwright
 
 BANNER = "Your timeline:"
@@ -53,20 +53,6 @@ def children_rss_mb(pid: int) -> float:
         with contextlib.suppress(OSError):
             total += rss_mb(int(kid)) + children_rss_mb(int(kid))
     return total
-
-
-async def new_page(browser):
-    context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    page = await context.new_page()
-
-    async def route(r):
-        if r.request.url.startswith(("http://127.0.0.1", "http://localhost")):
-            await r.continue_()
-        else:
-            await r.abort()
-
-    await page.route("**/*", route)
-    return context, page
 
 
 async def upload(page, url: str, data: bytes, name: str) -> tuple[str, float]:
