@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from _harness import CHROMIUM, LAUNCH_ARGS, ROOT, free_port, percentile
+from tests.harness import wait_for_index
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -163,18 +164,7 @@ def nginx(root: Path):
     proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")])
     url = f"http://127.0.0.1:{port}"
     try:
-        import urllib.request
-
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/index.html", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    msg = f"nginx did not start on {url}: {(tmp / 'error.log').read_text()[-500:]}"
-                    raise RuntimeError(msg) from None
-                time.sleep(0.1)
+        wait_for_index(url, proc, 20, lambda: f"nginx did not start on {url}: {(tmp / 'error.log').read_text()[-500:]}")
         yield url, proc.pid
     finally:
         proc.terminate()

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -105,6 +105,19 @@ def block_outside(page) -> None:
     )
 
 
+def wait_for_index(url: str, proc: subprocess.Popen, timeout: float, failure: Callable[[], str]) -> None:
+    """Wait until ``url``'s index.html answers; ``RuntimeError(failure())`` past ``timeout`` or if ``proc`` ends."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/index.html", timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(failure()) from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def static_server(directory: Path, timeout: float = 20.0) -> Iterator[str]:
     """Serve ``directory`` with Python's plain static file server on 127.0.0.1 and a free port.
@@ -119,16 +132,7 @@ def static_server(directory: Path, timeout: float = 20.0) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/index.html", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    msg = f"no static server for {directory} on {url} within {timeout:.0f} s"
-                    raise RuntimeError(msg) from None
-                time.sleep(0.1)
+        wait_for_index(url, proc, timeout, lambda: f"no static server for {directory} on {url} within {timeout:.0f} s")
         yield url
     finally:
         proc.terminate()
