@@ -21,6 +21,32 @@ class SeedValidationError(TerritoryError, ValueError):
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
 
+class Problems:
+    """Problems found while reading a file or a folder: where each one is, and what was expected.
+
+    Every problem is counted; the first ``limit`` are kept (all of them when ``limit`` is None), so a
+    huge bad file stays bounded in memory. Used by the seeds loader and by uploaded timelines.
+    """
+
+    def __init__(self, file: str = "", limit: int | None = None) -> None:
+        self.file = file
+        self.limit = limit
+        self.items: list[tuple[str, str]] = []  # (where, message), the first ``limit``
+        self.count = 0
+
+    def add(self, where: str, message: str) -> None:
+        self.count += 1
+        if self.limit is None or len(self.items) < self.limit:
+            self.items.append((where, message))
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def lines(self) -> list[str]:
+        """The problems kept, ``"where: message"`` each."""
+        return [f"{where}: {message}" for where, message in self.items]
+
+
 class DataError(TerritoryError, RuntimeError):
     """Generated or downloaded data is missing, truncated or invalid."""
 

@@ -230,22 +230,24 @@ def layer_metadata(
 def _geojson_and_sources(
     ds: Dataset, name: str, date: dt.date, depths: Sequence[float], since: dt.date | None
 ) -> tuple[str, list[dict[str, str]]]:
-    """A layer's GeoJSON text and its ``metadata.sources``, memoised together (the zip lists the sources)."""
-    key = (
-        "geojson",
-        name,
-        date if name in DATED_LAYERS else None,
-        tuple(depths) if name == settings.LAYER_BUFFERS else None,
-        since,
-    )
+    """A layer's GeoJSON text and its ``metadata.sources`` (the zip lists the sources).
 
-    def make() -> tuple[str, list[dict[str, str]]]:
-        gdf = layer_with_provenance(ds, name, date, depths, since)
-        meta = layer_metadata(ds, name, date, depths, since)
-        meta["sources"] = provenance.used_sources(ds, (s for srcs in gdf["sources"] for s in srcs))
-        return export.to_geojson(gdf, name, meta), meta["sources"]
+    Memoised on what the layer depends on: the date for dated layers, the depths for the buffers.
+    """
+    dated = date if name in DATED_LAYERS else None
+    bands = tuple(depths) if name == settings.LAYER_BUFFERS else settings.DEFAULT_DEPTHS_MILES
+    return _layer_geojson(ds, name, dated, tuple(bands), since)
 
-    return ds.cached(key, make)
+
+@per_dataset
+def _layer_geojson(
+    ds: Dataset, name: str, date: dt.date | None, depths: tuple[float, ...], since: dt.date | None
+) -> tuple[str, list[dict[str, str]]]:
+    date = date or ds.end_date
+    gdf = layer_with_provenance(ds, name, date, depths, since)
+    meta = layer_metadata(ds, name, date, depths, since)
+    meta["sources"] = provenance.used_sources(ds, (s for srcs in gdf["sources"] for s in srcs))
+    return export.to_geojson(gdf, name, meta), meta["sources"]
 
 
 def layer_geojson(

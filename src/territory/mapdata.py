@@ -297,11 +297,6 @@ def _bands_frame(ds: Dataset, depths: Sequence[float]) -> list[dict[str, Any]]:
     return out
 
 
-def date_class(date: dt.date) -> str:
-    """CSS class the runtime gives every control-zone path: ``territory-date-YYYY-MM-DD``."""
-    return f"territory-date-{date.isoformat()}"
-
-
 def palette(name: str | None) -> dict[str, str]:
     """Colours of the controllers in the named palette (default: the conventional one)."""
     return settings.PALETTES.get(name or settings.PALETTE_DEFAULT, settings.PALETTES[settings.PALETTE_DEFAULT])
@@ -325,32 +320,39 @@ def frame_data(
     """
     shown_t = tuple(sorted(set(shown)))
     compare = since is not None and since < date - dt.timedelta(days=1)  # not the day before: sent along
-    key = ("mapdata-frame", date, tuple(depths), shown_t, palette_name, since if compare else None)
+    return _frame_json(ds, date, tuple(depths), shown_t, palette_name, since if compare else None)
 
-    def make() -> str:
-        colours = palette(palette_name)
-        data: dict[str, Any] = {
-            "day": ds.dates.index(date),
-            "shown": list(shown_t),
-            "colours": [colours[c] for c in settings.CONTROLLERS],
+
+@per_dataset
+def _frame_json(
+    ds: Dataset,
+    date: dt.date,
+    depths: tuple[float, ...],
+    shown_t: tuple[str, ...],
+    palette_name: str | None,
+    since: dt.date | None,
+) -> str:
+    colours = palette(palette_name)
+    data: dict[str, Any] = {
+        "day": ds.dates.index(date),
+        "shown": list(shown_t),
+        "colours": [colours[c] for c in settings.CONTROLLERS],
+    }
+    if "buffers" in shown_t and depths:
+        data["bands"] = _bands_frame(ds, depths)
+    if since is not None:
+        # The ground that changed hands since an earlier date the reader chose (the day
+        # before's comes with the base data): drawn while the map shows this frame's day.
+        data["since"] = since.isoformat()
+        data["changes"] = _changes_data(ds, since, date) or {"type": "FeatureCollection", "features": []}
+    elif "changes" in shown_t and len(ds.dates) > CHANGES_IN_BASE_MAX_DATES and date > ds.baseline_date:
+        data["changes"] = _changes_data(ds, date - dt.timedelta(days=1), date) or {
+            "type": "FeatureCollection",
+            "features": [],
         }
-        if "buffers" in shown_t and depths:
-            data["bands"] = _bands_frame(ds, depths)
-        if compare and since is not None:
-            # The ground that changed hands since an earlier date the reader chose (the day
-            # before's comes with the base data): drawn while the map shows this frame's day.
-            data["since"] = since.isoformat()
-            data["changes"] = _changes_data(ds, since, date) or {"type": "FeatureCollection", "features": []}
-        elif "changes" in shown_t and len(ds.dates) > CHANGES_IN_BASE_MAX_DATES and date > ds.baseline_date:
-            data["changes"] = _changes_data(ds, date - dt.timedelta(days=1), date) or {
-                "type": "FeatureCollection",
-                "features": [],
-            }
-        if "events" in shown_t and not _events_in_base(ds):
-            data["events"] = _recent_events(ds, date)
-        return js_json(data)
-
-    return ds.cached(key, make)
+    if "events" in shown_t and not _events_in_base(ds):
+        data["events"] = _recent_events(ds, date)
+    return js_json(data)
 
 
 def _recent_events(ds: Dataset, date: dt.date) -> dict[str, Any]:

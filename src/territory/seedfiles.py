@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from territory import settings
+from territory._errors import Problems
 from territory.events import Event
 
 SOURCES_FILE = "sources.csv"
@@ -181,16 +182,6 @@ class Seeds:
     separation: BaselineZone | None = None  # the 1974 area of separation, drawn by the build (basedata)
 
 
-class _Problems:
-    """Collects problems; every message names file, line, field, value and what is expected."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.items.append(f"{where}: {message}")
-
-
 # A curator's note in a title ("(no headline in the stored copy)"): the page had no headline of its own.
 _NO_HEADLINE = re.compile(r"\s*\((?:no headline|untitled|no title)[^)]*\)\s*", re.IGNORECASE)
 
@@ -225,7 +216,7 @@ def _hint(value: str, choices: Iterable[str]) -> str:
 
 
 def _read_csv(
-    path: Path, fields: tuple[str, ...], problems: _Problems, rel: str
+    path: Path, fields: tuple[str, ...], problems: Problems, rel: str
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line, row)``; header and shape problems are reported, bad rows skipped."""
     if not path.exists():
@@ -262,7 +253,7 @@ def _read_csv(
         yield line, {k: v.strip() for k, v in zip(fields, row, strict=True)}
 
 
-def _parse_date(value: str, where: str, name: str, problems: _Problems) -> dt.date | None:
+def _parse_date(value: str, where: str, name: str, problems: Problems) -> dt.date | None:
     if not DATE_RE.match(value):
         problems.add(where, f"{name} {value!r} is not a date; expected YYYY-MM-DD")
         return None
@@ -273,7 +264,7 @@ def _parse_date(value: str, where: str, name: str, problems: _Problems) -> dt.da
         return None
 
 
-def _check_source(value: str, where: str, sources: dict[str, Any], problems: _Problems) -> None:
+def _check_source(value: str, where: str, sources: dict[str, Any], problems: Problems) -> None:
     if not value:
         problems.add(where, "source_id is empty; expected the id of a row in seeds/sources.csv")
     elif value not in sources:
@@ -283,7 +274,7 @@ def _check_source(value: str, where: str, sources: dict[str, Any], problems: _Pr
         )
 
 
-def _check_choice(value: str, name: str, choices: Iterable[str], where: str, problems: _Problems) -> bool:
+def _check_choice(value: str, name: str, choices: Iterable[str], where: str, problems: Problems) -> bool:
     choices = tuple(choices)
     if value in choices:
         return True
@@ -319,7 +310,7 @@ def mirror_host(url: str) -> str | None:
     return None
 
 
-def _check_source_urls(row: dict[str, str], where: str, problems: _Problems) -> bool:
+def _check_source_urls(row: dict[str, str], where: str, problems: Problems) -> bool:
     """``url`` is the publisher's page (never a known copy); ``retrieved_from`` an http(s) URL or empty."""
     ok = True
     url, copy = row["url"], row["retrieved_from"]
@@ -342,7 +333,7 @@ def _check_source_urls(row: dict[str, str], where: str, problems: _Problems) -> 
     return ok
 
 
-def _load_sources(root: Path, problems: _Problems) -> dict[str, Source]:
+def _load_sources(root: Path, problems: Problems) -> dict[str, Source]:
     rel = f"seeds/{SOURCES_FILE}"
     sources: dict[str, Source] = {}
     for line, row in _read_csv(root / SOURCES_FILE, SOURCE_FIELDS, problems, rel):

@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import shape
 
 from territory import settings
-from territory._errors import SeedValidationError
+from territory._errors import Problems, SeedValidationError
 from territory.seedfiles import (
     BASELINE_BBOX,
     BASELINE_FILE,
@@ -34,7 +34,6 @@ from territory.seedfiles import (
     Source,
     _check_choice,
     _check_source,
-    _Problems,
     _read_csv,
 )
 
@@ -57,7 +56,7 @@ def _load_places(
     root: Path,
     sources: dict[str, Source],
     known_ids: set[str],
-    problems: _Problems,
+    problems: Problems,
     syria: Any = None,
 ) -> list[Place]:
     rel = f"seeds/{PLACES_FILE}"
@@ -114,7 +113,7 @@ def _load_places(
 
 
 def _place_coordinates(
-    row: dict[str, str], where: str, problems: _Problems, syria: Any
+    row: dict[str, str], where: str, problems: Problems, syria: Any
 ) -> tuple[float | None, float | None]:
     """A row's lat/lon, or (None, None) with the problem noted: not numbers, or outside Syria."""
     try:
@@ -141,7 +140,7 @@ def _place_coordinates(
     return lat, lon
 
 
-def _check_same_spot(places: list[Place], rel: str, problems: _Problems) -> None:
+def _check_same_spot(places: list[Place], rel: str, problems: Problems) -> None:
     """Two places on the same spot would share one control cell."""
     by_coord: dict[tuple[float, float], str] = {}
     for p in places:
@@ -158,7 +157,7 @@ def _check_same_spot(places: list[Place], rel: str, problems: _Problems) -> None
             by_coord[key] = p.id
 
 
-def _rest_zone(data: dict[str, Any], rel: str, sources: dict[str, Source], problems: _Problems) -> BaselineZone | None:
+def _rest_zone(data: dict[str, Any], rel: str, sources: dict[str, Source], problems: Problems) -> BaselineZone | None:
     """The top-level 'rest': who holds the ground outside every zone (no geometry of its own)."""
     rest = data.get("rest")
     if not isinstance(rest, dict) or any(k not in rest for k in BASELINE_PROPERTIES):
@@ -184,7 +183,7 @@ def _rest_zone(data: dict[str, Any], rel: str, sources: dict[str, Source], probl
 
 
 def _zones_drawn_by_build(
-    data: dict[str, Any], rel: str, sources: dict[str, Source], problems: _Problems
+    data: dict[str, Any], rel: str, sources: dict[str, Source], problems: Problems
 ) -> list[BaselineZone]:
     """The zones the build draws from open data ('separation', 'golan'), without geometry here."""
     zones_golan: list[BaselineZone] = []
@@ -216,7 +215,7 @@ def _zones_drawn_by_build(
     return zones_golan
 
 
-def _load_baseline(root: Path, sources: dict[str, Source], problems: _Problems) -> list[BaselineZone]:
+def _load_baseline(root: Path, sources: dict[str, Source], problems: Problems) -> list[BaselineZone]:
     rel = f"seeds/{BASELINE_FILE}"
     path = root / BASELINE_FILE
     if not path.exists():
@@ -282,14 +281,14 @@ def load_golan_line(root: Path | None = None) -> list[tuple[float, float]]:
         When a row is malformed.
     """
     root = Path(root or settings.seeds_dir())
-    problems = _Problems()
+    problems = Problems()
     line = _load_golan_line(root, None, problems)
-    if problems.items:
-        raise SeedValidationError(problems.items)
+    if problems:
+        raise SeedValidationError(problems.lines())
     return line
 
 
-def _load_golan_line(root: Path, sources: dict[str, Source] | None, problems: _Problems) -> list[tuple[float, float]]:
+def _load_golan_line(root: Path, sources: dict[str, Source] | None, problems: Problems) -> list[tuple[float, float]]:
     """The pre-1967 line, north to south, as ``(lon, lat)``; empty when the file is absent."""
     rel = f"seeds/{GOLAN_LINE_FILE}"
     if not (root / GOLAN_LINE_FILE).exists():
@@ -317,7 +316,7 @@ def _load_golan_line(root: Path, sources: dict[str, Source] | None, problems: _P
 
 
 def _load_baseline_points(
-    root: Path, sources: dict[str, Source], place_ids: dict[str, str], problems: _Problems
+    root: Path, sources: dict[str, Source], place_ids: dict[str, str], problems: Problems
 ) -> list[BaselinePoint]:
     rel = f"seeds/{BASELINE_POINTS_FILE}"
     points: list[BaselinePoint] = []
@@ -347,7 +346,7 @@ def _place_hint(value: str, aliases: dict[str, str]) -> str:
     return f" (did you mean '{contains[0]}'?)" if contains else ""
 
 
-def _check_place(value: str, place_ids: set[str] | dict[str, str], where: str, problems: _Problems) -> bool:
+def _check_place(value: str, place_ids: set[str] | dict[str, str], where: str, problems: Problems) -> bool:
     if value in place_ids and (not isinstance(place_ids, dict) or place_ids[value] == value):
         return True
     aliases = place_ids if isinstance(place_ids, dict) else {p: p for p in place_ids}

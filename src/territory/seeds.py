@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from territory import settings
-from territory._errors import SeedValidationError
+from territory._errors import Problems, SeedValidationError
 from territory.events import Event, in_order
 from territory.seedfiles import (
     BASELINE_FILE,
@@ -39,7 +39,6 @@ from territory.seedfiles import (
     _hint,
     _load_sources,
     _parse_date,
-    _Problems,
     _read_csv,
     slugify,
 )
@@ -75,7 +74,7 @@ def _load_events(
     sources: dict[str, Source],
     place_ids: dict[str, str],
     timeline: tuple[dt.date, dt.date],
-    problems: _Problems,
+    problems: Problems,
 ) -> list[Event]:
     rel = f"seeds/{EVENTS_FILE}"
     events: list[Event] = []
@@ -105,7 +104,7 @@ def _load_events(
 MAX_UNSOURCED_CONTESTED_DAYS = 3
 
 
-def _check_contested_spells(events: list[Event], end: dt.date, problems: _Problems) -> None:
+def _check_contested_spells(events: list[Event], end: dt.date, problems: Problems) -> None:
     """A place shown contested (an ``entered`` or ``contested`` row) needs a sourced end.
 
     The spell ends with the place's next row (an event with its own source). A spell that runs to
@@ -127,7 +126,7 @@ def _check_contested_spells(events: list[Event], end: dt.date, problems: _Proble
             )
 
 
-def _load_proposals(root: Path, sources: dict[str, Source], problems: _Problems) -> list[Proposal]:
+def _load_proposals(root: Path, sources: dict[str, Source], problems: Problems) -> list[Proposal]:
     rel = f"seeds/{PROPOSALS_FILE}"
     proposals: list[Proposal] = []
     seen: set[str] = set()
@@ -178,7 +177,7 @@ def _load_collapses(
     sources: dict[str, Source],
     place_ids: dict[str, str],
     timeline: tuple[dt.date, dt.date],
-    problems: _Problems,
+    problems: Problems,
 ) -> list[Collapse]:
     rel = f"seeds/{COLLAPSE_FILE}"
     if not (root / COLLAPSE_FILE).exists():
@@ -212,7 +211,7 @@ def collapses_within(
     The file itself is validated by ``build`` and ``check``; rows outside the span (or naming places
     the dataset lacks) do not apply to that timeline and are left out.
     """
-    return _load_collapses(root or settings.seeds_dir(), sources, {p: p for p in place_ids}, span, _Problems())
+    return _load_collapses(root or settings.seeds_dir(), sources, {p: p for p in place_ids}, span, Problems())
 
 
 def _load_disputes(
@@ -220,7 +219,7 @@ def _load_disputes(
     sources: dict[str, Source],
     place_ids: dict[str, str],
     timeline: tuple[dt.date, dt.date],
-    problems: _Problems,
+    problems: Problems,
 ) -> list[Dispute]:
     rel = f"seeds/{DISPUTES_FILE}"
     if not (root / DISPUTES_FILE).exists():
@@ -275,7 +274,7 @@ def load_seeds(
         Listing every problem in every file, each with file, line, field, value and what is expected.
     """
     root = root or settings.seeds_dir()
-    problems = _Problems()
+    problems = Problems()
     known = set(known_place_ids)
     timeline = (settings.BASELINE_DATE, timeline_end)
     sources = _load_sources(root, problems)
@@ -306,8 +305,8 @@ def load_seeds(
     proposals = _load_proposals(root, sources, problems)
     collapses = _load_collapses(root, sources, aliases, timeline, problems)
     disputes = _load_disputes(root, sources, aliases, timeline, problems)
-    if problems.items:
-        raise SeedValidationError(problems.items)
+    if problems:
+        raise SeedValidationError(problems.lines())
     return Seeds(
         sources,
         places,

@@ -9,7 +9,7 @@ from typing import Any
 
 from territory import actormatch, settings
 from territory.data import Dataset
-from territory.usertimeline.common import ACTORS_FILE, NO_SIDE, ActorMap, _fail, _Problems, _rows, _text
+from territory.usertimeline.common import ACTORS_FILE, NO_SIDE, ActorMap, _fail, _rows, _text, problems_in, raise_any
 from territory.usertimeline.summary import left_out_of
 
 
@@ -25,7 +25,7 @@ def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", r
     if header[:2] != ["pattern", "controller"]:
         raise _fail(file, "line 1", f"header is {','.join(header)[:60]!r}; expected 'pattern,controller'")
     sides = [*(c for c in settings.CONTROLLERS if c != settings.CONTESTED), *NO_SIDE]
-    problems = _Problems(file)
+    problems = problems_in(file)
     rules = []
     for line, row in rows:
         where = f"line {line}"
@@ -50,7 +50,7 @@ def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", r
             problems.add(where, f"column 'pattern': {pattern[:40]!r} {exc}")
             continue
         rules.append((pattern, compiled, controller))
-    problems.raise_any()
+    raise_any(problems)
     if not rules:
         raise _fail(file, "", "has no row with a controller; expected at least one 'pattern,controller' row")
     return ActorMap(tuple(rules), file)

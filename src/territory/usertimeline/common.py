@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from territory import actormatch, seeds, settings
-from territory._errors import UsageError
+from territory._errors import Problems, UsageError
 from territory.data import Dataset
 
 MAX_MB = settings.USER_TIMELINE_MAX_MB
@@ -161,31 +161,24 @@ def _line(file: str, where: str, message: str) -> str:
     return f"{file}{': ' + where if where else ''}: {message}"
 
 
-class _Problems:
-    """Every problem found: the error names the first and counts the rest (it stays one line)."""
+def problems_in(file: str) -> Problems:
+    """A collector of one uploaded file's problems (the first ``MAX_LISTED`` kept, all counted)."""
+    return Problems(file, limit=MAX_LISTED)
 
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[tuple[str, str]] = []  # the first MAX_LISTED
-        self.count = 0
 
-    def add(self, where: str, message: str) -> None:
-        self.count += 1
-        if len(self.items) < MAX_LISTED:
-            self.items.append((where, message))
+def raise_any(problems: Problems) -> None:
+    """Raise one :class:`TimelineFileError` naming the first problem and counting the rest, if any."""
+    if not problems:
+        return
+    items, count, file = problems.items, problems.count, problems.file
 
-    def raise_any(self) -> None:
-        if not self.count:
-            return
-        items, count, file = self.items, self.count, self.file
+    def lines() -> Iterator[str]:
+        yield from (_line(file, w, m) for w, m in items)
+        if count > len(items):
+            yield f"… and {count - len(items):,} more problem{'s' if count - len(items) != 1 else ''}"
 
-        def lines() -> Iterator[str]:
-            yield from (_line(file, w, m) for w, m in items)
-            if count > len(items):
-                yield f"… and {count - len(items):,} more problem{'s' if count - len(items) != 1 else ''}"
-
-        where, message = items[0]
-        raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
+    where, message = items[0]
+    raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
 
 
 def check_size(size: int, file: str) -> None:
@@ -257,7 +250,7 @@ def parse_date(value: str) -> dt.date | None:
     return None
 
 
-def _date(value: str, where: str, column: str, problems: _Problems, cache: dict[str, dt.date | None]) -> dt.date | None:
+def _date(value: str, where: str, column: str, problems: Problems, cache: dict[str, dt.date | None]) -> dt.date | None:
     if value not in cache:
         cache[value] = parse_date(value)
     date = cache[value]

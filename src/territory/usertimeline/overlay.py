@@ -13,7 +13,7 @@ from shapely.ops import nearest_points
 from territory import geometry, rules, settings
 from territory.data import Dataset
 from territory.events import Event
-from territory.usertimeline.common import REPORT, SAME_SPOT_KM, UserTimeline, _Problems
+from territory.usertimeline.common import REPORT, SAME_SPOT_KM, UserTimeline, problems_in, raise_any
 
 # --- the dataset ---------------------------------------------------------------------------------
 
@@ -50,14 +50,14 @@ def with_timeline(ds: Dataset, ut: UserTimeline) -> Dataset:
         zone_holder = {p: b for p, b in zip(cells["place_id"], cells["baseline"], strict=True) if isinstance(p, str)}
         lost = [p["name"] for p in ut.new_places if p["id"] not in zone_holder]
         if lost:
-            problems = _Problems(ut.file)
+            problems = problems_in(ut.file)
             for name in lost:
                 problems.add(
                     "",
                     f"location {name!r} leaves no room for a control cell; expected locations "
                     f"at least {SAME_SPOT_KM * 1000:.0f} m apart",
                 )
-            problems.raise_any()
+            raise_any(problems)
         for p in ut.new_places:
             baseline[p["id"]] = zone_holder[p["id"]]
     timeline = dict(ds.timeline)

@@ -11,11 +11,20 @@ from typing import Any
 from territory import rules, seeds
 from territory.data import Dataset
 from territory.events import Event, in_order
-from territory.usertimeline.common import SEEDS_FIELDS, Reader, UserTimeline, _date, _fail, _Problems, _span
+from territory.usertimeline.common import (
+    SEEDS_FIELDS,
+    Reader,
+    UserTimeline,
+    _date,
+    _fail,
+    _span,
+    problems_in,
+    raise_any,
+)
 
 
 def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: str, ds: Dataset) -> UserTimeline:
-    problems = _Problems(file)
+    problems = problems_in(file)
     known = set(ds.places["id"])
     parsed: list[Event] = []
     own_sources: dict[str, dict[str, str]] = {}
@@ -53,7 +62,7 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
             )
         if ok and date is not None:
             parsed.append(Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line=line))
-    problems.raise_any()
+    raise_any(problems)
     if not parsed:
         raise _fail(file, "", "has no rows after its header; expected at least one event")
     parsed = in_order(parsed)
