@@ -134,37 +134,59 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+# --- order: the long files first, so parallel workers finish together ------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that drives Chromium ``browser``; run the files with slow tests first, then browser tests.
+
+    pytest-xdist (``--dist loadfile``, see pyproject.toml) hands whole files to its workers in this order:
+    the longest start first, so no long file is left running alone at the end. Within a file the order
+    stays as written.
+    """
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+    rank: dict[Path, int] = {}
+    for item in items:
+        here = 0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("browser") else 2
+        rank[item.path] = min(rank.get(item.path, 2), here)
+    items.sort(key=lambda item: rank[item.path])
+
+
 # --- progress: a test running long says so while it runs, so the run never looks stuck ------------------------
 
 SLOW_NOTICE_S = 20.0  # first notice after this long, then one every SLOW_NOTICE_S
 
 
 class _SlowTestNotice:
-    """Prints "… NODE still running (N s)" while one test (its setup included) runs past SLOW_NOTICE_S."""
+    """Prints "… NODE still running (N s)" while a test (its setup included) runs past SLOW_NOTICE_S.
+
+    Under pytest-xdist the workers' tests start and finish here, in the controller, several at a time.
+    """
 
     def __init__(self, reporter: Any, terminal_fd: int | None) -> None:
         self.reporter = reporter
         self.terminal_fd = terminal_fd  # the terminal itself while a test's output is captured, else None
         self.lock = threading.Lock()
-        self.current: tuple[str, float] | None = None
+        self.running: dict[str, float] = {}  # node id -> when it started
         self.done = threading.Event()
         threading.Thread(target=self._watch, name="slow-test-notice", daemon=True).start()
 
     def start(self, nodeid: str) -> None:
         with self.lock:
-            self.current = (nodeid, time.monotonic())
+            self.running[nodeid] = time.monotonic()
 
-    def stop(self) -> None:
+    def stop(self, nodeid: str) -> None:
         with self.lock:
-            self.current = None
+            self.running.pop(nodeid, None)
 
     def _watch(self) -> None:
         told: dict[str, int] = {}
         while not self.done.wait(1.0):
             with self.lock:
-                if self.current is None:
-                    continue
-                nodeid, began = self.current
+                running = list(self.running.items())
+            for nodeid, began in running:
                 ran = time.monotonic() - began
                 notices = int(ran // SLOW_NOTICE_S)
                 if notices > told.get(nodeid, 0):
@@ -183,6 +205,8 @@ _NOTICE: list[_SlowTestNotice] = []  # the run's notice, once configured
 
 @pytest.hookimpl(trylast=True)  # after the terminal reporter is registered
 def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller reports its tests
+        return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and config.get_verbosity() >= 0 and not config.getoption("collectonly"):
         _NOTICE.append(_SlowTestNotice(reporter, _terminal_fd(config)))
@@ -208,4 +232,4 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
     for notice in _NOTICE:
-        notice.stop()
+        notice.stop(nodeid)

@@ -7,6 +7,7 @@ the ``territory`` package (nothing here can change how a deployed app behaves).
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -35,11 +36,39 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 DASHBOARD = settings.PROJECT_ROOT / "dashboard.py"
 
 
+# Ports handed out by this process (a server may not have bound its port yet when the next is asked for).
+_GIVEN: set[int] = set()
+PORTS_PER_WORKER = 1000
+FIRST_WORKER_PORT = 20_000  # below Linux's ephemeral range (32768-60999): the kernel never hands these out
+
+
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free TCP port on 127.0.0.1, never one this process gave before.
+
+    Under pytest-xdist each worker (``PYTEST_XDIST_WORKER`` ``gw0``, ``gw1``…) draws from its own block of
+    ports, so two workers starting servers at once can never pick the same port and then talk to each
+    other's server. Alone, the kernel picks.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        first = FIRST_WORKER_PORT + PORTS_PER_WORKER * int(worker[2:])
+        candidates = random.sample(range(first, first + PORTS_PER_WORKER), PORTS_PER_WORKER)
+    else:
+        candidates = [0] * 100
+    for candidate in candidates:
+        if candidate in _GIVEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port = s.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
+    msg = f"no free port on 127.0.0.1 for worker {worker or '(none)'}"
+    raise RuntimeError(msg)
 
 
 @contextmanager

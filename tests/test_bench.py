@@ -9,6 +9,8 @@ import pytest
 from .conftest import ROOT
 from .test_browser import _need_browser
 
+pytestmark = pytest.mark.slow  # each runs a benchmark script in its own process (seconds to a minute)
+
 
 def _run(*args, timeout=900):
     return subprocess.run(
