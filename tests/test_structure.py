@@ -4,6 +4,7 @@ a newcomer can read (the known offenders are listed, so a new one fails and a li
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "territory"
@@ -122,3 +123,37 @@ def test_listed_offenders_are_still_offenders():
     healed = sorted(n for n in KNOWN_LONG_MODULES if sizes.get(n, 0) <= MAX_MODULE_LINES)
     healed += sorted(KNOWN_LONG_FUNCTIONS - set(_long_functions()))
     assert not healed, f"no longer over the limit, drop from the lists: {healed}"
+
+
+# --- the map runtime (JavaScript): its named functions stay readable too ----------------------------------------
+
+JS_FILES = [SRC.parents[1] / "static" / "territory" / "territory.js", SRC.parents[1] / "static" / "site" / "site.js"]
+_JS_FUNCTION = re.compile(r"^(?P<indent>\s*)(?:async\s+)?function\s+(?P<name>[\w$]+)\s*\(")
+
+
+def _js_function_lengths(text: str) -> dict[str, int]:
+    """Named function declarations and their lengths, by the runtime's layout: the closing ``}`` at the opening's indent."""
+    lines = text.splitlines()
+    found = {}
+    for i, line in enumerate(lines):
+        m = _JS_FUNCTION.match(line)
+        if not m or line.rstrip().endswith("}"):  # a one-line function
+            continue
+        close = m["indent"] + "}"
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() in (close, close + ";")), None)
+        assert end is not None, f"no closing brace at column {len(m['indent'])} for function {m['name']} (line {i + 1})"
+        found[m["name"]] = end - i + 1
+    return found
+
+
+def test_js_function_finder_measures_a_function():
+    text = "(function () {\n  function a(x) {\n    if (x) {\n      return 1;\n    }\n  }\n  function b() { return 2; }\n})();\n"
+    assert _js_function_lengths(text) == {"a": 5}
+
+
+def test_no_long_js_function():
+    for path in JS_FILES:
+        lengths = _js_function_lengths(path.read_text(encoding="utf-8"))
+        assert len(lengths) >= 5, f"{path.name}: the function finder found only {sorted(lengths)}"
+        long = {n: size for n, size in lengths.items() if size > MAX_FUNCTION_LINES}
+        assert not long, f"{path.name}: functions over {MAX_FUNCTION_LINES} lines: {long}"

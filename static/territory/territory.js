@@ -442,6 +442,27 @@ window.territory = (function () {
     S = { map: map, B: B, groups: {}, eventLayers: [], options: null, optionsKey: null, drawnDay: null, D: null,
           drawn: { cells: [], points: [], sites: [], dis: null, frameEvents: null } };
     addStyle();
+    baseChrome(map);
+    baseOutlines(map, B, tiles);
+    baseZones(B);
+    baseMarkers(B);
+    S.groups.events = L.layerGroup();
+    S.groups.disputed = L.layerGroup();
+    S.groups.bands = L.layerGroup();
+    S.groups.changes = L.layerGroup();
+    baseLegend(map, B);
+    S.labelGroup = L.layerGroup().addTo(map);
+    map.on("zoomend moveend resize", layoutLabels);
+    layoutLabels();
+    if (pendingFrame) {
+      var waiting = pendingFrame;
+      pendingFrame = null;
+      frame(waiting[0], waiting[1]);
+    }
+  }
+
+  /** The attribution and the panes for names (above site icons) and disputed rings (above markers). */
+  function baseChrome(map) {
     if (map.attributionControl) {
       // A neutral prefix: the map's own data and their licences (the runtime draws no web tiles by default).
       map.attributionControl.setPrefix("Leaflet");
@@ -452,6 +473,10 @@ window.territory = (function () {
     labelPane.style.pointerEvents = "none";
     // Disputed rings above every marker, so a click at a disputed place opens both claims.
     map.createPane("territoryDisputed").style.zIndex = 640;
+  }
+
+  /** Neighbouring countries, governorates (the north-west's in bold) and the border, drawn once. */
+  function baseOutlines(map, B, tiles) {
     geo(B.neighbours, {
       interactive: false,
       style: function () { return { fillColor: "#e8e4da", color: "#b5ad9c", weight: 0.8, fillOpacity: tiles ? 0 : 1 }; },
@@ -465,8 +490,14 @@ window.territory = (function () {
       onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.name)); },
     }).addTo(map);
     frameViews(map, B, governorates);
+    geo(B.border, {
+      style: function () { return { color: "#000000", weight: 3, opacity: 0.9, className: "territory-border" }; },
+      onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.label)); },
+    }).addTo(map);
+  }
 
-    // Control zones: one path per cell, restyled per date (zones = cells of one holder).
+  /** Control zones: one path per cell, restyled per date (a zone is the cells of one holder). */
+  function baseZones(B) {
     var cells = [];
     S.groups.zones = geo(B.cells, {
       // Cells are filled without strokes, so one holder's cells read as one zone.
@@ -481,13 +512,10 @@ window.territory = (function () {
       },
     });
     S.cells = cells;
+  }
 
-    geo(B.border, {
-      style: function () { return { color: "#000000", weight: 3, opacity: 0.9, className: "territory-border" }; },
-      onEachFeature: function (f, l) { l.bindTooltip(el("span", f.properties.label)); },
-    }).addTo(map);
-
-    // Places: canvas circle markers (many, cheap), popups composed on opening.
+  /** Places (canvas circle markers: many, cheap), the Hama villages and the key sites; popups composed on opening. */
+  function baseMarkers(B) {
     var renderer = L.canvas({ padding: 0.5 });
     S.points = [];
     S.groups.points = L.layerGroup();
@@ -498,7 +526,6 @@ window.territory = (function () {
       S.points.push(m);
       S.groups.points.addLayer(m);
     }
-
     S.villages = [];
     S.groups.villages = L.layerGroup();
     for (var v = 0; v < B.villages.xy.length; v++) {
@@ -507,7 +534,6 @@ window.territory = (function () {
       S.villages.push(vm);
       S.groups.villages.addLayer(vm);
     }
-
     S.sites = [];
     S.groups.sites = L.layerGroup();
     for (var s = 0; s < B.sites.place.length; s++) {
@@ -518,14 +544,11 @@ window.territory = (function () {
       S.sites.push(sm);
       S.groups.sites.addLayer(sm);
     }
+  }
 
-    S.groups.events = L.layerGroup();
-    S.groups.disputed = L.layerGroup();
-    S.groups.bands = L.layerGroup();
-    S.groups.changes = L.layerGroup();
-
-    // Legend: labels are text from the base data; swatch colours follow the frame's palette. Folded
-    // on narrow maps (phones), where it would cover a good part of the map.
+  /** The legend: labels are text from the base data; swatch colours follow the frame's palette. Folded
+   *  on narrow maps (phones), where it would cover a good part of the map. */
+  function baseLegend(map, B) {
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
       var div = legendNode(B.labels, B.reachKm, map.getSize().x >= 600);
@@ -535,15 +558,6 @@ window.territory = (function () {
       return div;
     };
     legend.addTo(map);
-
-    S.labelGroup = L.layerGroup().addTo(map);
-    map.on("zoomend moveend resize", layoutLabels);
-    layoutLabels();
-    if (pendingFrame) {
-      var waiting = pendingFrame;
-      pendingFrame = null;
-      frame(waiting[0], waiting[1]);
-    }
   }
 
   function siteIcon(B, s, colour) {
