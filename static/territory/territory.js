@@ -296,22 +296,23 @@ window.territory = (function () {
   }
 
   // Greedy placement: items {p, x, y, text, must}, in priority order, inside a size [w, h]. Each takes
-  // the first of its candidate boxes that overlaps no placed one; a `must` label (a governorate
-  // capital, a place that changed hands) takes its first box even when crowded.
-  function placeLabels(items, size) {
-    var placed = [], out = [];
+  // the first of its candidate boxes that overlaps no placed one, preferring one that also covers no
+  // obstacle {p, box} (a site icon, a disputed ring) of another place; a `must` label (a governorate
+  // capital) takes its first box even when crowded.
+  function placeLabels(items, size, obstacles) {
+    var placed = [], out = [], blocks = obstacles || [];
+    function inside(b) { return b[0] >= 0 && b[1] >= 0 && b[0] + b[2] <= size[0] && b[1] + b[3] <= size[1]; }
+    function freeOf(b, boxes, skip) {
+      for (var j = 0; j < boxes.length; j++) if (boxes[j].p !== skip && overlaps(b, boxes[j].box)) return false;
+      return true;
+    }
     for (var i = 0; i < items.length; i++) {
       var it = items[i], w = textWidth(it.text) + 6, h = 16, cands = labelBoxes(it.x, it.y, w, h), chosen = null;
-      for (var c = 0; c < cands.length && !chosen; c++) {
-        var b = cands[c];
-        if (b[0] < 0 || b[1] < 0 || b[0] + b[2] > size[0] || b[1] + b[3] > size[1]) continue;
-        var free = true;
-        for (var j = 0; j < placed.length && free; j++) if (overlaps(b, placed[j])) free = false;
-        if (free) chosen = b;
-      }
-      if (!chosen && it.must) chosen = cands[0];
+      var open = cands.filter(function (b) { return inside(b) && freeOf(b, placed, -1); });
+      for (var c = 0; c < open.length && !chosen; c++) if (freeOf(open[c], blocks, it.p)) chosen = open[c];
+      chosen = chosen || open[0] || (it.must ? cands[0] : null);
       if (!chosen) continue;
-      placed.push(chosen);
+      placed.push({ p: it.p, box: chosen });
       out.push({ p: it.p, text: it.text, box: chosen, changed: !!it.changed });
     }
     return out;
@@ -398,6 +399,24 @@ window.territory = (function () {
     toggle.addTo(map);
   }
 
+  // What a name should not cover when it has a choice: the site icons and disputed rings on the map
+  // now (each with its place: a place's own name may sit by its own icon).
+  function labelObstacles(map, size) {
+    var out = [];
+    function add(group, layers, half, placeOf) {
+      if (!S.groups[group] || !map.hasLayer(S.groups[group])) return;
+      for (var i = 0; i < layers.length; i++) {
+        var pt = map.latLngToContainerPoint(layers[i].getLatLng());
+        if (pt.x < -half || pt.y < -half || pt.x > size.x + half || pt.y > size.y + half) continue;
+        out.push({ p: placeOf(i), box: [pt.x - half, pt.y - half, 2 * half, 2 * half] });
+      }
+    }
+    add("sites", S.sites || [], 12, function (i) { return S.B.sites.place[i]; });
+    var rings = S.groups.disputed ? S.groups.disputed.getLayers() : [];
+    add("disputed", rings, RING_RADIUS + 2, function (i) { return rings[i].options.place; });
+    return out;
+  }
+
   // Place names in their own pane, above the zones and markers; laid out again after every move,
   // zoom and date: the governorate capitals, then the places that changed hands on the day (from a
   // zoom a little below their own), then the others by population.
@@ -426,7 +445,7 @@ window.territory = (function () {
     var seenChanged = {};
     for (i = 0; i < changed.length; i++) seenChanged[changed[i]] = true;
     for (i = 0; i < items.length; i++) if (seenChanged[items[i].p]) items[i].changed = true;
-    var placed = placeLabels(items, [size.x, size.y]);
+    var placed = placeLabels(items, [size.x, size.y], labelObstacles(map, size));
     S.labelGroup.clearLayers();
     for (i = 0; i < placed.length; i++) {
       var q = placed[i], pt = map.latLngToContainerPoint(B.places.xy[q.p]);
@@ -461,7 +480,7 @@ window.territory = (function () {
     }
   }
 
-  /** The attribution and the panes for names (above site icons) and disputed rings (above markers). */
+  /** The attribution and the panes for names (above everything, clicks pass through) and disputed rings (above markers). */
   function baseChrome(map) {
     if (map.attributionControl) {
       // A neutral prefix: the map's own data and their licences (the runtime draws no web tiles by default).
@@ -469,7 +488,7 @@ window.territory = (function () {
       map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL) · GeoNames (CC BY 4.0) · Natural Earth");
     }
     var labelPane = map.createPane("territoryLabels");
-    labelPane.style.zIndex = 620; // above the site icons (clicks go through the names to them)
+    labelPane.style.zIndex = 650; // above the site icons and disputed rings (clicks go through the names to them)
     labelPane.style.pointerEvents = "none";
     // Disputed rings above every marker, so a click at a disputed place opens both claims.
     map.createPane("territoryDisputed").style.zIndex = 640;
@@ -750,7 +769,7 @@ window.territory = (function () {
         // Filled (transparently) and in a pane above the markers: a click anywhere on it opens both claims.
         var ring = L.circleMarker(st.B.places.xy[p], { radius: RING_RADIUS, weight: 2.5, dashArray: "3 3", color: "#e66100",
                                                        fill: true, fillOpacity: 0, pane: "territoryDisputed",
-                                                       className: "territory-disputed" });
+                                                       className: "territory-disputed", place: p });
         ring.bindTooltip(el("span", st.B.places.names[p] + ": disputed"));
         ring.on("click", openNearestDisputed(p));
         st.groups.disputed.addLayer(ring);

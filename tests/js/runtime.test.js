@@ -246,6 +246,21 @@ test("place names: none overlap, the map's edges kept, a must-have name always p
   }
 });
 
+test("a name goes where it covers no other place's icon or ring, and may sit by its own", () => {
+  // Right of the dot is the first choice; another place's icon there sends the name to the left.
+  const icon = { p: 7, box: [106, 92, 24, 24] };
+  const [moved] = dom.placeLabels([{ p: 1, x: 100, y: 100, text: "Aleppo" }], [400, 300], [icon]);
+  assert.ok(moved.box[0] + moved.box[2] <= 100, `expected left of the dot, got ${moved.box}`);
+  const overlap = (a, b) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+  assert.ok(!overlap(moved.box, icon.box));
+  // The place's own icon is no obstacle: its name keeps the first box.
+  const [own] = dom.placeLabels([{ p: 7, x: 100, y: 100, text: "Kuweires" }], [400, 300], [icon]);
+  assert.equal(own.box[0], 105);
+  // Boxed in by obstacles on every side, the name still shows (names over icons beat no names).
+  const around = [[106, 92], [40, 92], [88, 60], [88, 106]].map(([x, y], i) => ({ p: 10 + i, box: [x, y, 60, 24] }));
+  assert.equal(dom.placeLabels([{ p: 1, x: 100, y: 100, text: "Aleppo" }], [400, 300], around).length, 1);
+});
+
 test("site icon and band label carry text and attributes only", () => {
   const icon = dom.siteIconNode("Base " + EVIL, "✈", "#ff0000");
   assert.equal(icon.getAttribute("title"), "Base " + EVIL);
