@@ -1,4 +1,8 @@
-"""Exceptions of territory: thin subclasses of built-ins so callers may catch ``ValueError``."""
+"""Errors territory reports to a user, and the collector of one file's problems.
+
+The errors are thin subclasses of built-ins, so callers may catch ``ValueError``; ``Problems`` is shared by
+the seeds loader and uploaded timelines.
+"""
 
 from __future__ import annotations
 

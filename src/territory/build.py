@@ -23,7 +23,19 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
-from territory import _packages, basedata, buffers, data, export, geometry, mapdata, settings, stats, tessellation
+from territory import (
+    _packages,
+    basedata,
+    buffers,
+    control,
+    data,
+    export,
+    geometry,
+    mapdata,
+    settings,
+    stats,
+    tessellation,
+)
 from territory._errors import BuildError, SeedValidationError, UsageError
 from territory.builddir import MARKER, MARKER_TEXT, _replace_dir, output_dir, recover
 from territory.buildplaces import _check_baseline_points, _seed_points, assemble_places, baseline_controllers
@@ -67,8 +79,6 @@ def _gdf(records: list[dict[str, Any]], geoms: list[Any], columns: list[str]) ->
 
 def _check_disputes(seeds: Seeds, ds: data.Dataset) -> list[str]:
     """A row of disputes.csv must disagree with the map on at least one day of its span."""
-    from territory import control
-
     problems = []
     for d in seeds.disputes:
         days = [d.valid_from + dt.timedelta(days=i) for i in range((d.valid_to - d.valid_from).days)]
