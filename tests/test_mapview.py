@@ -56,6 +56,14 @@ def test_base_data_lines_up_with_the_dataset(ds):
     assert base["events"]["day"] == sorted(base["events"]["day"])  # events sorted by date: a prefix is "up to a date"
 
 
+def test_border_tooltip_names_its_length_and_source(ds):
+    """The border's tooltip reads its geodesic length and the source of the line from the built layer."""
+    label = mapdata.base_data(ds)["border"]["features"][0]["properties"]["label"]
+    info = ds.border_info
+    assert label == f"Turkey–Syria border ({float(info['length_km']):,.0f} km) · source: {info['source']}"
+    assert "OpenStreetMap" in label and "903 km" in label
+
+
 def test_day_codes_match_the_engine(ds):
     """Every date's codes ship with the base data (the first date's, then each date's deltas), so the
     map can redraw without the server; replayed, they are the engine's for every date."""

@@ -86,6 +86,51 @@ def test_no_import_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
+# What the page draws comes from the domain (control, stats, the dataset); territory.layers is the export
+# dispatcher the CLI and the download buttons share, so a drawing module never calls it and a change to an
+# export's columns cannot silently change the map (the border tooltip once lost its source that way).
+DRAWING_MODULES = ("territory.mapdata", "territory.mapview", "territory.viewmodel", "territory.placeview")
+PRESENTATION_MODULES = (*DRAWING_MODULES, "territory.publish")
+DISPATCHERS = frozenset({"layer", "layer_with_provenance"})
+
+
+def dispatcher_calls(source: str) -> list[str]:
+    """Calls of ``layers.layer`` or ``layers.layer_with_provenance`` in a module's source, however imported."""
+    tree = ast.parse(source)
+    bare = {
+        a.asname or a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("layers")
+        for a in node.names
+        if a.name in DISPATCHERS
+    }
+    calls = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr in DISPATCHERS and isinstance(f.value, ast.Name):
+            if f.value.id == "layers":
+                calls.append(f"layers.{f.attr} (line {node.lineno})")
+        elif isinstance(f, ast.Name) and f.id in bare:
+            calls.append(f"{f.id} (line {node.lineno})")
+    return calls
+
+
+def test_dispatcher_finder_sees_a_call():
+    assert dispatcher_calls("from territory import layers\nlayers.layer(ds, 'border')") == ["layers.layer (line 2)"]
+    assert dispatcher_calls("from territory.layers import layer as L\nL(ds, 'x')") == ["L (line 2)"]
+    assert dispatcher_calls("from territory import layers\nlayers.layer_geojson(ds, 'x', d, (), None)") == []
+
+
+def test_presentation_draws_from_the_domain_not_the_export_dispatcher():
+    modules = _modules()
+    found = {m: dispatcher_calls(modules[m].read_text(encoding="utf-8")) for m in PRESENTATION_MODULES}
+    assert not {m: c for m, c in found.items() if c}, f"presentation calls the export dispatcher: {found}"
+    graph = import_graph()
+    assert not [m for m in DRAWING_MODULES if "territory.layers" in graph[m]], "a drawing module imports layers"
+
+
 # Known offenders (issue 21 paid off the debt these lists held when the limits were set): a new offender fails,
 # and one listed here that heals must leave the list.
 KNOWN_LONG_MODULES: set[str] = set()

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from territory import buffers, control, layers, mapdeltas, seeds, settings, stats
+from territory import buffers, control, mapdeltas, seeds, settings, stats
 from territory.data import Dataset
 from territory.mapdeltas import CODES
 from territory.mapdeltas import replay as replay
@@ -164,11 +164,9 @@ def band_feature(ds: Dataset, depth: float) -> dict[str, Any]:
 
 
 def border_label(ds: Dataset) -> str:
-    """The border's tooltip, with its length measured from the data."""
-    border_layer = layers.layer(ds, settings.LAYER_BORDER)
-    km = float(border_layer["length_km"].iloc[0])
-    source = str(border_layer["source"].iloc[0]) if "source" in border_layer else ""
-    return f"Turkey–Syria border ({source + ', ' if source else ''}{km:,.0f} km)"
+    """The border's tooltip: its geodesic length and the source of the line, as the build wrote them."""
+    info = ds.border_info
+    return f"Turkey–Syria border ({float(info['length_km']):,.0f} km) · source: {info['source']}"
 
 
 @per_dataset
@@ -186,7 +184,7 @@ def base_data(ds: Dataset) -> dict[str, Any]:
     governorates = display_fc(
         gov, 0.003, [{"name": str(n), "focus": bool(f)} for n, f in zip(gov["name"], gov["focus"], strict=True)]
     )
-    border_layer = layers.layer(ds, settings.LAYER_BORDER)
+    border_line = gpd.GeoDataFrame(geometry=[ds.border], crs=settings.CRS_WGS84)
     # Coverage-simplified for drawing (neighbours keep shared edges): fewer vertices, faster repaints.
     simple = ds.cells.copy()
     simple["geometry"] = shapely.coverage_simplify(
@@ -200,14 +198,14 @@ def base_data(ds: Dataset) -> dict[str, Any]:
     places = ds.places
     place_index = {pid: i for i, pid in enumerate(places["id"])}
     sites = places[places["kind"].isin(settings.SITE_KINDS)]
-    villages = layers.layer(ds, settings.LAYER_HAMA_VILLAGES)
+    villages = ds.extra_layers[settings.LAYER_HAMA_VILLAGES]
     caps = [c if isinstance(c, str) else None for c in villages["captured"]]
     explicit = [e for e in ds.events if e.scope != "governorate"]
     dates = [d.isoformat() for d in ds.dates]
     return {
         "neighbours": neighbours,
         "governorates": governorates,
-        "border": display_fc(border_layer, 0.0, [{"label": border_label(ds)}]),
+        "border": display_fc(border_line, 0.0, [{"label": border_label(ds)}]),
         "cells": cells,
         "labels": [settings.CONTROLLER_LABELS[c] for c in settings.CONTROLLERS],
         "dates": dates,
@@ -248,7 +246,7 @@ def base_data(ds: Dataset) -> dict[str, Any]:
 
 
 def _changes_data(ds: Dataset, date_from: dt.date, date_to: dt.date) -> dict[str, Any] | None:
-    gdf = layers.layer(ds, settings.LAYER_CHANGES, date_to, since=date_from)
+    gdf = control.changes(ds, date_from, date_to)
     if gdf.empty:
         return None
     props = [
