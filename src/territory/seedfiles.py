@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,13 @@ def _hint(value: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def field_count_problem(row: list[str], fields: tuple[str, ...]) -> str | None:
+    """What is wrong with the number of a row's cells (seed files, uploads in the seeds format), or None."""
+    if len(row) == len(fields):
+        return None
+    return f"has {len(row)} fields; expected {len(fields)} ({','.join(fields)})"
+
+
 def _read_csv(
     path: Path, fields: tuple[str, ...], problems: Problems, rel: str
 ) -> Iterator[tuple[int, dict[str, str]]]:
@@ -244,34 +251,41 @@ def _read_csv(
         line = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
-        if len(row) != len(fields):
-            problems.add(
-                f"{rel}:{line}",
-                f"has {len(row)} fields; expected {len(fields)} ({','.join(fields)})",
-            )
+        if what := field_count_problem(row, fields):
+            problems.add(f"{rel}:{line}", what)
             continue
         yield line, {k: v.strip() for k, v in zip(fields, row, strict=True)}
 
 
-def _parse_date(value: str, where: str, name: str, problems: Problems) -> dt.date | None:
+def iso_date(value: str) -> tuple[dt.date | None, str | None]:
+    """A seed date (``YYYY-MM-DD``) and None, or None and what is wrong with it (starting with the value)."""
     if not DATE_RE.match(value):
-        problems.add(where, f"{name} {value!r} is not a date; expected YYYY-MM-DD")
-        return None
+        return None, f"{value!r} is not a date; expected YYYY-MM-DD"
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value), None
     except ValueError:
-        problems.add(where, f"{name} {value!r} is not a real calendar date; expected YYYY-MM-DD")
-        return None
+        return None, f"{value!r} is not a real calendar date; expected YYYY-MM-DD"
 
 
-def _check_source(value: str, where: str, sources: dict[str, Any], problems: Problems) -> None:
+def _parse_date(value: str, where: str, name: str, problems: Problems) -> dt.date | None:
+    date, what = iso_date(value)
+    if what:
+        problems.add(where, f"{name} {what}")
+    return date
+
+
+def source_problem(value: str, sources: Mapping[str, Any]) -> str | None:
+    """What is wrong with a ``source_id`` cell (``is empty…`` or the quoted value first), or None."""
     if not value:
-        problems.add(where, "source_id is empty; expected the id of a row in seeds/sources.csv")
-    elif value not in sources:
-        problems.add(
-            where,
-            f"source_id {value!r} is not in seeds/sources.csv{_hint(value, sources)}",
-        )
+        return "is empty; expected the id of a row in seeds/sources.csv"
+    if value not in sources:
+        return f"{value!r} is not in seeds/sources.csv{_hint(value, sources)}"
+    return None
+
+
+def _check_source(value: str, where: str, sources: Mapping[str, Any], problems: Problems) -> None:
+    if what := source_problem(value, sources):
+        problems.add(where, f"source_id {what}")
 
 
 def _check_choice(value: str, name: str, choices: Iterable[str], where: str, problems: Problems) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 import math
@@ -14,6 +13,7 @@ from shapely.geometry import shape
 
 from territory import settings
 from territory._errors import Problems, SeedValidationError
+from territory.eventrows import place_hint
 from territory.seedfiles import (
     BASELINE_BBOX,
     BASELINE_FILE,
@@ -335,20 +335,9 @@ def _load_baseline_points(
     return points
 
 
-def _place_hint(value: str, aliases: dict[str, str]) -> str:
-    """Hint for an unknown place id from ids, names and alternative names."""
-    if value in aliases:
-        return f" (did you mean '{aliases[value]}'?)"
-    close = difflib.get_close_matches(value, list(aliases), n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean '{aliases[close[0]]}'?)"
-    contains = sorted({pid for alias, pid in aliases.items() if len(value) >= 4 and value in alias})
-    return f" (did you mean '{contains[0]}'?)" if contains else ""
-
-
 def _check_place(value: str, place_ids: set[str] | dict[str, str], where: str, problems: Problems) -> bool:
     if value in place_ids and (not isinstance(place_ids, dict) or place_ids[value] == value):
         return True
     aliases = place_ids if isinstance(place_ids, dict) else {p: p for p in place_ids}
-    problems.add(where, f"place_id {value!r} is unknown{_place_hint(value, aliases)}")
+    problems.add(where, f"place_id {value!r} is unknown{place_hint(value, aliases)}")
     return False

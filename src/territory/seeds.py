@@ -15,6 +15,7 @@ from typing import Any
 
 from territory import settings
 from territory._errors import Problems, SeedValidationError
+from territory.eventrows import RowRules, check_event_row
 from territory.events import Event, in_order
 from territory.seedfiles import (
     BASELINE_FILE,
@@ -36,7 +37,6 @@ from territory.seedfiles import (
     Source,
     _check_choice,
     _check_source,
-    _hint,
     _load_sources,
     _parse_date,
     _read_csv,
@@ -51,24 +51,6 @@ from territory.seedgeo import _check_place, _load_baseline, _load_baseline_point
 from territory.seedgeo import load_golan_line as load_golan_line
 
 
-def event_row_problems(row: dict[str, str], hints: bool = True) -> list[tuple[str, str]]:
-    """The rules every events row obeys (seeds/events.csv and uploads in its format) on its controller and kind.
-
-    Each problem is ``(column, what)``, ``what`` starting with the quoted value, so a caller puts
-    the column where its messages name it. ``hints`` adds "did you mean" to unknown values.
-    """
-    out: list[tuple[str, str]] = []
-    for column, choices in (("controller", settings.CONTROLLERS), ("kind", settings.EVENT_KINDS)):
-        value = row[column]
-        if value not in choices:
-            hint = _hint(value, choices) if hints else ""
-            out.append((column, f"{value!r} is unknown{hint}; expected one of {', '.join(choices)}"))
-    if row["kind"] == "entered" and row["controller"] == settings.CONTESTED:
-        sides = ", ".join(c for c in settings.CONTROLLERS if c != settings.CONTESTED)
-        out.append(("controller", f"'contested' on an 'entered' row; expected the side that entered ({sides})"))
-    return out
-
-
 def _load_events(
     root: Path,
     sources: dict[str, Source],
@@ -78,26 +60,15 @@ def _load_events(
 ) -> list[Event]:
     rel = f"seeds/{EVENTS_FILE}"
     events: list[Event] = []
-    first, last = timeline[0] + dt.timedelta(days=1), timeline[1]
+    rules = RowRules(place_ids, sources, (timeline[0] + dt.timedelta(days=1), timeline[1]))
     for line, row in _read_csv(root / EVENTS_FILE, EVENT_FIELDS, problems, rel):
-        where = f"{rel}:{line}"
-        date = _parse_date(row["date"], where, "date", problems)
-        ok = date is not None
-        if date is not None and not first <= date <= last:
-            problems.add(
-                where,
-                f"date {row['date']!r} is outside the timeline; expected {first} to {last}",
-            )
-            ok = False
-        ok &= _check_place(row["place_id"], place_ids, where, problems)
-        for column, what in event_row_problems(row):
-            problems.add(where, f"{column} {what}")
-            ok = False
-        _check_source(row["source_id"], where, sources, problems)
-        if ok and date is not None:
-            events.append(
-                Event(date, row["place_id"], row["controller"], row["kind"], row["source_id"], row["note"], line=line)
-            )
+        check = check_event_row(row, rules)
+        for column, what in check.problems:
+            problems.add(f"{rel}:{line}", f"{column} {what}")
+        if check.ok and check.date is not None:
+            r = row
+            event = Event(check.date, r["place_id"], r["controller"], r["kind"], r["source_id"], r["note"], line=line)
+            events.append(event)
     return in_order(events)
 
 

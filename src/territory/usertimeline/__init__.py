@@ -57,7 +57,6 @@ from territory.usertimeline.common import (
     _rows,
     _text,
     check_size,
-    parse_date,
 )
 from territory.usertimeline.overlay import with_timeline
 from territory.usertimeline.summary import left_out_line, left_out_of, summary_of
@@ -85,7 +84,6 @@ __all__ = [
     "load_bytes",
     "load_file",
     "mapping_template",
-    "parse_date",
     "read_actors",
     "read_timeline",
     "summary_of",

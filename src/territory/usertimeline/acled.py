@@ -18,11 +18,11 @@ import shapely
 
 from territory import geometry, settings
 from territory.data import Dataset
+from territory.eventrows import date_problem, parse_date
 from territory.usertimeline.actors import _with_defaults
 from territory.usertimeline.common import (
     ACLED_OPTIONAL,
     ACLED_REQUIRED,
-    EARLIEST,
     OUTSIDE_KM,
     REPORT,
     TERRITORIAL,
@@ -33,7 +33,6 @@ from territory.usertimeline.common import (
     _fail,
     _line,
     _span,
-    parse_date,
 )
 from territory.usertimeline.locations import _locate
 
@@ -130,17 +129,12 @@ def _row_checks(df: pd.DataFrame, ds: Dataset) -> tuple[list[_Check], pd.Series,
         lambda i: f"{ids.iloc[i]!r} repeats an earlier row; expected unique ids",
     )
     dates_by_text = {v: parse_date(v) for v in df["event_date"].unique()}
-    today = dt.date.today()
-    bad_date = {v for v, d in dates_by_text.items() if d is None or not EARLIEST <= d <= today}
+    date_problems = {v: date_problem(v, d, "the day the event happened") for v, d in dates_by_text.items()}
+    bad_date = {v for v, what in date_problems.items() if what}
     dates = df["event_date"].map(dates_by_text)
 
     def date_message(i: int) -> str:
-        v = df["event_date"].iloc[i]
-        d = dates_by_text[v]
-        if d is None:
-            return f"{v[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
-        why = "is in the future" if d > today else f"is before {EARLIEST.isoformat()}"
-        return f"{v!r} {why}; expected the day the event happened"
+        return date_problems[df["event_date"].iloc[i]] or ""
 
     flag(df["event_date"].isin(bad_date).to_numpy(), "event_date", date_message)
     lat = pd.to_numeric(df["latitude"], errors="coerce").to_numpy(dtype=float)

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import functools
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,6 @@ MAX_MB = settings.USER_TIMELINE_MAX_MB
 SNAP_KM = 5.0  # a location this close to a known place (by name, else by distance) is that place
 OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are refused
 SAME_SPOT_KM = 0.1  # new locations this close together are one new place (one control cell each needs room)
-EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date is a typo
 REPORT = settings.REPORT_KIND
 # Controllers an actor mapping may give an actor it leaves without a side on purpose: ``ambiguous``
 # (changed sides, or fought on more than one) and ``none`` (a known actor that is none of the map's
@@ -46,27 +44,6 @@ TERRITORIAL = {
     "Government regains territory": "captured",
     "Non-violent transfer of territory": "handed_over",
 }
-_MONTHS = {
-    m.lower(): i
-    for i, m in enumerate(
-        (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        start=1,
-    )
-}
-_ACLED_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]+) (\d{4})$")
 
 
 class TimelineFileError(UsageError):
@@ -234,35 +211,6 @@ def _rows(text: str, file: str) -> tuple[list[str], Iterator[tuple[int, list[str
             raise _fail(file, f"line {reader.line_num}", f"is not valid CSV ({exc})") from None
 
     return header, rows()
-
-
-def parse_date(value: str) -> dt.date | None:
-    """A date written ``YYYY-MM-DD`` or, as ACLED does, ``27 November 2024``; None if it is neither."""
-    value = value.strip()
-    try:
-        if len(value) == 10 and value[4] == "-" and value[7] == "-":
-            return dt.date.fromisoformat(value)
-        m = _ACLED_DATE.match(value)
-        if m and m.group(2).lower() in _MONTHS:
-            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
-    except ValueError:
-        return None
-    return None
-
-
-def _date(value: str, where: str, column: str, problems: Problems, cache: dict[str, dt.date | None]) -> dt.date | None:
-    if value not in cache:
-        cache[value] = parse_date(value)
-    date = cache[value]
-    if date is None:
-        problems.add(
-            f"{where}, column '{column}'", f"{value[:40]!r} is not a date; expected YYYY-MM-DD or e.g. 27 November 2024"
-        )
-    elif not EARLIEST <= date <= dt.date.today():
-        why = "is in the future" if date > dt.date.today() else f"is before {EARLIEST.isoformat()}"
-        problems.add(f"{where}, column '{column}'", f"{value!r} {why}; expected a date the events happened on")
-        return None
-    return date
 
 
 def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:

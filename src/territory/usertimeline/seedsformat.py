@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from territory import rules, seeds
 from territory.data import Dataset
+from territory.eventrows import RowRules, check_event_row
 from territory.events import Event, in_order
+from territory.seedfiles import field_count_problem
 from territory.usertimeline.common import (
     SEEDS_FIELDS,
     Reader,
     UserTimeline,
-    _date,
     _fail,
     _span,
     problems_in,
@@ -28,25 +27,18 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
     known = set(ds.places["id"])
     parsed: list[Event] = []
     own_sources: dict[str, dict[str, str]] = {}
-    cache: dict[str, dt.date | None] = {}
+    row_rules = RowRules({p: p for p in known}, upload=True)
     n = 0
     for line, row in rows:
         n += 1
         where = f"row {n} (line {line})"
-        if len(row) != len(SEEDS_FIELDS):
-            problems.add(where, f"has {len(row)} fields; expected {len(SEEDS_FIELDS)} ({','.join(SEEDS_FIELDS)})")
+        if what := field_count_problem(row, SEEDS_FIELDS):
+            problems.add(where, what)
             continue
         r = dict(zip(SEEDS_FIELDS, (c.strip() for c in row), strict=True))
-        date = _date(r["date"], where, "date", problems, cache)
-        ok = date is not None
-        if r["place_id"] not in known:
-            close = difflib.get_close_matches(r["place_id"], known, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.add(f"{where}, column 'place_id'", f"{r['place_id']!r} is unknown{hint}; expected a place id")
-            ok = False
-        for column, what in seeds.event_row_problems(r, hints=False):
+        check = check_event_row(r, row_rules)
+        for column, what in check.problems:
             problems.add(f"{where}, column '{column}'", what)
-            ok = False
         source = r["source_id"]
         if source not in ds.sources:
             source = source or f"{Path(file).name}:{line}"
@@ -60,8 +52,8 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: 
                     "url": "",
                 },
             )
-        if ok and date is not None:
-            parsed.append(Event(date, r["place_id"], r["controller"], r["kind"], source, r["note"], line=line))
+        if check.ok and check.date is not None:
+            parsed.append(Event(check.date, r["place_id"], r["controller"], r["kind"], source, r["note"], line=line))
     raise_any(problems)
     if not parsed:
         raise _fail(file, "", "has no rows after its header; expected at least one event")
