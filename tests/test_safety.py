@@ -397,6 +397,29 @@ def test_the_budget_refuses_an_upload_and_gives_memory_back(ds, acled_file, fres
     assert uploads.LEDGER.total() == 0 and len(uploads._SHARED) == 0
 
 
+def test_an_uploads_cache_is_bounded_and_counted_in_the_budget(ds, acled_file, fresh_uploads, monkeypatch):
+    """An uploaded timeline's memoised results are bounded by their own setting, and its budget share counts the bound.
+
+    Else each upload's cache could grow to the built-in timeline's ``CACHE_MAX_BYTES`` outside the budget.
+    """
+    assert uploads.Limits.current().cache_mb == settings.UPLOAD_CACHE_MB
+    assert settings.UPLOAD_CACHE_MB * 2**20 < settings.CACHE_MAX_BYTES
+    data = acled_file.read_bytes()
+    monkeypatch.setenv("TERRITORY_UPLOAD_CACHE_MB", "3")
+    small = uploads.load_upload(ds, data, "small.csv")
+    assert small.cache_max_bytes == 3 * 2**20 and ds.cache_max_bytes == settings.CACHE_MAX_BYTES
+    for i in range(10):
+        small.cached(("probe", i), lambda: bytearray(2**20))  # 1 MB each
+        assert small.cache_bytes <= 3 * 2**20
+    one = uploads.LEDGER.total()
+    monkeypatch.setenv("TERRITORY_UPLOAD_CACHE_MB", "40")
+    large = uploads.load_upload(ds, data, "large.csv")  # the same rows under another name: read again
+    assert large.cache_max_bytes == 40 * 2**20
+    two = uploads.LEDGER.total() - one
+    assert abs(two - one - 37 * 2**20) < 2**16  # the shares differ by the bounds (and the names' few bytes)
+    del small, large
+
+
 @pytest.fixture(scope="module")
 def rows_20k(tmp_path_factory) -> bytes:
     big = tmp_path_factory.mktemp("big") / "big.csv"

@@ -80,8 +80,15 @@ class Dataset:
     origin: dict[str, Any] | None = None  # the events file drawn instead of the built-in events, if any
     # Names this dataset in keys that outlive a call (uploads, warmed caches): unlike id(), never reused.
     identity: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False, compare=False)
-    _cache: LRUCache[Any, Any] = field(default_factory=lambda: LRUCache(settings.CACHE_MAX_BYTES, sizeof), repr=False)
+    # Bytes of memoised results kept at most (None: ``settings.CACHE_MAX_BYTES``; an upload's is smaller).
+    cache_max_bytes: int | None = field(default=None, repr=False, compare=False)
+    _cache: LRUCache[Any, Any] = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cache_max_bytes is None:
+            self.cache_max_bytes = settings.CACHE_MAX_BYTES
+        self._cache = LRUCache(self.cache_max_bytes, sizeof)
 
     @classmethod
     def from_parts(cls, **parts: Any) -> Dataset:
@@ -240,7 +247,7 @@ class Dataset:
     def cached(self, key: Any, make: Any) -> Any:
         """Memoise ``make()`` under ``key`` (thread-safe; results must be treated as read-only).
 
-        The results kept hold at most ``settings.CACHE_MAX_BYTES`` (as :func:`territory.memo.sizeof`
+        The results kept hold at most ``cache_max_bytes`` (as :func:`territory.memo.sizeof`
         measures them); the least recently used go first, so options a visitor can vary (depths,
         layers, palette) cannot grow memory without bound. Most callers use :func:`territory.memo.per_dataset`.
         """

@@ -160,11 +160,13 @@ ACTOR_PATTERNS_MAX_MEM = 64 * 2**20
 # the same name): memory all uploaded timelines may hold at once, process-wide (a 100,000-row ACLED
 # export shown in a page adds ~230 MB; the default suits a 2-core, 4 GB host: base process ~0.4 GB +
 # the budget + one reading worker ~0.7 GB), the memory and time one reading may take in its worker,
-# and workers at once.
+# and workers at once; and the memoised results (zones, frames, stats…) each uploaded timeline may keep,
+# counted in the budget with it (the built-in timeline keeps up to CACHE_MAX_BYTES).
 UPLOAD_BUDGET_MB = 1500
 UPLOAD_WORKER_MB = 1536
 UPLOAD_TIMEOUT_S = 180
 UPLOAD_WORKERS = 1
+UPLOAD_CACHE_MB = 64
 PROPOSAL_STATUSES: tuple[str, ...] = ("agreed", "offered", "demanded", "de-facto", "proposed")
 
 GOVERNORATES: tuple[str, ...] = (
@@ -202,7 +204,8 @@ MAX_DEPTH_MILES = 60.0
 DEPTH_STEP_MILES = 0.5  # depths are rounded to this, so a visitor cannot make endless distinct bands
 MAX_BANDS = 12  # bands compared at once, in every path (CLI, URL, sidebar)
 
-# Bytes of memoised results (zones, bands, frames…) one dataset keeps at most; least recently used go first.
+# Bytes of memoised results (zones, bands, frames…) one dataset keeps at most; least recently used go first
+# (an uploaded timeline keeps at most UPLOAD_CACHE_MB).
 CACHE_MAX_BYTES = 256 * 1024 * 1024  # a full day of the default view holds about 0.4 MB
 
 # The map (used by the dashboard, the URL state and the map data; ids are those of the URL).

@@ -14,7 +14,8 @@ session ended, or went back to the built-in timeline): the ledger tracks it with
 
 Settings (``settings`` defaults, environment overrides, e.g. in the service's environment or
 ``.streamlit``'s launcher): ``TERRITORY_UPLOAD_BUDGET_MB``, ``TERRITORY_UPLOAD_WORKER_MB``,
-``TERRITORY_UPLOAD_TIMEOUT_S``, ``TERRITORY_UPLOAD_WORKERS``.
+``TERRITORY_UPLOAD_TIMEOUT_S``, ``TERRITORY_UPLOAD_WORKERS``, ``TERRITORY_UPLOAD_CACHE_MB`` (the memoised
+results an uploaded dataset may keep: its cache's bound, counted in its share of the budget).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Limits:
     worker_mb: int
     timeout_s: int
     workers: int
+    cache_mb: int
 
     @classmethod
     def current(cls) -> Limits:
@@ -74,6 +76,7 @@ class Limits:
             worker_mb=_env_int("TERRITORY_UPLOAD_WORKER_MB", settings.UPLOAD_WORKER_MB),
             timeout_s=_env_int("TERRITORY_UPLOAD_TIMEOUT_S", settings.UPLOAD_TIMEOUT_S),
             workers=max(1, _env_int("TERRITORY_UPLOAD_WORKERS", settings.UPLOAD_WORKERS)),
+            cache_mb=max(1, _env_int("TERRITORY_UPLOAD_CACHE_MB", settings.UPLOAD_CACHE_MB)),
         )
 
 
@@ -267,8 +270,9 @@ def _work(conn: Any, spec: dict[str, Any], payload: tuple[Any, ...], worker_mb: 
         conn.close()
 
 
-def _attach(parts: dict[str, Any], base: Dataset) -> Dataset:
+def _attach(parts: dict[str, Any], base: Dataset, cache_bytes: int) -> Dataset:
     return Dataset.from_parts(
+        cache_max_bytes=cache_bytes,
         syria=base.syria,
         border=base.border,
         places=parts["places"],
@@ -345,7 +349,7 @@ def read_in_worker(
     if status == "failed":
         msg = f"{file}: could not be read ({value}); expected an ACLED export or the seeds' events.csv format"
         raise usertimeline.TimelineFileError(msg)
-    return _attach(value, base), len(answer)
+    return _attach(value, base, limits.cache_mb * 2**20), len(answer)
 
 
 def read_upload(base: Dataset, data: bytes, file: str, actors: bytes | None, actors_file: str) -> Dataset:
@@ -365,8 +369,9 @@ def read_upload(base: Dataset, data: bytes, file: str, actors: bytes | None, act
         user, sent = read_in_worker(base, data, file, actors, actors_file, limits)
         # What a session showing it holds, measured in a served page (bench/uploads.py: ~230 MB of
         # server RSS per 100,000-row upload, for 51 MB sent and a 50 MB file): the parts unpickled,
-        # the map's base data and caches drawn from them, and the file Streamlit keeps in the box.
-        LEDGER.hold(user, max(3 * sent + 2 * len(data), 2**20))
+        # the map's base data and caches drawn from them, and the file Streamlit keeps in the box;
+        # plus the most its memoised results may grow to, so the budget covers the worst case.
+        LEDGER.hold(user, max(3 * sent + 2 * len(data), 2**20) + limits.cache_mb * 2**20)
     finally:
         LEDGER.unreserve(estimate)
         gc.collect()
