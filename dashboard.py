@@ -220,13 +220,13 @@ with st.sidebar:
     st.radio("Colours", options=list(settings.PALETTES), key="palette", horizontal=True)
     web_tiles = st.toggle("Web map tiles (needs internet)", value=False)
     st.header("Your timeline")
+    formats = usertimeline.formats_said(what="upload_help")
     st.file_uploader(
         "Events file (CSV)",
         type=["csv"],
         key=_upload_key(UPLOAD_KEY),
         help=(
-            "An ACLED export (as ACLED's export tool writes it) or a file in the seeds' events.csv format "
-            f"(date,place_id,controller,kind,source_id,note); up to {settings.USER_TIMELINE_MAX_MB} MB. It replaces "
+            f"{formats[:1].upper()}{formats[1:]}; up to {settings.USER_TIMELINE_MAX_MB} MB. It replaces "
             "the built-in events for this browser session only; nothing is written to the server's disk."
         ),
     )

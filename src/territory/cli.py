@@ -31,13 +31,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _timeline_options(p: argparse.ArgumentParser, default: object) -> None:
+    from territory import usertimeline
+
+    formats = usertimeline.formats_said(usertimeline.READERS)
     p.add_argument(
         "--events",
         type=Path,
         default=default,
         metavar="FILE",
-        help="draw this events file instead of the built-in events: the seeds' events.csv format or an ACLED "
-        f"export (CSV, detected from its header; up to {settings.USER_TIMELINE_MAX_MB} MB)",
+        help=f"draw this events file instead of the built-in events: {formats} "
+        f"(CSV, detected from its header; up to {settings.USER_TIMELINE_MAX_MB} MB)",
     )
     p.add_argument(
         "--actors",

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from territory.data import Dataset
 from territory.usertimeline import acled, seedsformat
 from territory.usertimeline.acled import _read_acled
 from territory.usertimeline.actors import (
+    ACTORS_FILE,
     _template_pattern,
     _with_defaults,
     actor_source_problems,
@@ -41,13 +43,9 @@ from territory.usertimeline.actors import (
     read_actors,
 )
 from territory.usertimeline.common import (
-    ACLED_REQUIRED,
-    ACTORS_FILE,
     MAX_LISTED,
     MAX_MB,
-    OUTSIDE_KM,
     SAME_SPOT_KM,
-    SEEDS_FIELDS,
     SNAP_KM,
     ActorMap,
     Reader,
@@ -65,7 +63,6 @@ __all__ = [
     "ACTORS_FILE",
     "MAX_LISTED",
     "MAX_MB",
-    "OUTSIDE_KM",
     "READERS",
     "SAME_SPOT_KM",
     "SNAP_KM",
@@ -78,6 +75,7 @@ __all__ = [
     "_with_defaults",
     "actor_source_problems",
     "check_size",
+    "formats_said",
     "left_out_line",
     "left_out_of",
     "literal_pattern",
@@ -90,8 +88,17 @@ __all__ = [
     "with_timeline",
 ]
 
-# The formats an events file may be in, tried in order on its header; a new format is one more module here.
+# The formats an events file may be in, tried in order on its header (ACLED's sniff, the loosest, last); a new
+# format is one more module here, and every message or help text that names the formats is built from this list.
 READERS: tuple[Reader, ...] = (seedsformat.READER, acled.READER)
+
+
+def formats_said(readers: Sequence[Reader] = READERS[::-1], what: str = "description") -> str:
+    """The formats named in a sentence, joined by "or" (by default ACLED's, the likeliest, first).
+
+    ``what`` is the :class:`Reader` field that names a format (``description``, ``upload_help``).
+    """
+    return " or ".join(getattr(r, what) for r in readers)
 
 
 def read_timeline(
@@ -119,12 +126,8 @@ def read_timeline(
             file, "line 1", "is separated by semicolons; expected commas (save it as 'CSV UTF-8 (comma delimited)')"
         )
     else:
-        raise _fail(
-            file,
-            "line 1",
-            f"header {','.join(header)[:80]!r} is neither the seeds' events.csv ({','.join(SEEDS_FIELDS)}) "
-            f"nor an ACLED export ({', '.join(ACLED_REQUIRED)}, …)",
-        )
+        formats = " nor ".join(r.header for r in READERS)
+        raise _fail(file, "line 1", f"header {','.join(header)[:80]!r} is neither {formats}")
     out.sha256 = sha
     out.file = Path(file).name  # exports name the file, not the directories it was read from
     return out
@@ -158,12 +161,7 @@ def load_bytes(ds: Dataset, data: bytes, file: str, actors: ActorMap | None = No
         if os.environ.get("TERRITORY_DEBUG"):
             raise
         reason = str(exc).splitlines()[0][:160] if str(exc) else ""
-        raise _fail(
-            file,
-            "",
-            f"could not be read ({type(exc).__name__}: {reason}); expected an ACLED export or "
-            "the seeds' events.csv format",
-        ) from exc
+        raise _fail(file, "", f"could not be read ({type(exc).__name__}: {reason}); expected {formats_said()}") from exc
 
 
 def _read_path(path: Path) -> bytes:

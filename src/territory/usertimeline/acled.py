@@ -21,11 +21,7 @@ from territory.data import Dataset
 from territory.eventrows import date_problem, parse_date
 from territory.usertimeline.actors import _with_defaults
 from territory.usertimeline.common import (
-    ACLED_OPTIONAL,
-    ACLED_REQUIRED,
-    OUTSIDE_KM,
     REPORT,
-    TERRITORIAL,
     ActorMap,
     Reader,
     TimelineFileError,
@@ -35,6 +31,25 @@ from territory.usertimeline.common import (
     _span,
 )
 from territory.usertimeline.locations import _locate
+
+OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are refused
+ACLED_REQUIRED = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "location",
+    "latitude",
+    "longitude",
+)
+ACLED_OPTIONAL = ("assoc_actor_1", "actor2", "admin1", "source", "notes", "fatalities")
+# ACLED's territorial sub-event types, and the event kind each one is here.
+TERRITORIAL = {
+    "Non-state actor overtakes territory": "captured",
+    "Government regains territory": "captured",
+    "Non-violent transfer of territory": "handed_over",
+}
 
 
 def _row_lines(text: str, dropped: np.ndarray) -> list[int]:
@@ -294,4 +309,11 @@ def _read(
     return _read_acled(text, file, ds, _with_defaults(actors), strict)
 
 
-READER = Reader("acled", lambda header: "event_id_cnty" in header or "sub_event_type" in header, _read)
+READER = Reader(
+    "acled",
+    lambda header: "event_id_cnty" in header or "sub_event_type" in header,
+    _read,
+    description="an ACLED export",
+    header=f"an ACLED export ({', '.join(ACLED_REQUIRED)}, …)",
+    upload_help="an ACLED export (as ACLED's export tool writes it)",
+)

@@ -9,8 +9,15 @@ from typing import Any
 
 from territory import actormatch, settings
 from territory.data import Dataset
-from territory.usertimeline.common import ACTORS_FILE, NO_SIDE, ActorMap, _fail, _rows, _text, problems_in, raise_any
+from territory.usertimeline.common import ActorMap, _fail, _rows, _text, problems_in, raise_any
 from territory.usertimeline.summary import left_out_of
+
+ACTORS_FILE = "actors.csv"
+# Controllers an actor mapping may give an actor it leaves without a side on purpose: ``ambiguous``
+# (changed sides, or fought on more than one) and ``none`` (a known actor that is none of the map's
+# sides: the Islamic State, civilians, US forces). A territorial row of such an actor, like one of an
+# actor no pattern matches, changes nothing.
+NO_SIDE = ("ambiguous", "none")
 
 
 def read_actors(data: bytes | None = None, file: str = f"seeds/{ACTORS_FILE}", root: Path | None = None) -> ActorMap:

@@ -8,7 +8,7 @@ import functools
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 from territory import actormatch, seeds, settings
 from territory._errors import Problems, UsageError
@@ -16,34 +16,10 @@ from territory.data import Dataset
 
 MAX_MB = settings.USER_TIMELINE_MAX_MB
 SNAP_KM = 5.0  # a location this close to a known place (by name, else by distance) is that place
-OUTSIDE_KM = 5.0  # coordinates farther than this outside Syria's outline are refused
 SAME_SPOT_KM = 0.1  # new locations this close together are one new place (one control cell each needs room)
 REPORT = settings.REPORT_KIND
-# Controllers an actor mapping may give an actor it leaves without a side on purpose: ``ambiguous``
-# (changed sides, or fought on more than one) and ``none`` (a known actor that is none of the map's
-# sides: the Islamic State, civilians, US forces). A territorial row of such an actor, like one of an
-# actor no pattern matches, changes nothing.
-NO_SIDE = ("ambiguous", "none")
 MAX_LISTED = 100_000  # problems listed one per line at most (the rest are counted)
-ACTORS_FILE = "actors.csv"
 SEEDS_FIELDS = seeds.EVENT_FIELDS  # the seeds' own events.csv
-ACLED_REQUIRED = (
-    "event_id_cnty",
-    "event_date",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "location",
-    "latitude",
-    "longitude",
-)
-ACLED_OPTIONAL = ("assoc_actor_1", "actor2", "admin1", "source", "notes", "fatalities")
-# ACLED's territorial sub-event types, and the event kind each one is here.
-TERRITORIAL = {
-    "Non-state actor overtakes territory": "captured",
-    "Government regains territory": "captured",
-    "Non-violent transfer of territory": "handed_over",
-}
 
 
 class TimelineFileError(UsageError):
@@ -90,13 +66,33 @@ class ActorMap:
         return None if k is None else self.rules[k][2]
 
 
+class Counts(TypedDict, total=False):
+    """The counts a reader gives its timeline (all in its ``origin``, shown by :func:`~.summary.summary_of`).
+
+    Every reader gives ``changes`` (rows that change a holder) and ``reports`` (rows shown that change
+    nothing). A reader that places rows by their coordinates gives ``snapped_name``, ``snapped_near``
+    and ``new_places`` (locations matched to a known place by name, by distance, and new places) and
+    ``same_spot`` (new locations merged with a nearby one); one whose actors may have no side gives
+    ``left_out_rows``; the seeds format gives ``governorate_wide`` (rows made from ``collapse.csv``).
+    """
+
+    changes: int
+    reports: int
+    governorate_wide: int
+    snapped_name: int
+    snapped_near: int
+    new_places: int
+    same_spot: int
+    left_out_rows: int
+
+
 @dataclass
 class UserTimeline:
     """A checked events file, ready to replace the built-in events."""
 
     file: str
     sha256: str
-    format: str  # "seeds" or "acled"
+    format: str  # the name of the :class:`Reader` that read it
     rows: int
     start: dt.date  # the timeline's first day (its baseline map)
     end: dt.date
@@ -104,7 +100,7 @@ class UserTimeline:
     sources: list[dict[str, str]]  # the file's own sources (rows, or unknown source ids)
     new_places: list[dict[str, Any]]  # locations that are no known place: id, name, lon, lat, source
     keep_disputes: bool
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Counts = field(default_factory=Counts)
     actors: str = ""
     # Actors of territorial rows kept as reports for want of a side: actor, rows, mapping (what the
     # actor mapping said: "unmapped", "ambiguous" or "none"), most rows first.
@@ -223,14 +219,36 @@ def _span(dates: Sequence[dt.date], ds: Dataset) -> tuple[dt.date, dt.date]:
     return start, max(ds.end_date, max(dates))
 
 
+class ReadFile(Protocol):
+    """How a format checks a file's rows into a timeline (``rows`` yields ``(line, cells)`` after the header)."""
+
+    def __call__(
+        self,
+        text: str,
+        header: list[str],
+        rows: Iterator[tuple[int, list[str]]],
+        file: str,
+        ds: Dataset,
+        actors: ActorMap | None,
+        strict: bool,
+    ) -> UserTimeline:
+        """The checked timeline of the file (``actors``: the visitor's actor mapping, if any)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Reader:
     """One events-file format: ``sniff`` tells it from its header; ``read`` checks its rows into a timeline.
 
-    ``read(text, header, rows, file, ds, actors, strict)``: ``rows`` yields ``(line, cells)`` after the header.
-    A new format is a new module with its own ``READER``, listed in :data:`territory.usertimeline.READERS`.
+    A new format is a new module with its own ``READER``, listed in :data:`territory.usertimeline.READERS`;
+    the messages and help texts that name the formats are built from the list. ``description`` names
+    the format in a sentence ("an ACLED export"), ``header`` what its header holds (listed when a
+    header is no format's), ``upload_help`` the format in the page's help for the upload box.
     """
 
     name: str
     sniff: Callable[[list[str]], bool]
-    read: Callable[..., UserTimeline]
+    read: ReadFile
+    description: str
+    header: str
+    upload_help: str

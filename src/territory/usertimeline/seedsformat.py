@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from territory import rules, seeds
 from territory.data import Dataset
@@ -13,6 +12,7 @@ from territory.events import Event, in_order
 from territory.seedfiles import field_count_problem
 from territory.usertimeline.common import (
     SEEDS_FIELDS,
+    ActorMap,
     Reader,
     UserTimeline,
     _fail,
@@ -85,10 +85,17 @@ def _read(
     rows: Iterator[tuple[int, list[str]]],
     file: str,
     ds: Dataset,
-    actors: Any,
+    actors: ActorMap | None,
     strict: bool,
 ) -> UserTimeline:
     return _read_seeds(rows, header, file, ds)
 
 
-READER = Reader("seeds", lambda header: tuple(header) == SEEDS_FIELDS, _read)
+READER = Reader(
+    "seeds",
+    lambda header: tuple(header) == SEEDS_FIELDS,
+    _read,
+    description="the seeds' events.csv format",
+    header=f"the seeds' events.csv ({','.join(SEEDS_FIELDS)})",
+    upload_help=f"a file in the seeds' events.csv format ({','.join(SEEDS_FIELDS)})",
+)

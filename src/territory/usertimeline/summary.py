@@ -15,7 +15,7 @@ def summary_of(ds: Dataset) -> str:
     parts = [f"{o['rows']:,} rows ({o['format']})", f"{o.get('changes', 0):,} control changes"]
     if o.get("reports"):
         parts.append(f"{o['reports']:,} reports")
-    if o["format"] == "acled":
+    if "new_places" in o:  # a format that places its rows by coordinates (see common.Counts)
         parts.append(
             f"locations: {o.get('snapped_name', 0):,} matched by name, {o.get('snapped_near', 0):,} by distance, "
             f"{o.get('new_places', 0):,} new"
