@@ -14,6 +14,7 @@ from shapely.geometry import Point
 from territory import geometry, settings
 from territory.data import Dataset
 from territory.memo import per_dataset
+from territory.rules import holder_after
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _state_index(ds: Dataset) -> _StateIndex:
     changing = sorted((e for e in ds.events if e.kind in settings.EVENT_KINDS), key=lambda e: e.date.toordinal())
     states = [
         PlaceState(
-            settings.CONTESTED if e.kind in settings.CONTESTING_EVENT_KINDS else e.controller,
+            holder_after(e),
             e.date,
             e.source,
             e.kind,

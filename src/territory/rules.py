@@ -10,7 +10,7 @@ import itertools
 
 from territory import settings
 from territory.events import GOVERNORATE_WIDE, Event, in_order
-from territory.seeds import Collapse
+from territory.seedfiles import Collapse
 
 
 def holder_after(e: Event) -> str:
