@@ -27,7 +27,7 @@ class PlaceState:
     kind: str  # "baseline" or the event kind that set it
     by: str  # the event's controller (who entered / took it), or the baseline holder
     note: str
-    scope: str = "baseline"  # "place" (a place-level event), "governorate" (a collapse row) or "baseline"
+    scope: str = "baseline"  # events.PLACE (a place row), events.GOVERNORATE_WIDE (a collapse row) or "baseline"
 
 
 def describe_event(kind: str, controller: str) -> str:

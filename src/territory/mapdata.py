@@ -24,6 +24,7 @@ import shapely
 
 from territory import buffers, control, mapdeltas, seeds, settings, stats
 from territory.data import Dataset
+from territory.events import GOVERNORATE_WIDE
 from territory.mapdeltas import CODES
 from territory.mapdeltas import replay as replay
 from territory.memo import per_dataset
@@ -99,7 +100,7 @@ def _sources_index(ds: Dataset) -> dict[str, int]:
 @per_dataset
 def _events_in_base(ds: Dataset) -> bool:
     """True when the base data holds every event (a short timeline); asked on every frame, counted once."""
-    return sum(1 for e in ds.events if e.scope != "governorate") <= EVENTS_IN_BASE_MAX
+    return sum(1 for e in ds.events if e.scope != GOVERNORATE_WIDE) <= EVENTS_IN_BASE_MAX
 
 
 def _events_data(ds: Dataset, events: Sequence[Any], src_ref: Any) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def base_data(ds: Dataset) -> dict[str, Any]:
     sites = places[places["kind"].isin(settings.SITE_KINDS)]
     villages = ds.extra_layers[settings.LAYER_HAMA_VILLAGES]
     caps = [c if isinstance(c, str) else None for c in villages["captured"]]
-    explicit = [e for e in ds.events if e.scope != "governorate"]
+    explicit = [e for e in ds.events if e.scope != GOVERNORATE_WIDE]
     dates = [d.isoformat() for d in ds.dates]
     return {
         "neighbours": neighbours,
@@ -355,7 +356,7 @@ def _frame_json(
 
 def _recent_events(ds: Dataset, date: dt.date) -> dict[str, Any]:
     """The date's own events (its latest ``FRAME_EVENTS_MAX``), sources inline, notes shortened."""
-    day = [e for e in ds.events_by_date.get(date, []) if e.scope != "governorate"]
+    day = [e for e in ds.events_by_date.get(date, []) if e.scope != GOVERNORATE_WIDE]
     data = _events_data(ds, day[-FRAME_EVENTS_MAX:], lambda s: source_ref(ds, s))
     data["notes"] = [n if len(n) <= FRAME_NOTE_CHARS else n[: FRAME_NOTE_CHARS - 1] + "…" for n in data["notes"]]
     data["total"] = len(day)

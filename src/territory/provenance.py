@@ -26,6 +26,7 @@ import geopandas as gpd
 from territory import _packages, control, settings
 from territory.control import PlaceState
 from territory.data import Dataset
+from territory.events import GOVERNORATE_WIDE
 from territory.memo import per_dataset
 
 OSM = "osm-countries"
@@ -59,7 +60,7 @@ def event_provenance(kind: str, scope: str, note: str) -> tuple[str, str]:
     """``(method, confidence)`` of what an event (or the baseline, ``kind`` "baseline") says."""
     if kind == "baseline":
         return "baseline-polygon", MEDIUM
-    method = "collapse-rule" if scope == "governorate" else "event"
+    method = "collapse-rule" if scope == GOVERNORATE_WIDE else "event"
     if kind in settings.CONTESTING_EVENT_KINDS or note.lower().startswith("inferred"):
         return method, LOW
     return method, MEDIUM if method == "collapse-rule" else HIGH

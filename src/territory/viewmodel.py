@@ -12,6 +12,7 @@ import pandas as pd
 
 from territory import buffers, control, mapdata, seeds, settings, stats
 from territory.data import Dataset
+from territory.events import GOVERNORATE_WIDE
 from territory.tessellation import REACH_KM
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -95,7 +96,7 @@ def events_markdown(ds: Dataset, date: dt.date) -> str:
     lines = []
     wide: dict[tuple[str, str, str, str], list[str]] = {}
     for e in items:
-        if e["scope"] == "governorate":
+        if e["scope"] == GOVERNORATE_WIDE:
             wide.setdefault((e["governorate"], e["controller"], e["note"], e["source"]), []).append(e["place"])
             continue
         if len(lines) < DAY_PANEL_MAX_EVENTS:
@@ -109,7 +110,7 @@ def events_markdown(ds: Dataset, date: dt.date) -> str:
             f"- **{md_escape(gov)} governorate** ({len(places)} remaining government-held places "
             f"→ {md_escape(who)}): {md_escape(note)} — {source_md(ds, source)}"
         )
-    rest = sum(1 for e in items if e["scope"] != "governorate") - DAY_PANEL_MAX_EVENTS
+    rest = sum(1 for e in items if e["scope"] != GOVERNORATE_WIDE) - DAY_PANEL_MAX_EVENTS
     if rest > 0:
         lines.append(f"- …and {rest:,} more this day (all of them: the events layer, under Downloads)")
     return "\n".join(lines)

@@ -19,6 +19,7 @@ import shapely
 from territory import geometry, settings
 from territory.data import Dataset
 from territory.eventrows import date_problem, parse_date
+from territory.events import Event
 from territory.usertimeline.actors import _with_defaults
 from territory.usertimeline.common import (
     REPORT,
@@ -244,17 +245,8 @@ def _records(
         what = f"{subs[i]} at {where}"
         if no_side[i]:
             what += f" by {actor_list[i][:80] or 'an unnamed actor'} (no side in the actor mapping: a report)"
-        events.append(
-            {
-                "date": date,
-                "place_id": place_of[i][0],
-                "controller": controllers[i],
-                "kind": kinds[i],
-                "source": row_ids[i],
-                "note": f"{what}: {notes[i]}"[:600],
-                "scope": "place",
-            }
-        )
+        note = f"{what}: {notes[i]}"[:600]
+        events.append(Event(date_list[i], place_of[i][0], controllers[i], kinds[i], row_ids[i], note).record())
         sources.append(
             {
                 "id": row_ids[i],
