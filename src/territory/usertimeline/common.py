@@ -43,7 +43,7 @@ class TimelineFileError(UsageError):
             if n <= MAX_LISTED:
                 yield line
         if n > MAX_LISTED:
-            yield f"… and {n - MAX_LISTED:,} more problem{'s' if n - MAX_LISTED != 1 else ''}"
+            yield f"… and {more_problems(n - MAX_LISTED)}"
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,13 @@ class UserTimeline:
 # --- reading -------------------------------------------------------------------------------------
 
 
+def more_problems(n: int) -> str:
+    """``"1,234 more problems"`` (``"1 more problem"``): the count of the problems a message does not list."""
+    return f"{n:,} more problem{'s' if n != 1 else ''}"
+
+
 def _fail(file: str, where: str, message: str, more: int = 0) -> TimelineFileError:
-    tail = f" (and {more:,} more problem{'s' if more != 1 else ''})" if more else ""
+    tail = f" (and {more_problems(more)})" if more else ""
     return TimelineFileError(f"{file}{': ' + where if where else ''}: {message}{tail}")
 
 
@@ -148,7 +153,7 @@ def raise_any(problems: Problems) -> None:
     def lines() -> Iterator[str]:
         yield from (_line(file, w, m) for w, m in items)
         if count > len(items):
-            yield f"… and {count - len(items):,} more problem{'s' if count - len(items) != 1 else ''}"
+            yield f"… and {more_problems(count - len(items))}"
 
     where, message = items[0]
     raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
