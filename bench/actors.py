@@ -46,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     visitor = usertimeline.read_actors(_worst_mapping(), "worst.csv")
-    mapping = usertimeline._with_defaults(visitor)
+    mapping = usertimeline.with_defaults(visitor)
     mapping.controller("warm-up")  # compiles the set
     compile_s = time.perf_counter() - t0
     rng = random.Random(1)

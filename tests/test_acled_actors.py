@@ -317,6 +317,6 @@ def test_a_name_too_long_for_one_pattern_gets_a_pattern_of_its_beginning():
     from territory import actormatch, settings
 
     name = "Brigade (" + "x" * 400 + ")"
-    pattern = usertimeline._template_pattern(name)
+    pattern = usertimeline.template_pattern(name)
     assert len(pattern) <= settings.ACTOR_PATTERN_MAX_CHARS and pattern.startswith("^Brigade \\(")
     assert actormatch.compile_pattern(pattern).search(name)

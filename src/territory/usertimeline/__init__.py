@@ -32,21 +32,16 @@ from pathlib import Path
 
 from territory.data import Dataset
 from territory.usertimeline import acled, seedsformat
-from territory.usertimeline.acled import _read_acled
 from territory.usertimeline.actors import (
     ACTORS_FILE,
-    _template_pattern,
-    _with_defaults,
     actor_source_problems,
     literal_pattern,
     mapping_template,
     read_actors,
+    template_pattern,
+    with_defaults,
 )
 from territory.usertimeline.common import (
-    MAX_LISTED,
-    MAX_MB,
-    SAME_SPOT_KM,
-    SNAP_KM,
     ActorMap,
     Reader,
     TimelineFileError,
@@ -61,20 +56,10 @@ from territory.usertimeline.summary import left_out_line, left_out_of, summary_o
 
 __all__ = [
     "ACTORS_FILE",
-    "MAX_LISTED",
-    "MAX_MB",
     "READERS",
-    "SAME_SPOT_KM",
-    "SNAP_KM",
     "ActorMap",
-    "Reader",
     "TimelineFileError",
-    "UserTimeline",
-    "_read_acled",
-    "_template_pattern",
-    "_with_defaults",
     "actor_source_problems",
-    "check_size",
     "formats_said",
     "left_out_line",
     "left_out_of",
@@ -85,6 +70,8 @@ __all__ = [
     "read_actors",
     "read_timeline",
     "summary_of",
+    "template_pattern",
+    "with_defaults",
     "with_timeline",
 ]
 

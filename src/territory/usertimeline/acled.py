@@ -20,7 +20,7 @@ from territory import geometry, settings
 from territory.data import Dataset
 from territory.eventrows import date_problem, parse_date
 from territory.events import Event
-from territory.usertimeline.actors import _with_defaults
+from territory.usertimeline.actors import with_defaults
 from territory.usertimeline.common import (
     REPORT,
     ActorMap,
@@ -298,7 +298,7 @@ def _read(
         raise _fail(
             file, "line 1", f"header lacks column '{missing[0]}'; an ACLED export needs {', '.join(ACLED_REQUIRED)}"
         )
-    return _read_acled(text, file, ds, _with_defaults(actors), strict)
+    return _read_acled(text, file, ds, with_defaults(actors), strict)
 
 
 READER = Reader(

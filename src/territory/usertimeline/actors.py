@@ -85,7 +85,7 @@ def actor_source_problems(root: Path, sources: set[str] | dict[str, Any]) -> lis
     return out
 
 
-def _with_defaults(actors: ActorMap | None) -> ActorMap:
+def with_defaults(actors: ActorMap | None) -> ActorMap:
     """A user's mapping is tried first, then the shipped one (so a file needs only the actors it adds or changes)."""
     default = read_actors()
     if actors is None:
@@ -103,7 +103,7 @@ def literal_pattern(name: str) -> str:
     return "^" + "".join("\\" + c if c in _REGEX_SPECIAL else c for c in name) + "$"
 
 
-def _template_pattern(name: str) -> str:
+def template_pattern(name: str) -> str:
     """:func:`literal_pattern`, or for a name too long for one pattern, a pattern of its beginning."""
     pattern = literal_pattern(name)
     cut = len(name)
@@ -127,7 +127,7 @@ def mapping_template(ds: Dataset) -> str:
         was = "no pattern matched" if a["mapping"] == "unmapped" else f"the mapping says {a['mapping']}"
         writer.writerow(
             [
-                _template_pattern(a["actor"]),
+                template_pattern(a["actor"]),
                 "",
                 f"{a['rows']:,} territorial rows; {was}; controller: one of {', '.join(sides)} "
                 f"(or {' or '.join(NO_SIDE)})",

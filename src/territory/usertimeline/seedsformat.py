@@ -22,7 +22,7 @@ from territory.usertimeline.common import (
 )
 
 
-def _read_seeds(rows: Iterator[tuple[int, list[str]]], header: list[str], file: str, ds: Dataset) -> UserTimeline:
+def _read_seeds(rows: Iterator[tuple[int, list[str]]], file: str, ds: Dataset) -> UserTimeline:
     problems = problems_in(file)
     known = set(ds.places["id"])
     parsed: list[Event] = []
@@ -88,7 +88,7 @@ def _read(
     actors: ActorMap | None,
     strict: bool,
 ) -> UserTimeline:
-    return _read_seeds(rows, header, file, ds)
+    return _read_seeds(rows, file, ds)
 
 
 READER = Reader(
