@@ -301,3 +301,31 @@ def test_the_area_of_separation_member_is_checked(seeds_copy, geonames_ids, base
     with pytest.raises(SeedValidationError) as exc:
         load_seeds(seeds_copy, geonames_ids, syria=base.syria)
     assert "has a 'separation' zone but no 'golan'" in str(exc.value)
+
+
+def test_one_checker_for_the_seeds_and_uploads_in_their_format():
+    # seeds/events.csv and an upload in its format flag the same cells of a row, each in its own words.
+    import datetime as dt
+
+    from territory.eventrows import RowRules, check_event_row
+
+    places = {"aleppo": "aleppo"}
+    seeds_rules = RowRules(places, {"src": object()}, (dt.date(2024, 11, 27), dt.date(2024, 12, 12)))
+    upload_rules = RowRules(places, upload=True)
+    bad = {"date": "2024-02-30", "place_id": "alepo", "controller": "htss", "kind": "captured", "source_id": "src"}
+    seeds_check, upload_check = check_event_row(bad, seeds_rules), check_event_row(bad, upload_rules)
+    assert (
+        [c for c, _ in seeds_check.problems]
+        == [c for c, _ in upload_check.problems]
+        == [
+            "date",
+            "place_id",
+            "controller",
+        ]
+    )
+    assert not seeds_check.ok and not upload_check.ok
+    assert seeds_check.problems[1][1] == "'alepo' is unknown (did you mean 'aleppo'?)"
+    assert upload_check.problems[1][1] == "'alepo' is unknown (did you mean 'aleppo'?); expected a place id"
+    good = {**bad, "date": "2024-12-01", "place_id": "aleppo", "controller": "hts", "source_id": "own"}
+    assert check_event_row(good, upload_rules) == (dt.date(2024, 12, 1), [], True)  # an upload cites its own sources
+    assert check_event_row(good, seeds_rules).problems == [("source_id", "'own' is not in seeds/sources.csv")]

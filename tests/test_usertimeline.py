@@ -571,3 +571,35 @@ def test_check_validates_the_default_actor_mapping(seeds_copy):
     proc = run_cli("check", "--seeds", str(seeds_copy))
     assert proc.returncode == 2
     assert b"column 'pattern': '[unclosed' is not a pattern RE2 accepts (missing ]" in proc.stderr
+
+
+def test_a_new_format_is_one_more_reader(ds, monkeypatch):
+    # A third format: one Reader more in READERS is tried on the header, and named wherever the formats are listed.
+    from territory.usertimeline.common import Reader, UserTimeline
+
+    place = ds.places["id"].iloc[0]
+
+    def read(text, header, rows, file, ds, actors, strict):
+        day = ds.end_date
+        event = {"date": day.isoformat(), "place_id": place, "controller": "hts", "kind": "captured", "source": "r1"}
+        event |= {"note": "", "scope": "place"}
+        return UserTimeline(file, "", "third", len(list(rows)), ds.baseline_date, day, [event], [], [], False)
+
+    third = Reader(
+        "third",
+        lambda header: header == ["when", "where"],
+        read,
+        description="a third kind of file",
+        header="a third kind of file (when,where)",
+        upload_help="a third kind of file",
+    )
+    monkeypatch.setattr(usertimeline, "READERS", (*usertimeline.READERS, third))
+    got = usertimeline.read_timeline(b"when,where\n2024-12-01,x\n", "third.csv", ds)
+    assert got.format == "third" and got.rows == 1 and got.events[0]["place_id"] == place
+    with pytest.raises(usertimeline.TimelineFileError) as info:
+        usertimeline.read_timeline(b"a,b\n1,2\n", "none.csv", ds)
+    assert str(info.value).endswith(
+        "nor an ACLED export (event_id_cnty, event_date, event_type, sub_event_type, "
+        "actor1, location, latitude, longitude, …) nor a third kind of file (when,where)"
+    )
+    assert usertimeline.formats_said().startswith("a third kind of file or an ACLED export or ")

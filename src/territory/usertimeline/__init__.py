@@ -80,12 +80,12 @@ __all__ = [
 READERS: tuple[Reader, ...] = (seedsformat.READER, acled.READER)
 
 
-def formats_said(readers: Sequence[Reader] = READERS[::-1], what: str = "description") -> str:
-    """The formats named in a sentence, joined by "or" (by default ACLED's, the likeliest, first).
+def formats_said(readers: Sequence[Reader] | None = None, what: str = "description") -> str:
+    """The formats named in a sentence, joined by "or" (by default last first: ACLED's, the likeliest, first).
 
     ``what`` is the :class:`Reader` field that names a format (``description``, ``upload_help``).
     """
-    return " or ".join(getattr(r, what) for r in readers)
+    return " or ".join(getattr(r, what) for r in (READERS[::-1] if readers is None else readers))
 
 
 def read_timeline(
