@@ -347,7 +347,7 @@ def read_in_worker(
         msg = f"{file}: needs more memory than a reading may take ({value} MB); run it on your machine with `--events`"
         raise UploadRefused(msg)
     if status == "failed":
-        msg = f"{file}: could not be read ({value}); expected an ACLED export or the seeds' events.csv format"
+        msg = f"{file}: could not be read ({value}); expected {usertimeline.formats_said()}"
         raise usertimeline.TimelineFileError(msg)
     return _attach(value, base, limits.cache_mb * 2**20), len(answer)
 
