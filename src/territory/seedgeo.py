@@ -22,7 +22,6 @@ from territory.seedfiles import (
     BASELINE_PROPERTIES,
     GOLAN_LINE_FIELDS,
     GOLAN_LINE_FILE,
-    MAX_OUTSIDE_KM,
     PLACE_FIELDS,
     PLACES_FILE,
     SEPARATION_ORDER,
@@ -130,7 +129,7 @@ def _place_coordinates(
             f"lat/lon {lat},{lon} lie outside Syria; expected about 32.3–37.3 N, 35.7–42.4 E (swapped lat and lon?)",
         )
         return None, None
-    if syria is not None and (km := _outside_km(lon, lat, syria)) > MAX_OUTSIDE_KM:
+    if syria is not None and (km := _outside_km(lon, lat, syria)) > settings.MAX_OUTSIDE_KM:
         problems.add(
             where,
             f"lat/lon {lat},{lon} lie outside Syria ({km:.1f} km beyond its outline); "

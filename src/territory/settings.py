@@ -78,6 +78,10 @@ CRS_WGS84 = "EPSG:4326"
 CRS_METRIC = "EPSG:32637"  # UTM zone 37N: distances and buffers along the Turkey–Syria border
 CRS_EQUAL_AREA = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: areas
 
+# A place (GeoNames or seeds/places.csv) may lie this far outside the generalised outline of Syria
+# (border towns, the coast); GeoNames places farther out are left out and listed, seed places refused.
+MAX_OUTSIDE_KM = 2.0
+
 METRES_PER_MILE = 1609.344
 SQ_M_PER_SQ_KM = 1_000_000.0
 COORD_DECIMALS = 6  # RFC 7946 §11.2: ~10 cm, plenty for this map

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from territory import geometry, seeds
-from territory.basedata import name_key
+from territory import geometry
 from territory.data import Dataset
+from territory.names import name_key, slugify
 from territory.usertimeline.common import SAME_SPOT_KM, SNAP_KM
 
 
@@ -73,7 +73,7 @@ def _locate(
             matched[j] = (matched[first][0], f"same spot as {locs[first][0]}")
             counts["same_spot"] += 1
             continue
-        base = f"acled-{seeds.slugify(name) or 'location'}"
+        base = f"acled-{slugify(name) or 'location'}"
         pid, n = base, 2
         while pid in used_ids:
             pid, n = f"{base}-{n}", n + 1
