@@ -102,7 +102,7 @@ def _row_refusal(file: str, text: str, dropped: np.ndarray, checks: list[_Check]
             _, label, message = checks[k]
             yield _line(file, where(i, label), message(i))
 
-    return TimelineFileError(str(_fail(file, where(pos, label), message(pos), total - 1)), lines)
+    return _fail(file, where(pos, label), message(pos), total - 1, lines)
 
 
 def _table(text: str, file: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -130,13 +130,16 @@ def more_problems(n: int) -> str:
     return f"{n:,} more problem{'s' if n != 1 else ''}"
 
 
-def _fail(file: str, where: str, message: str, more: int = 0) -> TimelineFileError:
-    tail = f" (and {more_problems(more)})" if more else ""
-    return TimelineFileError(f"{file}{': ' + where if where else ''}: {message}{tail}")
-
-
 def _line(file: str, where: str, message: str) -> str:
     return f"{file}{': ' + where if where else ''}: {message}"
+
+
+def _fail(
+    file: str, where: str, message: str, more: int = 0, lines: Callable[[], Iterable[str]] | None = None
+) -> TimelineFileError:
+    """The one-line error of a problem, counting ``more`` others (``lines``: every problem, listed)."""
+    tail = f" (and {more_problems(more)})" if more else ""
+    return TimelineFileError(_line(file, where, message) + tail, lines)
 
 
 def problems_in(file: str) -> Problems:
@@ -156,7 +159,7 @@ def raise_any(problems: Problems) -> None:
             yield f"… and {more_problems(count - len(items))}"
 
     where, message = items[0]
-    raise TimelineFileError(str(_fail(file, where, message, count - 1)), lines)
+    raise _fail(file, where, message, count - 1, lines)
 
 
 def check_size(size: int, file: str) -> None:
