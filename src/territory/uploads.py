@@ -371,7 +371,7 @@ def read_upload(base: Dataset, data: bytes, file: str, actors: bytes | None, act
         # server RSS per 100,000-row upload, for 51 MB sent and a 50 MB file): the parts unpickled,
         # the map's base data and caches drawn from them, and the file Streamlit keeps in the box;
         # plus the most its memoised results may grow to, so the budget covers the worst case.
-        LEDGER.hold(user, max(3 * sent + 2 * len(data), 2**20) + limits.cache_mb * 2**20)
+        LEDGER.hold(user, max(3 * sent + 2 * len(data), 2**20) + (user.cache_max_bytes or 0))
     finally:
         LEDGER.unreserve(estimate)
         gc.collect()
