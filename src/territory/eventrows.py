@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from territory import settings
+from territory.events import Event
 from territory.seedfiles import _hint, iso_date, source_problem
 
 EARLIEST = dt.date(1997, 1, 1)  # ACLED's earliest data; an earlier date in an upload is a typo
@@ -113,6 +114,13 @@ class RowCheck(NamedTuple):
     date: dt.date | None
     problems: list[tuple[str, str]]
     ok: bool  # a problem with the source alone still makes the event (the file is refused anyway)
+
+    def event(self, row: Mapping[str, str], line: int, source: str | None = None) -> Event | None:
+        """The row's event (citing ``source`` instead of its own ``source_id`` if given), or None if it makes none."""
+        if not self.ok or self.date is None:
+            return None
+        source = row["source_id"] if source is None else source
+        return Event(self.date, row["place_id"], row["controller"], row["kind"], source, row["note"], line=line)
 
 
 def check_event_row(row: Mapping[str, str], rules: RowRules) -> RowCheck:

@@ -65,9 +65,7 @@ def _load_events(
         check = check_event_row(row, rules)
         for column, what in check.problems:
             problems.add(f"{rel}:{line}", f"{column} {what}")
-        if check.ok and check.date is not None:
-            r = row
-            event = Event(check.date, r["place_id"], r["controller"], r["kind"], r["source_id"], r["note"], line=line)
+        if (event := check.event(row, line)) is not None:
             events.append(event)
     return in_order(events)
 

@@ -52,8 +52,8 @@ def _read_seeds(rows: Iterator[tuple[int, list[str]]], file: str, ds: Dataset) -
                     "url": "",
                 },
             )
-        if check.ok and check.date is not None:
-            parsed.append(Event(check.date, r["place_id"], r["controller"], r["kind"], source, r["note"], line=line))
+        if (event := check.event(r, line, source)) is not None:
+            parsed.append(event)
     raise_any(problems)
     if not parsed:
         raise _fail(file, "", "has no rows after its header; expected at least one event")
