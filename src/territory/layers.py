@@ -236,7 +236,7 @@ def _geojson_and_sources(
     """
     dated = date if name in DATED_LAYERS else None
     bands = tuple(depths) if name == settings.LAYER_BUFFERS else settings.DEFAULT_DEPTHS_MILES
-    return _layer_geojson(ds, name, dated, tuple(bands), since)
+    return _layer_geojson(ds, name, dated, bands, since)
 
 
 @per_dataset
