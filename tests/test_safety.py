@@ -469,6 +469,11 @@ def test_the_page_refuses_an_upload_past_the_budget_and_keeps_the_timeline(brows
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             page.goto(url)
+            # The first run drawn whole (its map), as the other upload tests wait: a file given while
+            # that run is still going could be lost on a loaded machine (the banner never came, once).
+            page.frame_locator(MAP_FRAME).first.locator("path.territory-zone").first.wait_for(
+                state="attached", timeout=120_000
+            )
             page.get_by_text("Your timeline").first.wait_for(timeout=120_000)
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
                 {"name": name, "mimeType": "text/csv", "buffer": data}
