@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -287,6 +288,13 @@ STALE_WATCH = """() => {
 }"""
 
 
+def _starts_a_run(message: str | bytes) -> bool:
+    """Whether a message from Streamlit's server is the one that starts a (fragment) run."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    return isinstance(message, bytes) and ForwardMsg.FromString(message).WhichOneof("type") == "new_session"
+
+
 def test_timeline_reruns_do_not_fade(page, server):
     """While a step's rerun runs, the timeline's elements stay as they are: no stale fade.
 
@@ -294,8 +302,8 @@ def test_timeline_reruns_do_not_fade(page, server):
     Chromium re-raster the page twice per step.)
     """
     # The rerun must last long enough for Streamlit to mark the timeline stale, however quick the
-    # server is (a cached date answers in a few ms): after the step's first message (the new run),
-    # the server's messages are held back for a while, as on a slow network or a busy server.
+    # server is (a cached date answers in a few ms): after the message that starts the step's run,
+    # the server's messages are held back, as on a slow network or a busy server.
     state: dict = {"armed": False, "holding": False, "held": [], "page_ws": None}
 
     def relay(ws):
@@ -308,7 +316,7 @@ def test_timeline_reruns_do_not_fade(page, server):
                 state["held"].append(message)
                 return
             ws.send(message)
-            if state["armed"]:
+            if state["armed"] and _starts_a_run(message):
                 state["armed"], state["holding"] = False, True
 
         upstream.on_message(from_server)
@@ -319,10 +327,20 @@ def test_timeline_reruns_do_not_fade(page, server):
     _day_panel(page, "Fri 29 Nov 2024").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     page.evaluate(STALE_WATCH)
-    state["armed"] = True
     page.get_by_role("slider").first.focus()
+    state["armed"] = True
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(1_500)
+    # Hold from the run's start until the page marks the timeline stale (or 10 s pass): a fixed hold
+    # counted from the key press could end before a busy server had even started the run.
+    for _ in range(300):
+        if state["holding"]:
+            break
+        page.wait_for_timeout(100)
+    assert state["holding"], "the server started no run in 30 s after the slider step"
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # no stale mark: the assertion below says so
+        page.wait_for_function("() => window.__stale.length > 0", timeout=10_000)
     state["holding"] = False
     for message in state["held"]:
         state["page_ws"].send(message)
