@@ -49,3 +49,17 @@ def test_voronoi_cells_tile_boundary_and_hold_their_seed(points):
     for (x, y), cell in zip(pts, cells, strict=True):
         assert cell.buffer(1e-9).contains(shapely.Point(x, y))
     assert shapely.coverage_is_valid(np.asarray(cells, dtype=object), gap_width=0.0)
+
+
+def test_km_outside_is_zero_inside_geodesic_outside_and_nan_without_coordinates():
+    # A box around Aleppo; points inside, due east of its edge, and without coordinates.
+    box = shapely.box(37.0, 36.0, 37.4, 36.4)
+    lon = np.array([37.2, 37.7, np.nan, 37.2])
+    lat = np.array([36.2, 36.2, 36.2, np.inf])
+    km = geometry.km_outside(box, lon, lat)
+    assert km[0] == 0.0
+    assert np.isnan(km[2]) and np.isnan(km[3])
+    # UTM 37N's scale error here is about 0.02 %: the metric distance matches the geodesic one.
+    _, _, ref = geometry.GEOD.inv(37.4, 36.2, 37.7, 36.2)
+    assert abs(km[1] - ref / 1000) < 0.001 * ref / 1000
+    assert geometry.km_outside(box, [], []).shape == (0,)

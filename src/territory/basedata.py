@@ -136,17 +136,13 @@ def load_base(cache: Path | None = None, golan_line: Sequence[tuple[float, float
     governorates = _governorates(syria, cache)
     separation = area_of_separation(syria, golan, cache) if not golan.is_empty else shapely.Polygon()
 
-    syria_m = geometry.to_metric(syria)
+    cities = [c for c in _packages.geonames_cities500().values() if c["countrycode"] == "SY"]
+    outside_km = geometry.km_outside(syria, [c["longitude"] for c in cities], [c["latitude"] for c in cities])
     records, excluded = [], []
-    for c in _packages.geonames_cities500().values():
-        if c["countrycode"] != "SY":
+    for c, km in zip(cities, outside_km.tolist(), strict=True):
+        if km > settings.MAX_OUTSIDE_KM:
+            excluded.append((c["name"], f"{km:.1f} km outside the outline of Syria"))
             continue
-        pt = shapely.Point(c["longitude"], c["latitude"])
-        if not syria.contains(pt):
-            km = syria_m.distance(geometry.to_metric(pt)) / 1000.0
-            if km > settings.MAX_OUTSIDE_KM:
-                excluded.append((c["name"], f"{km:.1f} km outside the outline of Syria"))
-                continue
         records.append(c)
     records.sort(key=lambda c: c["geonameid"])
     slugs: dict[str, int] = {}

@@ -41,6 +41,20 @@ def from_metric(geom: BaseGeometry) -> BaseGeometry:
     return reproject(geom, settings.CRS_METRIC, settings.CRS_WGS84)
 
 
+def km_outside(area: BaseGeometry, lon: Sequence[float] | np.ndarray, lat: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Distance in km from each WGS84 point to ``area`` in the metric CRS: 0 inside, NaN if not finite."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    km = np.where(finite, 0.0, np.nan)
+    inside = np.zeros(len(lon), dtype=bool)
+    inside[finite] = shapely.contains_xy(area, lon[finite], lat[finite])
+    out = np.flatnonzero(finite & ~inside)
+    if len(out):
+        x, y = _transformer(settings.CRS_WGS84, settings.CRS_METRIC).transform(lon[out], lat[out])
+        km[out] = shapely.distance(to_metric(area), shapely.points(x, y)) / 1000.0
+    return km
+
+
 def areas_km2(geoms: Sequence[BaseGeometry] | np.ndarray) -> np.ndarray:
     """Areas in km² of WGS84 geometries, measured in the equal-area CRS."""
     arr = np.asarray(geoms, dtype=object)

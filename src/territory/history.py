@@ -10,7 +10,7 @@ from typing import Any
 from territory import control, csvout
 from territory._errors import UsageError
 from territory.data import Dataset
-from territory.names import name_key
+from territory.names import name_key, place_aliases
 from territory.timeline import ONE_DAY
 
 
@@ -32,12 +32,9 @@ class Spell:
 def place_names(ds: Dataset) -> dict[str, str]:
     """Every place's id, name and alternative names, folded (case, accents, hyphens), to its id."""
     names: dict[str, str] = {}
-    for pid, name, alts in zip(
-        ds.places["id"], ds.places["name"], ds.places.get("alt_names", [""] * len(ds.places)), strict=True
-    ):
-        for n in [pid, name, *str(alts or "").split("|")]:
-            if n:
-                names.setdefault(name_key(n), pid)
+    ids = ds.places["id"].tolist()
+    for k, n in place_aliases(ds.places, ids=True):
+        names.setdefault(name_key(n), ids[k])
     return names
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from typing import Any
 
 # Ayn and hamza as transliterations write them (the ASCII apostrophe is handled by each caller).
 _MARKS = re.compile(r"[‘’ʼʻ`]")
@@ -35,3 +37,15 @@ def slugify(text: str) -> str:
     """ASCII slug of a place name (place ids): ``"Ma‘arrat an Nu‘mān"`` -> ``"maarrat-an-numan"``."""
     folded = fold(text).replace("'", "").lower()
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def place_aliases(places: Any, ids: bool = False) -> Iterator[tuple[int, str]]:
+    """Every name a place goes by, as (row, name): its id (with ``ids``), name and alternative names.
+
+    ``places`` is a places table (columns ``id``, ``name`` and, if any, ``alt_names`` joined by "|").
+    """
+    alt_names = places["alt_names"] if "alt_names" in places else [""] * len(places)
+    for k, (pid, name, alts) in enumerate(zip(places["id"], places["name"], alt_names, strict=True)):
+        for n in [pid if ids else "", name, *str(alts or "").split("|")]:
+            if n:
+                yield k, n

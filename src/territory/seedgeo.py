@@ -11,7 +11,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from territory import settings
+from territory import geometry, settings
 from territory._errors import Problems, SeedValidationError
 from territory.eventrows import place_hint
 from territory.seedfiles import (
@@ -39,16 +39,6 @@ from territory.seedfiles import (
 
 def _in_box(lon: float, lat: float, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
-
-
-def _outside_km(lon: float, lat: float, syria: Any) -> float:
-    """Distance in km from a point outside ``syria`` to it (0 inside)."""
-    from territory import geometry
-
-    pt = shapely.Point(lon, lat)
-    if syria.contains(pt):
-        return 0.0
-    return geometry.to_metric(syria).distance(geometry.to_metric(pt)) / 1000.0
 
 
 def _load_places(
@@ -129,7 +119,8 @@ def _place_coordinates(
             f"lat/lon {lat},{lon} lie outside Syria; expected about 32.3–37.3 N, 35.7–42.4 E (swapped lat and lon?)",
         )
         return None, None
-    if syria is not None and (km := _outside_km(lon, lat, syria)) > settings.MAX_OUTSIDE_KM:
+    km = float(geometry.km_outside(syria, [lon], [lat])[0]) if syria is not None else 0.0
+    if km > settings.MAX_OUTSIDE_KM:
         problems.add(
             where,
             f"lat/lon {lat},{lon} lie outside Syria ({km:.1f} km beyond its outline); "

@@ -261,27 +261,18 @@ def _records(
 
 def _outside(lon: np.ndarray, lat: np.ndarray, ds: Dataset) -> _Check | None:
     """The rows whose coordinates lie more than ``OUTSIDE_KM`` outside Syria's outline (None if none)."""
-    finite = np.isfinite(lon) & np.isfinite(lat)
-    inside = np.ones(len(lon), dtype=bool)
-    inside[finite] = shapely.contains_xy(ds.syria, lon[finite], lat[finite])
-    candidates = np.flatnonzero(~inside)
-    if not len(candidates):
-        return None
-    outline = geometry.to_metric(ds.syria)
-    metric = shapely.get_coordinates(
-        geometry.to_metric(shapely.MultiPoint(np.column_stack([lon[candidates], lat[candidates]])))
-    )
-    km = shapely.distance(outline, shapely.points(metric)) / 1000.0
-    far = km > OUTSIDE_KM
+    km = geometry.km_outside(ds.syria, lon, lat)
+    far = km > OUTSIDE_KM  # NaN (no coordinates) is not: those rows are refused for that elsewhere
     if not far.any():
         return None
-    km_of = dict(zip(candidates[far].tolist(), km[far].tolist(), strict=True))
+    rows = np.flatnonzero(far)
+    km_of = dict(zip(rows.tolist(), km[far].tolist(), strict=True))
 
     def message(i: int) -> str:
         hint = " (latitude and longitude swapped?)" if shapely.contains_xy(ds.syria, lat[i], lon[i]) else ""
         return f"{lat[i]:g}, {lon[i]:g} lies {km_of[i]:,.0f} km outside Syria{hint}; expected a location in Syria"
 
-    return candidates[far], "columns 'latitude','longitude'", message
+    return rows, "columns 'latitude','longitude'", message
 
 
 def _read(

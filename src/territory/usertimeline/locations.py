@@ -9,7 +9,7 @@ import shapely
 
 from territory import geometry
 from territory.data import Dataset
-from territory.names import name_key, slugify
+from territory.names import name_key, place_aliases, slugify
 from territory.usertimeline.common import SAME_SPOT_KM, SNAP_KM
 
 
@@ -20,12 +20,8 @@ def _locate(
     known_xy = np.asarray([(p.x, p.y) for p in ds.places.geometry], dtype=float)
     known_ids = list(ds.places["id"])
     aliases: dict[str, set[int]] = {}
-    for k, (name, alts) in enumerate(
-        zip(ds.places["name"], ds.places.get("alt_names", [""] * len(known_ids)), strict=True)
-    ):
-        for n in [name, *str(alts or "").split("|")]:
-            if n:
-                aliases.setdefault(name_key(n, apostrophes=False), set()).add(k)
+    for k, n in place_aliases(ds.places):
+        aliases.setdefault(name_key(n, apostrophes=False), set()).add(k)
     metric_known = np.asarray([geometry.to_metric(shapely.Point(x, y)).coords[0] for x, y in known_xy])
     tree = shapely.STRtree(shapely.points(metric_known))
     unique: dict[tuple[str, float, float], int] = {}
