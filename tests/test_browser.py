@@ -373,7 +373,7 @@ def test_map_follows_the_slider_before_the_server_answers(page, server):
     state["hold"] = True
     page.get_by_role("slider").first.focus()
     page.keyboard.press("ArrowRight")
-    _wait_for_zone_date(page, "2024-11-30", timeout=5_000)
+    _wait_for_zone_date(page, "2024-11-30", timeout=20_000)
     page.wait_for_timeout(300)
     assert _day_panel(page, "Sat 30 Nov 2024").count() == 0  # the rerun has not arrived
     assert _day_panel(page, "Fri 29 Nov 2024").count() > 0

@@ -98,13 +98,13 @@ def test_opening_view_names_the_cities_and_fits_syria(sized, server, artifacts):
     # One click to the north-west and back; the names follow the new frame.
     frame = page.frame_locator(MAP_FRAME).first
     frame.get_by_role("button", name="North-west").click()
-    frame.get_by_role("button", name="All of Syria").wait_for(timeout=10_000)
+    frame.get_by_role("button", name="All of Syria").wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     zoomed = _map_frame(page).evaluate("() => document.querySelectorAll('.territory-label').length")
     assert zoomed > 0
     page.screenshot(path=str(artifacts / f"north-west-{page.size_name}.png"))
     frame.get_by_role("button", name="All of Syria").click()
-    frame.get_by_role("button", name="North-west").wait_for(timeout=10_000)
+    frame.get_by_role("button", name="North-west").wait_for(timeout=30_000)
     assert not page.page_errors, page.page_errors
 
 
@@ -148,7 +148,7 @@ def test_a_click_at_a_disputed_ring_opens_both_claims(sized, server):  # noqa: F
     assert "territory-disputed" in (hit or ""), hit  # the ring is on top of whatever marks the place
     page.mouse.click(iframe["x"] + centre[0], iframe["y"] + centre[1])
     content = frame.locator(".leaflet-popup-content").first
-    content.wait_for(state="visible", timeout=10_000)
+    content.wait_for(state="visible", timeout=30_000)
     text = content.inner_text()
     assert "Hama" in text and "Disputed" in text, text
     # Both claims: the map's holder (fighting in the city) and Al Jazeera Mubasher's (the army gone, HTS in).

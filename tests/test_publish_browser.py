@@ -60,7 +60,7 @@ def page(browser, url):  # noqa: F811
 
 def _wait_date(pg, date: str) -> None:
     pg.locator(f"path.territory-zone.territory-date-{date}").first.wait_for(state="attached", timeout=20_000)
-    pg.locator(f"#map.territory-date-{date}").wait_for(state="attached", timeout=5_000)
+    pg.locator(f"#map.territory-date-{date}").wait_for(state="attached", timeout=20_000)
 
 
 def _human(date) -> str:

@@ -103,7 +103,7 @@ def test_hostile_seeds_run_no_script_in_the_browser(hostile_geodata, artifacts):
             popup = frame.locator(".leaflet-popup-content").first.inner_html()
             assert "&lt;script&gt;" in popup and "<script" not in popup
             assert 'href="javascript' not in popup
-            pg.get_by_text("Note <img src=x", exact=False).first.wait_for(timeout=10_000)
+            pg.get_by_text("Note <img src=x", exact=False).first.wait_for(timeout=30_000)
             pg.screenshot(path=str(artifacts / "escaping.png"), full_page=True)
             pwned_main = pg.evaluate("() => window.__pwned === undefined")
             pwned_map = map_frame.evaluate("() => window.__pwned === undefined")
